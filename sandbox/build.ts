@@ -1,0 +1,173 @@
+/**
+ * Builds the sandbox's Go binaries once per pin set into a cache folder outside the checkout:
+ * `<cache>/<pin-hash>/bin/`. The hash covers the recipe and the wrapper modules, so a pin change builds
+ * into a new folder while an unchanged pin set is reused by every clone on the machine. A cold build
+ * takes minutes, so progress is printed every few seconds, never silence.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { goEnv, moduleSource } from './go-modules.ts';
+import { binaryCacheRoot, sandboxSourceDir } from './layout.ts';
+import { binaries, type BinarySpec, type SourcePatch } from './recipe.ts';
+
+const execFileAsync = promisify(execFile);
+
+export type Log = (line: string) => void;
+
+/** Hash of everything that decides the binaries' content. */
+export async function pinHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const files = [join(sandboxSourceDir, 'recipe.ts'), ...(await listFiles(join(sandboxSourceDir, 'go')))];
+  for (const file of files.sort()) {
+    hash.update(relative(sandboxSourceDir, file)).update('\0').update(await readFile(file)).update('\0');
+  }
+  hash.update(await goVersion());
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+async function goVersion(): Promise<string> {
+  const { stdout } = await execFileAsync('go', ['env', 'GOVERSION'], { env: goEnv() });
+  return stdout.trim();
+}
+
+export interface BinaryCache {
+  readonly dir: string;
+  readonly bin: string;
+  readonly hash: string;
+}
+
+export async function binaryCache(): Promise<BinaryCache> {
+  const hash = await pinHash();
+  const dir = join(binaryCacheRoot(), hash);
+  return { dir, bin: join(dir, 'bin'), hash };
+}
+
+/** Ensures every binary exists in the cache, building the missing ones. Returns the cache. */
+export async function ensureBinaries(log: Log): Promise<BinaryCache> {
+  const cache = await binaryCache();
+  const missing = binaries.filter((b) => !existsSync(join(cache.bin, b.name)));
+  if (missing.length === 0) return cache;
+  await mkdir(cache.bin, { recursive: true });
+  log(`building ${missing.length} sandbox binaries into ${cache.dir} (first time on this machine: ~9 min on 2 cores)`);
+  const started = Date.now();
+  const timings: Record<string, number> = {};
+  for (const [i, spec] of missing.entries()) {
+    const next = missing[i + 1]?.name ?? 'starting the sandbox';
+    const t0 = Date.now();
+    await buildOne(spec, cache, (elapsed) =>
+      log(`  [${i + 1}/${missing.length}] ${spec.name}: building, ${elapsed}s elapsed (next: ${next})`),
+    );
+    timings[spec.name] = Math.round((Date.now() - t0) / 1000);
+    log(`  [${i + 1}/${missing.length}] ${spec.name}: built in ${timings[spec.name]}s`);
+  }
+  await writeFile(join(cache.dir, 'build-times.json'), JSON.stringify(timings, null, 2));
+  log(`sandbox binaries ready in ${Math.round((Date.now() - started) / 1000)}s`);
+  return cache;
+}
+
+async function buildOne(spec: BinarySpec, cache: BinaryCache, progress: (elapsedSeconds: number) => void) {
+  const cwd = join(sandboxSourceDir, 'go', spec.wrapper);
+  const args = ['build', '-ldflags', await ldflags(spec)];
+  if (spec.patches?.length) args.push('-overlay', await writeOverlay(spec, cache));
+  // Build to a temporary name and rename, so an interrupted build never leaves a half-written binary.
+  const target = join(cache.bin, spec.name);
+  const partial = `${target}.partial`;
+  args.push('-o', partial, spec.pkg);
+  const logFile = join(cache.dir, `build-${spec.name}.log`);
+  const t0 = Date.now();
+  const ticker = setInterval(() => progress(Math.round((Date.now() - t0) / 1000)), 15_000);
+  try {
+    await runLogged('go', args, cwd, logFile);
+  } finally {
+    clearInterval(ticker);
+  }
+  await rename(partial, target);
+}
+
+async function ldflags(spec: BinarySpec): Promise<string> {
+  const flags = ['-s', '-w'];
+  if (spec.versionModule && spec.versionFlags) {
+    const { version } = await moduleSource(spec.wrapper, spec.versionModule);
+    const [major, minor] = version.replace(/^v/, '').split('.');
+    for (const flag of spec.versionFlags) {
+      flags.push('-X', flag.replace('{version}', version).replace('{major}', major!).replace('{minor}', minor!));
+    }
+  }
+  return flags.join(' ');
+}
+
+/** Writes the patched sources and the overlay map `go build -overlay` reads. */
+async function writeOverlay(spec: BinarySpec, cache: BinaryCache): Promise<string> {
+  const dir = join(cache.dir, 'overlay', spec.name);
+  await mkdir(dir, { recursive: true });
+  const replace: Record<string, string> = {};
+  for (const [i, patch] of (spec.patches ?? []).entries()) {
+    const source = await moduleSource(spec.wrapper, patch.module);
+    const original = join(source.dir, patch.file);
+    const patched = join(dir, `${i}-${patch.file.split('/').pop()}`);
+    await writeFile(patched, applyPatch(await readFile(original, 'utf8'), patch));
+    replace[original] = patched;
+    for (const added of patch.addedFiles) {
+      replace[join(original, '..', added)] = join(sandboxSourceDir, 'go', spec.wrapper, 'overlay', added);
+    }
+  }
+  const overlay = join(dir, 'overlay.json');
+  await writeFile(overlay, JSON.stringify({ Replace: replace }, null, 2));
+  return overlay;
+}
+
+/** Applies a patch's substitutions, failing when upstream no longer matches what the patch expects. */
+export function applyPatch(source: string, patch: SourcePatch): string {
+  let out = source;
+  for (const { from, to, count } of patch.replacements) {
+    const found = out.split(from).length - 1;
+    if (found !== count) {
+      throw new Error(`patch for ${patch.module}/${patch.file} expects ${count} × ${JSON.stringify(from)}, found ${found}`);
+    }
+    out = out.split(from).join(to);
+  }
+  return out;
+}
+
+function runLogged(cmd: string, args: string[], cwd: string, logFile: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const out = createWriteStream(logFile);
+    const child = spawn(cmd, args, { cwd, env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (chunk: Buffer) => {
+      out.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      out.end();
+      if (code === 0) resolvePromise();
+      else reject(new Error(`go ${args.join(' ')} failed (exit ${code}); see ${logFile}:\n${tail}`));
+    });
+  });
+}
+
+/** Removes cache folders of other pin sets (old builds), keeping the current one. */
+export async function pruneOtherCaches(keep: string): Promise<string[]> {
+  const root = binaryCacheRoot();
+  if (!existsSync(root)) return [];
+  const removed: string[] = [];
+  for (const entry of await readdir(root)) {
+    if (entry !== keep) {
+      await rm(join(root, entry), { recursive: true, force: true });
+      removed.push(entry);
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,23 @@
+/**
+ * `node --test --test-global-setup`: brings the test sandbox up once for the whole run. A sandbox this
+ * run started is stopped at the end (set CAPI_MCP_KEEP_TEST_SANDBOX=1 to keep it for the next run); one
+ * that was already running is left as it was.
+ */
+import { testSandbox } from './sandbox.ts';
+
+let startedHere = false;
+
+export async function globalSetup(): Promise<void> {
+  const sandbox = testSandbox();
+  startedHere = !(await sandbox.status()).healthy;
+  const t0 = Date.now();
+  await sandbox.up((line) => console.log(`[sandbox] ${line}`));
+  console.log(`[sandbox] test sandbox ${startedHere ? 'started' : 'reused'} in ${((Date.now() - t0) / 1000).toFixed(1)}s at ${sandbox.apiServerUrl}`);
+}
+
+export async function globalTeardown(): Promise<void> {
+  if (startedHere && process.env.CAPI_MCP_KEEP_TEST_SANDBOX !== '1') {
+    const stopped = await testSandbox().down();
+    console.log(`[sandbox] stopped the test sandbox (${stopped.length} processes)`);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Polling for tests against real controllers: convergence takes seconds to a minute, so tests wait for
+ * a condition and, when it never holds, fail with the last state they observed rather than a bare timeout.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Observation<T> {
+  /** True when the awaited state is reached. */
+  readonly done: boolean;
+  readonly value: T;
+  /** What the test saw, for the failure message. */
+  readonly seen: string;
+}
+
+/** Polls `observe` every `intervalMs` until it reports done; throws with the last observation after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  observe: () => Promise<Observation<T>>,
+  { timeoutMs = 180_000, intervalMs = 1000 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'nothing observed yet';
+  for (;;) {
+    try {
+      const observation = await observe();
+      if (observation.done) return observation.value;
+      last = observation.seen;
+    } catch (error) {
+      last = `error: ${(error as Error).message}`;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last seen: ${last}`);
+    await sleep(intervalMs);
+  }
+}
