@@ -7,7 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { goEnv, moduleSource } from './go-modules.ts';
@@ -77,7 +77,7 @@ export async function ensureBinaries(log: Log): Promise<BinaryCache> {
 async function buildOne(spec: BinarySpec, cache: BinaryCache, progress: (elapsedSeconds: number) => void) {
   const cwd = join(sandboxSourceDir, 'go', spec.wrapper);
   const args = ['build', '-ldflags', await ldflags(spec)];
-  if (spec.patches?.length) args.push('-overlay', await writeOverlay(spec, cache));
+  if (spec.patches?.length) args.push('-modfile', await writePatchedModFile(spec, cache));
   // Build to a temporary name and rename, so an interrupted build never leaves a half-written binary.
   const target = join(cache.bin, spec.name);
   const partial = `${target}.partial`;
@@ -105,24 +105,32 @@ async function ldflags(spec: BinarySpec): Promise<string> {
   return flags.join(' ');
 }
 
-/** Writes the patched sources and the overlay map `go build -overlay` reads. */
-async function writeOverlay(spec: BinarySpec, cache: BinaryCache): Promise<string> {
-  const dir = join(cache.dir, 'overlay', spec.name);
-  await mkdir(dir, { recursive: true });
-  const replace: Record<string, string> = {};
-  for (const [i, patch] of (spec.patches ?? []).entries()) {
+/**
+ * Copies each patched module into the cache, applies the patch there and returns an alternate go.mod
+ * (`go build -modfile`) that replaces the module with the copy. Note: `go build -overlay` would be
+ * simpler but Go refuses overlays of files under GOMODCACHE; the wrapper's own go.mod stays untouched.
+ */
+async function writePatchedModFile(spec: BinarySpec, cache: BinaryCache): Promise<string> {
+  const wrapperDir = join(sandboxSourceDir, 'go', spec.wrapper);
+  const dir = join(cache.dir, 'patched', spec.name);
+  await rm(dir, { recursive: true, force: true });
+  const replaces: string[] = [];
+  for (const patch of spec.patches ?? []) {
     const source = await moduleSource(spec.wrapper, patch.module);
-    const original = join(source.dir, patch.file);
-    const patched = join(dir, `${i}-${patch.file.split('/').pop()}`);
-    await writeFile(patched, applyPatch(await readFile(original, 'utf8'), patch));
-    replace[original] = patched;
+    const copy = join(dir, `${patch.module.replaceAll('/', '_')}@${source.version}`);
+    await cp(source.dir, copy, { recursive: true });
+    await execFileAsync('chmod', ['-R', 'u+w', copy]); // the module cache is read-only
+    const file = join(copy, patch.file);
+    await writeFile(file, applyPatch(await readFile(file, 'utf8'), patch));
     for (const added of patch.addedFiles) {
-      replace[join(original, '..', added)] = join(sandboxSourceDir, 'go', spec.wrapper, 'overlay', added);
+      await cp(join(wrapperDir, '_overlay', added), join(file, '..', added));
     }
+    replaces.push(`replace ${patch.module} => ${copy}`);
   }
-  const overlay = join(dir, 'overlay.json');
-  await writeFile(overlay, JSON.stringify({ Replace: replace }, null, 2));
-  return overlay;
+  const modFile = join(dir, 'go.mod');
+  await writeFile(modFile, `${await readFile(join(wrapperDir, 'go.mod'), 'utf8')}\n${replaces.join('\n')}\n`);
+  await cp(join(wrapperDir, 'go.sum'), join(dir, 'go.sum'));
+  return modFile;
 }
 
 /** Applies a patch's substitutions, failing when upstream no longer matches what the patch expects. */

@@ -1,14 +1,14 @@
 /**
- * `npm run sandbox -- up | down | status | reset | build`: manages the local sandbox management
+ * `npm run sandbox -- up | down | status | reset | build | prune`: manages the local sandbox management
  * cluster. Options: --data-dir DIR (default .capi-mcp, or CAPI_MCP_DATA_DIR) and --port-base N
  * (default 16000, or CAPI_MCP_SANDBOX_PORT_BASE).
  */
 import { parseArgs } from 'node:util';
-import { ensureBinaries } from './build.ts';
+import { binaryCache, ensureBinaries, pruneOtherCaches } from './build.ts';
 import { optionsFromEnv, parsePortBase } from './layout.ts';
 import { Sandbox, type SandboxStatus } from './sandbox.ts';
 
-const usage = 'usage: npm run sandbox -- up|down|status|reset|build [--data-dir DIR] [--port-base N]';
+const usage = 'usage: npm run sandbox -- up|down|status|reset|build|prune [--data-dir DIR] [--port-base N]';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -61,6 +61,11 @@ try {
     case 'build':
       console.log(`binaries: ${(await ensureBinaries(log)).bin}`);
       break;
+    case 'prune': {
+      const removed = await pruneOtherCaches((await binaryCache()).hash);
+      console.log(removed.length ? `removed binaries of other pin sets: ${removed.join(', ')}` : 'no other pin sets cached');
+      break;
+    }
     default:
       console.error(`unknown command "${command}"\n${usage}`);
       process.exitCode = 2;

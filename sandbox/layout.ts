@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** sandbox/ in this checkout: the Go wrapper modules and overlay files. */
+/** sandbox/ in this checkout: the Go wrapper modules and the files their patches add. */
 export const sandboxSourceDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = dirname(sandboxSourceDir);
 

@@ -4,7 +4,7 @@
  * and those modules together make the pin hash, so changing either rebuilds into a fresh cache folder.
  */
 
-/** A text substitution applied to one upstream source file through `go build -overlay`. */
+/** A text substitution applied to one upstream source file, in a patched copy of its module (see build.ts). */
 export interface SourcePatch {
   /** Module path whose source is patched, e.g. sigs.k8s.io/cluster-api/test. */
   readonly module: string;
@@ -12,7 +12,7 @@ export interface SourcePatch {
   readonly file: string;
   /** Each `from` must occur exactly `count` times, so an upstream change fails the build loudly. */
   readonly replacements: readonly { from: string; to: string; count: number }[];
-  /** Files from sandbox/go/<wrapper>/overlay/ added to the patched file's package. */
+  /** Files from sandbox/go/<wrapper>/_overlay/ (underscore: hidden from `go ... ./...`) added to the patched file's package. */
   readonly addedFiles: readonly string[];
 }
 
@@ -47,7 +47,7 @@ const capiVersionFlags = [
   'sigs.k8s.io/cluster-api/version.gitTreeState=clean',
 ];
 
-/** Makes the in-memory backend's ports configurable and loopback-only; see overlay/zz_capi_mcp_ports.go. */
+/** Makes the in-memory backend's ports configurable and loopback-only; see _overlay/zz_capi_mcp_ports.go. */
 const inMemoryPortsPatch: SourcePatch = {
   module: 'sigs.k8s.io/cluster-api/test',
   file: 'infrastructure/inmemory/pkg/server/mux.go',
@@ -57,7 +57,7 @@ const inMemoryPortsPatch: SourcePatch = {
       to: 'options := capiMCPPortsFromEnv()',
       count: 1,
     },
-    { from: 'fmt.Sprintf(":%d", ', to: 'fmt.Sprintf(capiMCPListenHost+":%d", ', count: 3 },
+    { from: 'net.Listen("tcp", fmt.Sprintf(":%d", ', to: 'net.Listen("tcp", fmt.Sprintf(capiMCPListenHost+":%d", ', count: 3 },
   ],
   addedFiles: ['zz_capi_mcp_ports.go'],
 };

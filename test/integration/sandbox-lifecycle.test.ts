@@ -62,10 +62,10 @@ describe('sandbox lifecycle', () => {
   });
 
   it('reuses a healthy sandbox instead of starting another', async () => {
-    const before = (await sandbox.status()).processes.map((p) => p.pid);
+    const pidsBefore = (await sandbox.status()).processes.map((p) => p.pid);
     logs.length = 0;
-    const after = (await sandbox.up(log)).processes.map((p) => p.pid);
-    assert.deepEqual(after, before);
+    const pidsAfter = (await sandbox.up(log)).processes.map((p) => p.pid);
+    assert.deepEqual(pidsAfter, pidsBefore);
     assert.ok(logs.some((l) => l.includes('reusing')), logs.join('\n'));
   });
 
