@@ -1,0 +1,17 @@
+/**
+ * The local front door: the shared web handler on a Node HTTP server bound to loopback, with Host and
+ * Origin restricted to localhost names (DNS-rebinding protection for a server reachable from a browser).
+ */
+import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
+import type { Config } from '../shared/config/config.ts';
+import { listen, type RunningServer } from '../shared/http/node-adapter.ts';
+import { createToolDeps, createWebHandler } from '../shared/http/web-handler.ts';
+
+export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080 } = {}): Promise<RunningServer> {
+  const handler = createWebHandler(createToolDeps(config), {
+    allowedHosts: [...localhostAllowedHostnames(), ...config.allowedHosts],
+    allowedOrigins: localhostAllowedOrigins(),
+    readOnly: config.readOnly,
+  });
+  return listen(handler, host, port);
+}

@@ -1,0 +1,47 @@
+/**
+ * Nil-safe readers of Kubernetes conditions (metav1.Condition, as CAPI v1beta2 uses them). Objects that
+ * have no status yet, or a condition not reported yet, read as "unknown", never as a crash.
+ */
+
+export interface Condition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+}
+
+interface WithConditions {
+  readonly status?: { readonly conditions?: readonly Condition[] } | null;
+}
+
+export function getCondition(obj: WithConditions | undefined, type: string): Condition | undefined {
+  return obj?.status?.conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(obj: WithConditions | undefined, type: string): boolean {
+  return getCondition(obj, type)?.status === 'True';
+}
+
+/**
+ * A one-line reason why `type` does not hold, e.g. "RemoteConnectionProbe: Remote connection not
+ * established yet". CAPI's summary conditions (Available, Ready) list their failing inputs as
+ * "* Type: message" lines; the first one is the most useful next thing to look at.
+ */
+export function whyNot(obj: WithConditions | undefined, type: string, maxLength = 120): string | undefined {
+  const condition = getCondition(obj, type);
+  if (condition?.status === 'True') return undefined;
+  if (!condition) return `${type} not reported yet`;
+  const lines = (condition.message ?? '')
+    .split('\n')
+    .map((l) => l.replace(/^\s*\*\s*/, '').trim())
+    .filter((l) => l.length > 0);
+  // "WorkersAvailable:" introduces nested detail on the next line; keep the two together.
+  const first = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
+  const text = first ?? `${type}: ${condition.reason ?? condition.status}`;
+  return truncate(text, maxLength);
+}
+
+export function truncate(text: string, maxLength: number): string {
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+}

@@ -1,0 +1,73 @@
+/**
+ * One Cluster as an agent needs it at a glance: phase, class, version, control plane and worker
+ * readiness, age, and — when it is not available — the first reason why. Pure: object in, summary out.
+ */
+import type { KubeObject } from '../kube/client.ts';
+import { ageSeconds, formatAge } from './age.ts';
+import { isTrue, truncate, whyNot } from './conditions.ts';
+
+export interface ReplicaCounts {
+  readonly ready: number;
+  readonly desired: number;
+}
+
+export interface ClusterSummary {
+  readonly namespace: string;
+  readonly name: string;
+  readonly phase: string;
+  /** ClusterClass of a topology-managed cluster; absent for clusters without one. */
+  readonly clusterClass?: string;
+  readonly version?: string;
+  readonly controlPlane: ReplicaCounts;
+  readonly workers: ReplicaCounts;
+  /** The Cluster's Available condition. */
+  readonly available: boolean;
+  /** Why it is not available (first failing input), when it is not. */
+  readonly notAvailableReason?: string;
+  readonly paused: boolean;
+  readonly deleting: boolean;
+  readonly ageSeconds?: number;
+  readonly createdAt?: string;
+}
+
+export function summarizeCluster(cluster: KubeObject, now: Date): ClusterSummary {
+  const spec = cluster.spec ?? {};
+  const status = cluster.status ?? {};
+  const available = isTrue(cluster, 'Available');
+  const reason = available ? undefined : whyNot(cluster, 'Available');
+  const age = ageSeconds(cluster.metadata.creationTimestamp, now);
+  return {
+    namespace: cluster.metadata.namespace ?? '',
+    name: cluster.metadata.name,
+    phase: status.phase ?? 'Unknown',
+    ...(spec.topology?.classRef?.name ? { clusterClass: spec.topology.classRef.name } : {}),
+    ...(spec.topology?.version ? { version: spec.topology.version } : {}),
+    controlPlane: counts(status.controlPlane),
+    workers: counts(status.workers),
+    available,
+    ...(reason ? { notAvailableReason: reason } : {}),
+    paused: spec.paused === true,
+    deleting: Boolean(cluster.metadata.deletionTimestamp),
+    ...(age !== undefined ? { ageSeconds: age } : {}),
+    ...(cluster.metadata.creationTimestamp ? { createdAt: cluster.metadata.creationTimestamp } : {}),
+  };
+}
+
+function counts(replicas: { readyReplicas?: number; desiredReplicas?: number } | undefined): ReplicaCounts {
+  return { ready: replicas?.readyReplicas ?? 0, desired: replicas?.desiredReplicas ?? 0 };
+}
+
+/**
+ * The summary as one compact text line (the agent-facing row), e.g.
+ * "default/demo Provisioned in-memory v1.35.0 cp 1/1 workers 2/2 5m".
+ */
+export function clusterRow(s: ClusterSummary): string {
+  const parts = [`${s.namespace}/${s.name}`, s.phase];
+  if (s.clusterClass) parts.push(s.clusterClass);
+  if (s.version) parts.push(s.version);
+  parts.push(`cp ${s.controlPlane.ready}/${s.controlPlane.desired}`, `workers ${s.workers.ready}/${s.workers.desired}`, formatAge(s.ageSeconds));
+  if (s.paused) parts.push('paused');
+  if (s.deleting) parts.push('deleting');
+  if (s.notAvailableReason) parts.push(`— ${truncate(s.notAvailableReason, 60)}`);
+  return parts.join(' ');
+}

@@ -1,0 +1,40 @@
+/**
+ * The one error type of capi-mcp. Every failure an agent can see is a CapiMcpError with a code and, where
+ * one exists, the next step (`hint`); the MCP layer maps it to an `isError` tool result in one place
+ * (shared/mcp/result.ts). Messages chain context outward: "failed to get cluster x: failed to list Machines: …".
+ */
+
+export const ErrorCode = {
+  NotFound: 'NotFound',
+  InvalidInput: 'InvalidInput',
+  Forbidden: 'Forbidden',
+  Conflict: 'Conflict',
+  Upstream: 'Upstream',
+  Timeout: 'Timeout',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class CapiMcpError extends Error {
+  readonly code: ErrorCode;
+  /** What the agent should do next, e.g. "call list_clusters to see existing clusters". */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'CapiMcpError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Prefixes `error`'s message with `context`, keeping its code and hint; wraps foreign errors as Upstream. */
+export function wrapError(context: string, error: unknown): CapiMcpError {
+  if (error instanceof CapiMcpError) {
+    return new CapiMcpError(error.code, `${context}: ${error.message}`, { hint: error.hint, cause: error });
+  }
+  return new CapiMcpError(ErrorCode.Upstream, `${context}: ${messageOf(error)}`, { cause: error });
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

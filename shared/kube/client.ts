@@ -1,0 +1,181 @@
+/**
+ * The only code that talks to a Kubernetes API server. Tools and domain code see the small `KubeClient`
+ * interface; API errors become CapiMcpErrors with codes an agent can act on, and every call has a
+ * deadline so a hung API server surfaces as a Timeout instead of a Lambda timeout.
+ */
+import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
+
+/** A Kubernetes object as returned by the API server (only the fields every object has are typed). */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+  spec?: any;
+  status?: any;
+  [key: string]: unknown;
+}
+
+/** Where a kind is served: enough to LIST or GET it. */
+export interface ResourceRef {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+}
+
+export interface ListOptions {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly limit?: number;
+  readonly continueToken?: string;
+}
+
+export interface ListResult {
+  readonly items: KubeObject[];
+  /** The API server's continue token, when more items remain. */
+  readonly continueToken?: string;
+}
+
+export interface KubeClient {
+  list(ref: ResourceRef, options?: ListOptions): Promise<ListResult>;
+  /** Throws NotFound when the object does not exist. */
+  get(ref: ResourceRef, namespace: string, name: string): Promise<KubeObject>;
+  /** Resolves a kind of an API group (as in a v1beta2 contract reference) to where it is served. */
+  resolve(group: string, kind: string): Promise<ResourceRef>;
+  /** The decoded data of a Secret. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string>>;
+  /** Events of a namespace (one LIST), optionally narrowed by a field selector. */
+  listEvents(namespace: string, fieldSelector?: string): Promise<KubeObject[]>;
+  /** Nodes of the cluster this client points at. */
+  listNodes(): Promise<KubeObject[]>;
+}
+
+/** Default deadline of one API call. */
+const callTimeoutMs = 10_000;
+
+/** A KubeClient over a client-node KubeConfig. */
+export function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}): KubeClient {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const apis = kc.makeApiClient(ApisApi);
+  const resolved = new Map<string, Promise<ResourceRef>>();
+  const call = <T>(what: string, fn: () => Promise<T>) => withDeadline(what, fn, timeoutMs);
+
+  async function resolveUncached(group: string, kind: string): Promise<ResourceRef> {
+    const groups = await call('discover API groups', () => apis.getAPIVersions());
+    const version = groups.groups.find((g) => g.name === group)?.preferredVersion?.version;
+    if (!version) throw new CapiMcpError(ErrorCode.NotFound, `API group ${group} is not served by the management cluster`);
+    const resources = await call(`discover ${group}/${version}`, () => custom.getAPIResources({ group, version }));
+    const resource = resources.resources.find((r) => r.kind === kind && !r.name.includes('/'));
+    if (!resource) throw new CapiMcpError(ErrorCode.NotFound, `kind ${kind} is not served in ${group}/${version}`);
+    return { group, version, plural: resource.name, kind };
+  }
+
+  return {
+    async list(ref, options = {}) {
+      const params = {
+        group: ref.group,
+        version: ref.version,
+        plural: ref.plural,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        limit: options.limit,
+        _continue: options.continueToken,
+      };
+      const where = options.namespace ? `in namespace ${options.namespace}` : 'in all namespaces';
+      const body = await call(`list ${ref.plural} ${where}`, () =>
+        options.namespace
+          ? custom.listNamespacedCustomObject({ ...params, namespace: options.namespace })
+          : custom.listClusterCustomObject(params),
+      );
+      const token = body?.metadata?.continue;
+      return { items: (body?.items ?? []) as KubeObject[], ...(token ? { continueToken: token } : {}) };
+    },
+    async get(ref, namespace, name) {
+      return (await call(`get ${ref.kind} ${namespace}/${name}`, () =>
+        custom.getNamespacedCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, namespace, name }),
+      )) as KubeObject;
+    },
+    resolve(group, kind) {
+      const key = `${group}/${kind}`;
+      let found = resolved.get(key);
+      if (!found) {
+        found = resolveUncached(group, kind);
+        // A failed discovery is not cached: the CRD may be installed a moment later.
+        found.catch(() => resolved.delete(key));
+        resolved.set(key, found);
+      }
+      return found;
+    },
+    async readSecret(namespace, name) {
+      const secret = await call(`read Secret ${namespace}/${name}`, () => core.readNamespacedSecret({ namespace, name }));
+      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    },
+    async listEvents(namespace, fieldSelector) {
+      const list = await call(`list Events in namespace ${namespace}`, () => core.listNamespacedEvent({ namespace, fieldSelector }));
+      return list.items as unknown as KubeObject[];
+    },
+    async listNodes() {
+      const list = await call('list Nodes', () => core.listNode());
+      return list.items as unknown as KubeObject[];
+    },
+  };
+}
+
+/** Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. */
+async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CapiMcpError(ErrorCode.Timeout, `failed to ${what}: no answer from the API server within ${timeoutMs / 1000}s`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([fn(), deadline]);
+  } catch (error) {
+    throw toCapiMcpError(what, error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Maps a client-node ApiException (or a network error) to a CapiMcpError. */
+export function toCapiMcpError(what: string, error: unknown): CapiMcpError {
+  if (error instanceof CapiMcpError) return error;
+  const status = (error as { code?: unknown }).code;
+  if (typeof status === 'number') {
+    const reason = apiMessage((error as { body?: unknown }).body) ?? `HTTP ${status}`;
+    const code =
+      status === 404 ? ErrorCode.NotFound
+      : status === 401 || status === 403 ? ErrorCode.Forbidden
+      : status === 409 ? ErrorCode.Conflict
+      : status === 400 || status === 422 ? ErrorCode.InvalidInput
+      : status === 504 ? ErrorCode.Timeout
+      : ErrorCode.Upstream;
+    return new CapiMcpError(code, `failed to ${what}: ${reason}`, { cause: error });
+  }
+  return new CapiMcpError(ErrorCode.Upstream, `failed to ${what}: ${messageOf(error)}`, { cause: error });
+}
+
+/** The `message` of a Kubernetes Status body (client-node passes it as a string or an object). */
+function apiMessage(body: unknown): string | undefined {
+  try {
+    const parsed = typeof body === 'string' ? JSON.parse(body) : body;
+    const message = (parsed as { message?: unknown } | undefined)?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return typeof body === 'string' && body.length < 300 ? body : undefined;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Every tool, in one list, and the one predicate that decides which of them a server exposes. Gating
+ * reads the tools' own annotations, so there is no second list of names that could drift.
+ */
+import type { ToolDefinition } from './tool.ts';
+import { getClusterKubeconfig } from './tools/get-cluster-kubeconfig.ts';
+import { getClusterNodes } from './tools/get-cluster-nodes.ts';
+import { getCluster } from './tools/get-cluster.ts';
+import { listClusters } from './tools/list-clusters.ts';
+
+export const tools: readonly ToolDefinition<any, any>[] = [listClusters, getCluster, getClusterNodes, getClusterKubeconfig];
+
+export interface Gating {
+  /** Only tools that change nothing (readOnlyHint). */
+  readonly readOnly: boolean;
+  /** Hide tools that may destroy something (destructiveHint). */
+  readonly disableDestructive: boolean;
+}
+
+export function isToolApplicable(tool: Pick<ToolDefinition, 'annotations'>, gating: Gating): boolean {
+  if (gating.readOnly && !tool.annotations.readOnlyHint) return false;
+  if (gating.disableDestructive && tool.annotations.destructiveHint) return false;
+  return true;
+}

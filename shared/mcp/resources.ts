@@ -1,0 +1,62 @@
+/**
+ * MCP resources: `capi://clusters/{namespace}/{name}` (the same summary list_clusters gives) and
+ * `capi://clusterclasses` (every ClusterClass with its variables, so an agent can see what a cluster of
+ * that class accepts).
+ */
+import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
+import { CapiMcpError, ErrorCode } from '../errors.ts';
+import { summarizeCluster } from '../capi/summary.ts';
+import { getCluster } from '../kube/discovery.ts';
+import { Kinds } from '../kube/kinds.ts';
+import type { KubeObject } from '../kube/client.ts';
+import type { ToolDeps } from './tool.ts';
+
+const json = (uri: URL, value: unknown) => ({
+  contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 1) }],
+});
+
+export function registerResources(server: McpServer, deps: ToolDeps): void {
+  server.registerResource(
+    'cluster',
+    // Note: no list callback — with thousands of clusters a resources/list would be unbounded; list_clusters pages.
+    new ResourceTemplate('capi://clusters/{namespace}/{name}', { list: undefined }),
+    { title: 'Cluster summary', description: 'Summary of one Cluster API cluster', mimeType: 'application/json' },
+    async (uri, variables) => {
+      try {
+        const cluster = await getCluster(deps.clusters.client(), String(variables.namespace), String(variables.name));
+        return json(uri, summarizeCluster(cluster, deps.now()));
+      } catch (error) {
+        if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) throw new ResourceNotFoundError(uri.href);
+        throw error;
+      }
+    },
+  );
+
+  server.registerResource(
+    'clusterclasses',
+    'capi://clusterclasses',
+    { title: 'ClusterClasses', description: 'ClusterClasses with their worker classes and variables', mimeType: 'application/json' },
+    async (uri) => {
+      const { items } = await deps.clusters.client().list(Kinds.ClusterClass);
+      return json(uri, { clusterClasses: items.map(describeClass) });
+    },
+  );
+}
+
+/** The parts of a ClusterClass that decide what a topology may set. */
+export function describeClass(cc: KubeObject) {
+  const spec = cc.spec ?? {};
+  return {
+    namespace: cc.metadata.namespace,
+    name: cc.metadata.name,
+    workerClasses: {
+      machineDeployments: (spec.workers?.machineDeployments ?? []).map((md: { class: string }) => md.class),
+      machinePools: (spec.workers?.machinePools ?? []).map((mp: { class: string }) => mp.class),
+    },
+    variables: (spec.variables ?? []).map((v: { name: string; required?: boolean; schema?: { openAPIV3Schema?: unknown } }) => ({
+      name: v.name,
+      required: v.required ?? false,
+      schema: v.schema?.openAPIV3Schema ?? {},
+    })),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * What a tool is: one exported definition with its name, schemas, explicit annotations and a handler
+ * that takes validated arguments and dependencies and returns structured output plus compact text.
+ * Handlers throw CapiMcpError; shared/mcp/result.ts turns that into the agent-facing result.
+ */
+import type { z } from 'zod';
+import type { ManagementClusters } from '../kube/management-clusters.ts';
+
+/** Everything a handler may use; built once per process, shared across requests. */
+export interface ToolDeps {
+  readonly clusters: ManagementClusters;
+  readonly now: () => Date;
+}
+
+/** All four hints, always set: gating and clients read them, so none is left to a default. */
+export interface ToolAnnotations {
+  readonly readOnlyHint: boolean;
+  readonly destructiveHint: boolean;
+  readonly idempotentHint: boolean;
+  readonly openWorldHint: boolean;
+}
+
+export interface ToolOutput<O> {
+  readonly structured: O;
+  /** Compact text for the model: rows and trees, not JSON. */
+  readonly text: string;
+}
+
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly title: string;
+  /** One line an agent can act on: what it returns and when to call it. */
+  readonly description: string;
+  readonly inputSchema: I;
+  readonly outputSchema: O;
+  readonly annotations: ToolAnnotations;
+  /** The result carries credentials: never logged, never in an error message or metric label. */
+  readonly sensitive?: boolean;
+  readonly handler: (args: z.output<I>, deps: ToolDeps) => Promise<ToolOutput<z.output<O>>>;
+}
+
+/** Keeps each tool file's types precise while the registry holds them as one list. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return tool;
+}

@@ -1,0 +1,30 @@
+/** get_cluster_kubeconfig: the workload cluster's admin kubeconfig. Sensitive: a credential. */
+import { z } from 'zod';
+import { getCluster } from '../../kube/discovery.ts';
+import { readWorkloadKubeconfig } from '../../kube/workload-kubeconfig.ts';
+import { defineTool } from '../tool.ts';
+import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+
+const inputSchema = z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg });
+
+const outputSchema = z.object({
+  kubeconfig: z.string().describe('kubeconfig YAML; a credential'),
+  credential: z.literal('admin-certificate').describe('What the kubeconfig authenticates with'),
+});
+
+export const getClusterKubeconfig = defineTool({
+  name: 'get_cluster_kubeconfig',
+  title: 'Get cluster kubeconfig',
+  description:
+    "SENSITIVE: return the workload cluster's admin kubeconfig (a credential) for use with kubectl; only call when the user needs direct access.",
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  sensitive: true,
+  async handler(args, deps) {
+    const kube = deps.clusters.client(args.management_cluster);
+    await getCluster(kube, args.namespace, args.name);
+    const kubeconfig = await readWorkloadKubeconfig(kube, args.namespace, args.name);
+    return { structured: { kubeconfig, credential: 'admin-certificate' as const }, text: kubeconfig };
+  },
+});

@@ -1,0 +1,65 @@
+/** get_cluster: the summary, a clusterctl-describe-style object tree and recent Warning events. */
+import { z } from 'zod';
+import { clusterSummarySchema } from '../../capi/schemas.ts';
+import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
+import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts';
+import { truncate } from '../../capi/conditions.ts';
+import { discoverCluster } from '../../kube/discovery.ts';
+import { defineTool } from '../tool.ts';
+import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+
+const maxWarnings = 10;
+
+const inputSchema = z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg });
+
+const treeNodeSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  depth: z.number().int().describe('0 for the Cluster; children follow their parent in depth-first order'),
+  ready: z.boolean().optional(),
+  upToDate: z.boolean().optional(),
+  replicas: z.string().optional().describe('ready/desired'),
+  reason: z.string().optional().describe('Why it is not ready'),
+});
+
+const outputSchema = z.object({
+  cluster: clusterSummarySchema,
+  objects: z.array(treeNodeSchema).describe('The object tree, depth-first'),
+  warnings: z.array(z.object({ object: z.string(), reason: z.string(), message: z.string(), count: z.number().int(), lastSeen: z.string().optional() })),
+});
+
+export const getCluster = defineTool({
+  name: 'get_cluster',
+  title: 'Get cluster',
+  description:
+    'Describe one cluster: summary, object tree (infrastructure, control plane, MachineDeployments, MachineSets, Machines) with readiness and failing conditions, and recent Warning events.',
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, deps) {
+    const found = await discoverCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
+    const summary = summarizeCluster(found.cluster, deps.now());
+    const tree = buildClusterTree(found);
+    const warnings = found.warnings.slice(0, maxWarnings).map((e: any) => ({
+      object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`,
+      reason: String(e.reason ?? ''),
+      message: truncate(String(e.message ?? ''), 200),
+      count: Number(e.count ?? 1),
+      ...(e.lastTimestamp || e.eventTime ? { lastSeen: String(e.lastTimestamp ?? e.eventTime) } : {}),
+    }));
+    const text = [clusterRow(summary), renderTree(tree)];
+    if (warnings.length > 0) text.push('warnings:', ...warnings.map((w) => `  ${w.object} ${w.reason}: ${w.message}${w.count > 1 ? ` (×${w.count})` : ''}`));
+    return { structured: { cluster: summary, objects: flatten(tree), warnings }, text: text.join('\n') };
+  },
+});
+
+function flatten(root: TreeNode): z.output<typeof treeNodeSchema>[] {
+  const out: z.output<typeof treeNodeSchema>[] = [];
+  const walk = (node: TreeNode, depth: number) => {
+    const { children, ...fields } = node;
+    out.push({ ...fields, depth });
+    children.forEach((c) => walk(c, depth + 1));
+  };
+  walk(root, 0);
+  return out;
+}

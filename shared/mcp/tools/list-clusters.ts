@@ -1,0 +1,101 @@
+/** list_clusters: one page of Cluster summaries, paginated by the API server's own limit/continue. */
+import { z } from 'zod';
+import { clusterSummarySchema } from '../../capi/schemas.ts';
+import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
+import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
+import { Kinds } from '../../kube/kinds.ts';
+import { defineTool } from '../tool.ts';
+import { managementClusterArg, namespaceArg } from './common.ts';
+
+const phases = ['Pending', 'Provisioning', 'Provisioned', 'Deleting', 'Failed', 'Unknown'] as const;
+
+const inputSchema = z.object({
+  namespace: namespaceArg.optional().describe('Only clusters in this namespace (default: all namespaces)'),
+  label_selector: z
+    .string()
+    .max(1024)
+    .regex(/^[A-Za-z0-9._/\-=!,() ]*$/, 'must be a Kubernetes label selector, e.g. "env=prod,team in (a,b)"')
+    .optional()
+    .describe('Kubernetes label selector, e.g. "env=prod"'),
+  phase: z.enum(phases).optional().describe('Only clusters in this phase (applied to each page)'),
+  limit: z.number().int().min(1).max(200).default(50).describe('Page size, 1-200 (default 50)'),
+  cursor: z.string().max(4096).optional().describe('next_cursor from the previous page'),
+  management_cluster: managementClusterArg,
+});
+
+const outputSchema = z.object({
+  clusters: z.array(clusterSummarySchema),
+  next_cursor: z.string().optional().describe('Pass as cursor to get the next page; absent on the last page'),
+  scanned: z.number().int().describe('Clusters read for this page before the phase filter'),
+});
+
+interface CursorState {
+  readonly continueToken: string;
+  /** The query the cursor belongs to, so it cannot be replayed against another one. */
+  readonly query: string;
+}
+
+export const listClusters = defineTool({
+  name: 'list_clusters',
+  title: 'List clusters',
+  description:
+    'List Cluster API clusters (all namespaces or one) with phase, class, version, control-plane and worker readiness and why a cluster is not available; paginated.',
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, deps) {
+    const query = JSON.stringify([args.management_cluster ?? '', args.namespace ?? '', args.label_selector ?? '', args.limit]);
+    const continueToken = args.cursor ? decodeCursor(args.cursor, query) : undefined;
+    const kube = deps.clusters.client(args.management_cluster);
+    let page;
+    try {
+      page = await kube.list(Kinds.Cluster, {
+        ...(args.namespace ? { namespace: args.namespace } : {}),
+        ...(args.label_selector ? { labelSelector: args.label_selector } : {}),
+        limit: args.limit,
+        ...(continueToken ? { continueToken } : {}),
+      });
+    } catch (error) {
+      if (continueToken && (error as { cause?: { code?: number } }).cause?.code === 410) {
+        throw new CapiMcpError(ErrorCode.InvalidInput, 'the cursor has expired (the listing is too old)', {
+          hint: 'call list_clusters again without cursor to restart from the first page',
+        });
+      }
+      throw wrapError('failed to list clusters', error);
+    }
+    const now = deps.now();
+    const summaries = page.items.map((c) => summarizeCluster(c, now)).filter((s) => !args.phase || s.phase === args.phase);
+    const nextCursor = page.continueToken ? encodeCursor({ continueToken: page.continueToken, query }) : undefined;
+    const lines = summaries.map(clusterRow);
+    if (summaries.length === 0) lines.push(args.phase && page.items.length > 0 ? `no ${args.phase} clusters on this page` : 'no clusters');
+    if (nextCursor) lines.push(`more: call list_clusters with cursor="${nextCursor}"`);
+    return {
+      structured: { clusters: summaries, ...(nextCursor ? { next_cursor: nextCursor } : {}), scanned: page.items.length },
+      text: lines.join('\n'),
+    };
+  },
+});
+
+function encodeCursor(state: CursorState): string {
+  return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, query: string): string {
+  let state: Partial<CursorState> | undefined;
+  try {
+    state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorState>;
+  } catch {
+    state = undefined;
+  }
+  if (typeof state?.continueToken !== 'string' || typeof state.query !== 'string') {
+    throw new CapiMcpError(ErrorCode.InvalidInput, 'cursor is not one that list_clusters returned', {
+      hint: 'pass next_cursor from the previous page unchanged, or omit cursor',
+    });
+  }
+  if (state.query !== query) {
+    throw new CapiMcpError(ErrorCode.InvalidInput, 'cursor belongs to a listing with other arguments', {
+      hint: 'repeat namespace, label_selector, limit and management_cluster of the first call, or omit cursor',
+    });
+  }
+  return state.continueToken;
+}
