@@ -32,14 +32,20 @@ export function whyNot(obj: WithConditions | undefined, type: string, maxLength 
   const condition = getCondition(obj, type);
   if (condition?.status === 'True') return undefined;
   if (!condition) return `${type} not reported yet`;
-  const lines = (condition.message ?? '')
+  const text = firstLine(condition.message) ?? `${type}: ${condition.reason ?? condition.status}`;
+  return truncate(text, maxLength);
+}
+
+/**
+ * The first meaningful line of a CAPI condition message, without its "* " bullet. A line ending in ":"
+ * ("* WorkersAvailable:") introduces nested detail on the next line, so the two are kept together.
+ */
+export function firstLine(message: string | undefined): string | undefined {
+  const lines = (message ?? '')
     .split('\n')
     .map((l) => l.replace(/^\s*\*\s*/, '').trim())
     .filter((l) => l.length > 0);
-  // "WorkersAvailable:" introduces nested detail on the next line; keep the two together.
-  const first = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
-  const text = first ?? `${type}: ${condition.reason ?? condition.status}`;
-  return truncate(text, maxLength);
+  return lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
 }
 
 export function truncate(text: string, maxLength: number): string {

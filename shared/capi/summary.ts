@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from '../kube/client.ts';
 import { ageSeconds, formatAge } from './age.ts';
-import { isTrue, truncate, whyNot } from './conditions.ts';
+import { firstLine, getCondition, isTrue, truncate, whyNot } from './conditions.ts';
 
 export interface ReplicaCounts {
   readonly ready: number;
@@ -34,7 +34,7 @@ export function summarizeCluster(cluster: KubeObject, now: Date): ClusterSummary
   const spec = cluster.spec ?? {};
   const status = cluster.status ?? {};
   const available = isTrue(cluster, 'Available');
-  const reason = available ? undefined : whyNot(cluster, 'Available');
+  const reason = available ? undefined : whyNotAvailable(cluster);
   const age = ageSeconds(cluster.metadata.creationTimestamp, now);
   return {
     namespace: cluster.metadata.namespace ?? '',
@@ -51,6 +51,27 @@ export function summarizeCluster(cluster: KubeObject, now: Date): ClusterSummary
     ...(age !== undefined ? { ageSeconds: age } : {}),
     ...(cluster.metadata.creationTimestamp ? { createdAt: cluster.metadata.creationTimestamp } : {}),
   };
+}
+
+/**
+ * Causal order of a Cluster's inputs: infrastructure before control plane before workers; the remote
+ * connection only matters once a control plane exists. CAPI's own Available message lists them in
+ * another order, so a cluster whose infrastructure is missing would be explained by "remote connection
+ * not established" — a symptom. The first input that does not hold in this order is the cause.
+ */
+const causalInputs = ['InfrastructureReady', 'ControlPlaneInitialized', 'ControlPlaneAvailable', 'WorkersAvailable', 'RemoteConnectionProbe'];
+
+export function whyNotAvailable(cluster: KubeObject): string | undefined {
+  // Deletion and pausing explain everything else, and their conditions are True when they apply.
+  if (cluster.metadata.deletionTimestamp) return `Deleting: ${firstLine(getCondition(cluster, 'Deleting')?.message) ?? 'deletion in progress'}`;
+  if (cluster.spec?.paused === true) return 'Paused: reconciliation is paused (spec.paused)';
+  for (const type of causalInputs) {
+    const condition = getCondition(cluster, type);
+    if (condition && condition.status !== 'True') {
+      return truncate(`${type}: ${firstLine(condition.message) ?? condition.reason ?? condition.status}`, 120);
+    }
+  }
+  return whyNot(cluster, 'Available');
 }
 
 function counts(replicas: { readyReplicas?: number; desiredReplicas?: number } | undefined): ReplicaCounts {

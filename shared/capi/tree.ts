@@ -13,6 +13,7 @@
  */
 import type { KubeObject } from '../kube/client.ts';
 import { getCondition, whyNot } from './conditions.ts';
+import { whyNotAvailable } from './summary.ts';
 
 export interface ClusterObjects {
   readonly cluster: KubeObject;
@@ -72,7 +73,7 @@ function node(obj: KubeObject, children: TreeNode[]): TreeNode {
   const readyType = readyConditionOf[kind] ?? 'Ready';
   const ready = readiness(obj, readyType);
   const upToDate = getCondition(obj, 'UpToDate')?.status;
-  const reason = ready === false ? whyNot(obj, readyType) : undefined;
+  const reason = ready !== false ? undefined : kind === 'Cluster' ? whyNotAvailable(obj) : whyNot(obj, readyType);
   const replicas = replicaText(obj);
   return {
     kind,

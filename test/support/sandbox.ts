@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig, CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
+import { eventually } from './wait.ts';
 
 /** The test sandbox: `.capi-mcp/test`, ports 21000–25999 (npm start uses 16000–20999). */
 export const testSandboxOptions = { dataDir: join(repoRoot, '.capi-mcp', 'test'), portBase: 21000 } as const;
@@ -39,11 +40,23 @@ export async function useNamespace(prefix: string, { withClusterClass = false } 
   const kc = adminKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const objects = KubernetesObjectApi.makeApiClient(kc);
   await core.createNamespace({ body: { metadata: { name, labels: { 'capi-mcp.io/test': 'true' } } } });
   after(async () => {
-    // Note: deletion is not awaited to completion; the namespace controller finishes it in the background.
+    // Clusters go first, through CAPI's own deletion flow: deleting the namespace outright removes their
+    // infrastructure objects in parallel and strands the Clusters in Deleting.
+    await deleteClusters(objects, name);
     await core.deleteNamespace({ name }).catch(() => undefined);
   });
   if (withClusterClass) await testSandbox().installClusterClass(name);
-  return { name, kc, core, objects: KubernetesObjectApi.makeApiClient(kc) };
+  return { name, kc, core, objects };
+}
+
+async function deleteClusters(objects: KubernetesObjectApi, namespace: string): Promise<void> {
+  const list = async () => (await objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', namespace)).items;
+  await Promise.all((await list()).map((c) => objects.delete(c).catch(() => undefined)));
+  await eventually(`Clusters of ${namespace} deleted`, async () => {
+    const left = await list();
+    return { done: left.length === 0, value: undefined, seen: left.map((c) => c.metadata?.name).join(', ') };
+  }, { timeoutMs: 120_000 });
 }

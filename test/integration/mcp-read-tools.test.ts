@@ -1,0 +1,166 @@
+/**
+ * The read tools and resources through real MCP clients of both protocol eras, over HTTP on the local
+ * adapter, against real Clusters on the test sandbox (one provisioned by the real controllers, one stuck
+ * because its infrastructure never appears). Expected values come from the API server, not from fixtures.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { clusterObjects, provisionedCluster, stuckCluster } from '../support/clusters.ts';
+import { connectV1, connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
+import { useNamespace } from '../support/sandbox.ts';
+import { eventually } from '../support/wait.ts';
+
+const ns = await useNamespace('mcp-read', { withClusterClass: true });
+const url = await startTestServer();
+const ready = 'ready-1';
+const stuck = 'stuck-1';
+
+const readToolNames = ['get_cluster', 'get_cluster_kubeconfig', 'get_cluster_nodes', 'list_clusters'];
+
+before(async () => {
+  await ns.objects.create(stuckCluster(ns.name, stuck));
+  await provisionedCluster(ns, ready, 2);
+});
+
+for (const [label, connect] of [
+  ['a 2025-11-25 client (SDK v1)', connectV1],
+  ['a 2026-07-28 client (SDK v2)', connectV2],
+] as const) {
+  describe(`read tools for ${label}`, () => {
+    let client: TestClient;
+    before(async () => {
+      client = await connect(url);
+      if ('protocol' in client) assert.equal(client.protocol, '2026-07-28');
+    });
+    after(() => client.close());
+
+    it('lists exactly the read tools, each read-only with an output schema', async () => {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name).sort(), readToolNames);
+      for (const tool of tools) {
+        assert.equal(tool.annotations?.readOnlyHint, true, tool.name);
+        assert.equal(tool.annotations?.destructiveHint, false, tool.name);
+        assert.equal(tool.outputSchema?.type, 'object', tool.name);
+        assert.ok(tool.description.length > 20 && !tool.description.includes('\n'), tool.name);
+      }
+    });
+
+    it('list_clusters shows the provisioned cluster available and the stuck one with its failing condition', async () => {
+      const result = await client.callTool({ name: 'list_clusters', arguments: { namespace: ns.name } });
+      assert.equal(result.isError, undefined, textOf(result));
+      const rows = result.structuredContent.clusters as any[];
+      assert.deepEqual(rows.map((r) => r.name).sort(), [ready, stuck]);
+      const good = rows.find((r) => r.name === ready);
+      assert.equal(good.phase, 'Provisioned');
+      assert.equal(good.available, true);
+      assert.equal(good.clusterClass, 'in-memory');
+      assert.deepEqual(good.workers, { ready: 2, desired: 2 });
+      assert.deepEqual(good.controlPlane, { ready: 1, desired: 1 });
+      const bad = rows.find((r) => r.name === stuck);
+      assert.equal(bad.available, false);
+      assert.match(bad.notAvailableReason, /InfrastructureReady/);
+      assert.match(textOf(result), new RegExp(`${ns.name}/${stuck} \\w+ .*— InfrastructureReady`));
+    });
+
+    it('get_cluster returns a tree holding exactly the objects that exist', async () => {
+      const result = await client.callTool({ name: 'get_cluster', arguments: { namespace: ns.name, name: ready } });
+      assert.equal(result.isError, undefined, textOf(result));
+      const objects = result.structuredContent.objects as { kind: string; name: string; depth: number; ready?: boolean }[];
+      const expected = ['Cluster/' + ready];
+      for (const kind of ['MachineDeployment', 'MachineSet', 'Machine']) {
+        for (const o of await clusterObjects(ns, kind, ready)) expected.push(`${kind}/${o.metadata!.name}`);
+      }
+      const cluster = result.structuredContent.cluster;
+      assert.equal(cluster.name, ready);
+      const got = objects.map((o) => `${o.kind}/${o.name}`);
+      // The infrastructure cluster and control plane come from the Cluster's own references.
+      const refs = got.filter((g) => g.startsWith('DevCluster/') || g.startsWith('KubeadmControlPlane/'));
+      assert.equal(refs.length, 2, got.join(', '));
+      assert.deepEqual(got.filter((g) => !refs.includes(g)).sort(), expected.sort());
+      assert.equal(objects[0]!.depth, 0);
+      assert.ok(objects.every((o) => o.ready === true), JSON.stringify(objects));
+      const machines = objects.filter((o) => o.kind === 'Machine');
+      assert.ok(machines.every((m) => m.depth >= 2), 'every Machine sits under its owner');
+    });
+
+    it('get_cluster explains why the stuck cluster is not ready', async () => {
+      const result = await client.callTool({ name: 'get_cluster', arguments: { namespace: ns.name, name: stuck } });
+      assert.equal(result.isError, undefined, textOf(result));
+      const root = result.structuredContent.objects[0];
+      assert.equal(root.ready, false);
+      assert.match(root.reason, /InfrastructureReady/);
+    });
+
+    it('get_cluster_nodes lists one Node per Machine through the workload API server', async () => {
+      const result = await client.callTool({ name: 'get_cluster_nodes', arguments: { namespace: ns.name, name: ready } });
+      assert.equal(result.isError, undefined, textOf(result));
+      const nodes = result.structuredContent.nodes as { name: string; ready: boolean; kubeletVersion?: string }[];
+      const machines = await clusterObjects(ns, 'Machine', ready);
+      assert.deepEqual(nodes.map((n) => n.name).sort(), machines.map((m) => m.status.nodeRef.name).sort());
+      assert.ok(nodes.every((n) => n.ready));
+    });
+
+    it('get_cluster_nodes says the stuck cluster has no API server yet', async () => {
+      const result = await client.callTool({ name: 'get_cluster_nodes', arguments: { namespace: ns.name, name: stuck } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /has no kubeconfig yet/);
+      assert.match(textOf(result), /Next: .*get_cluster/);
+    });
+
+    it('get_cluster_kubeconfig returns the kubeconfig Secret value', async () => {
+      const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: ready } });
+      assert.equal(result.isError, undefined, textOf(result));
+      const secret = await ns.core.readNamespacedSecret({ name: `${ready}-kubeconfig`, namespace: ns.name });
+      assert.equal(result.structuredContent.kubeconfig, Buffer.from(secret.data!.value!, 'base64').toString('utf8'));
+    });
+
+    it('a missing cluster is a tool error that points to list_clusters', async () => {
+      const result = await client.callTool({ name: 'get_cluster', arguments: { namespace: ns.name, name: 'nope' } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), new RegExp(`NotFound: cluster ${ns.name}/nope not found`));
+      assert.match(textOf(result), /list_clusters/);
+    });
+
+    it('invalid arguments name the field and the reason', async () => {
+      const result = await client.callTool({ name: 'get_cluster', arguments: { namespace: 'Not_A_Namespace', name: ready } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /namespace/);
+      assert.match(textOf(result), /RFC 1123/);
+    });
+
+    it('an unknown management cluster is refused with the configured names', async () => {
+      const result = await client.callTool({ name: 'list_clusters', arguments: { management_cluster: 'prod' } });
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /unknown management cluster "prod"/);
+      assert.match(textOf(result), /sandbox/);
+    });
+
+    it('the cluster resource gives the same summary as list_clusters', async () => {
+      const resource = await client.readResource({ uri: `capi://clusters/${ns.name}/${ready}` });
+      const summary = JSON.parse(resource.contents[0].text);
+      const listed = await client.callTool({ name: 'list_clusters', arguments: { namespace: ns.name } });
+      const row = listed.structuredContent.clusters.find((r: any) => r.name === ready);
+      assert.deepEqual({ ...summary, ageSeconds: 0 }, { ...row, ageSeconds: 0 });
+    });
+
+    it('the clusterclasses resource lists the in-memory class with its worker class', async () => {
+      const resource = await client.readResource({ uri: 'capi://clusterclasses' });
+      const { clusterClasses } = JSON.parse(resource.contents[0].text);
+      const mine = clusterClasses.find((c: any) => c.namespace === ns.name && c.name === 'in-memory');
+      assert.deepEqual(mine?.workerClasses.machineDeployments, ['default-worker']);
+    });
+  });
+}
+
+describe('list_clusters as clusters change', () => {
+  it('shows a cluster that was just deleted as Deleting or not at all', async () => {
+    const client = await connectV2(url);
+    after(() => client.close());
+    await ns.objects.delete(stuckCluster(ns.name, stuck));
+    await eventually('the stuck cluster gone or deleting', async () => {
+      const result = await client.callTool({ name: 'list_clusters', arguments: { namespace: ns.name } });
+      const row = result.structuredContent.clusters.find((r: any) => r.name === stuck);
+      return { done: !row || row.deleting === true, value: row, seen: JSON.stringify(row) };
+    });
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * A real MCP endpoint for tests: the local adapter (the same handler as the Lambda) on an ephemeral
+ * loopback port, pointed at the test sandbox, and real SDK clients of both protocol eras.
+ */
+import { after } from 'node:test';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startLocalServer } from '../../local/server.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { mcpPath } from '../../shared/http/web-handler.ts';
+import { testSandbox } from './sandbox.ts';
+
+/** Environment that points capi-mcp at the test sandbox. */
+export function testServerEnv(): NodeJS.ProcessEnv {
+  return { CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'sandbox', kubeconfig: testSandbox().paths.kubeconfig }]) };
+}
+
+/** Starts the local adapter for the calling test file; closed after the file. Returns the /mcp URL. */
+export async function startTestServer(): Promise<URL> {
+  const server = await startLocalServer(loadConfig(testServerEnv()), { port: 0 });
+  after(() => server.close());
+  return new URL(`${server.url}${mcpPath}`);
+}
+
+/** The subset of client calls the tests use, identical across SDK generations. */
+export interface TestClient {
+  readonly era: string;
+  listTools(): Promise<{ tools: any[] }>;
+  callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<any>;
+  readResource(params: { uri: string }): Promise<any>;
+  listResourceTemplates(): Promise<any>;
+  close(): Promise<void>;
+}
+
+/**
+ * A 2025-11-25 client: the v1 SDK (`@modelcontextprotocol/sdk`), initialize + stateless fallback.
+ * The caller closes it (a hook registered here would run when the registering hook ends).
+ */
+export async function connectV1(url: URL): Promise<TestClient> {
+  const client = new ClientV1({ name: 'capi-mcp-test-v1', version: '1.0.0' });
+  await client.connect(new TransportV1(url));
+  return Object.assign(client as unknown as TestClient, { era: `2025 (${client.getServerVersion()?.name})` });
+}
+
+/** A 2026-07-28 client: the v2 SDK (`@modelcontextprotocol/client`) negotiating the newest era. */
+export async function connectV2(url: URL): Promise<TestClient & { protocol: string | undefined }> {
+  const client = new ClientV2({ name: 'capi-mcp-test-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(new TransportV2(url));
+  return Object.assign(client as unknown as TestClient, { era: '2026', protocol: client.getNegotiatedProtocolVersion() });
+}
+
+/** The text of a tool result's first content block. */
+export function textOf(result: { content?: { type: string; text?: string }[] }): string {
+  return result.content?.find((c) => c.type === 'text')?.text ?? '';
+}
