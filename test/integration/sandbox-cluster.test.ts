@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { inMemoryClusterClass } from '../../sandbox/recipe.ts';
+import { clusterObjects, topologyCluster } from '../support/clusters.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -21,30 +21,13 @@ const clusterName = 'demo';
 
 type Obj = KubernetesObject & { spec?: any; status?: any };
 
-function clusterManifest(workers: number): Obj {
-  return {
-    apiVersion: 'cluster.x-k8s.io/v1beta2',
-    kind: 'Cluster',
-    metadata: { name: clusterName, namespace: ns.name },
-    spec: {
-      topology: {
-        classRef: { name: 'in-memory' },
-        version: inMemoryClusterClass.kubernetesVersion,
-        controlPlane: { replicas: 1 },
-        workers: { machineDeployments: [{ class: 'default-worker', name: 'md-0', replicas: workers }] },
-      },
-    },
-  };
-}
+const clusterManifest = (workers: number) => topologyCluster(ns.name, clusterName, workers);
 
 async function getCluster(): Promise<Obj> {
   return (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: clusterName, namespace: ns.name } })) as Obj;
 }
 
-async function machines(): Promise<Obj[]> {
-  const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Machine', ns.name, undefined, undefined, undefined, undefined, `cluster.x-k8s.io/cluster-name=${clusterName}`);
-  return list.items as Obj[];
-}
+const machines = () => clusterObjects(ns, 'Machine', clusterName);
 
 const isReady = (m: Obj) => (m.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 const isWorker = (m: Obj) => Boolean(m.metadata?.labels?.['cluster.x-k8s.io/deployment-name']);

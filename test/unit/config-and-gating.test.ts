@@ -1,0 +1,66 @@
+/** Configuration from the environment and the one gating predicate, both table-driven. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../shared/config/config.ts';
+import { isToolApplicable, tools } from '../../shared/mcp/registry.ts';
+
+describe('loadConfig', () => {
+  it('names a KUBECONFIG-only setup "default"', () => {
+    assert.deepEqual(loadConfig({ KUBECONFIG: '/k' }).managementClusters, [{ name: 'default', kubeconfig: '/k' }]);
+  });
+
+  it('reads named management clusters, kubeconfig and EKS', () => {
+    const clusters = [
+      { name: 'a', kubeconfig: '/a', context: 'ctx' },
+      { name: 'b', eks: { clusterName: 'mgmt', region: 'eu-west-1' } },
+    ];
+    assert.deepEqual(loadConfig({ CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify(clusters) }).managementClusters, clusters);
+  });
+
+  const failures: [string, NodeJS.ProcessEnv, RegExp][] = [
+    ['no management cluster at all', {}, /Environment variable CAPI_MCP_MANAGEMENT_CLUSTERS or KUBECONFIG is required/],
+    ['management clusters that are not JSON', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is not JSON/],
+    ['an empty list', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[]' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is invalid/],
+    ['an entry with an unknown field', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[{"name":"a","kubeconfig":"/a","x":1}]' }, /is invalid/],
+    ['a duplicate name', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[{"name":"a","kubeconfig":"/a"},{"name":"a","kubeconfig":"/b"}]' }, /names "a" twice/],
+    ['a read-only flag that is not a boolean', { KUBECONFIG: '/k', CAPI_MCP_READ_ONLY: 'yes' }, /CAPI_MCP_READ_ONLY must be "true" or "false"/],
+  ];
+  for (const [name, env, message] of failures) {
+    it(`fails start-up on ${name}`, () => assert.throws(() => loadConfig(env), message));
+  }
+
+  it('reads allowed hosts and the read-only flag', () => {
+    const config = loadConfig({ KUBECONFIG: '/k', CAPI_MCP_ALLOWED_HOSTS: 'a.example.com, b.example.com', CAPI_MCP_READ_ONLY: 'true' });
+    assert.deepEqual(config.allowedHosts, ['a.example.com', 'b.example.com']);
+    assert.equal(config.readOnly, true);
+  });
+});
+
+describe('isToolApplicable', () => {
+  const tool = (readOnlyHint: boolean, destructiveHint: boolean) => ({
+    annotations: { readOnlyHint, destructiveHint, idempotentHint: true, openWorldHint: false },
+  });
+  const table: [string, ReturnType<typeof tool>, { readOnly: boolean; disableDestructive: boolean }, boolean][] = [
+    ['a read tool on a read-only server is exposed', tool(true, false), { readOnly: true, disableDestructive: false }, true],
+    ['a write tool on a read-only server is hidden', tool(false, false), { readOnly: true, disableDestructive: false }, false],
+    ['a destructive tool on a read-only server is hidden', tool(false, true), { readOnly: true, disableDestructive: false }, false],
+    ['a destructive tool with destructive tools disabled is hidden', tool(false, true), { readOnly: false, disableDestructive: true }, false],
+    ['a non-destructive write tool with destructive tools disabled is exposed', tool(false, false), { readOnly: false, disableDestructive: true }, true],
+    ['a destructive tool on a read-write server is exposed', tool(false, true), { readOnly: false, disableDestructive: false }, true],
+  ];
+  for (const [name, t, gating, expected] of table) {
+    it(name, () => assert.equal(isToolApplicable(t, gating), expected));
+  }
+
+  it('every registered tool sets all four annotations explicitly', () => {
+    for (const t of tools) {
+      assert.deepEqual(Object.keys(t.annotations).sort(), ['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint'], t.name);
+    }
+  });
+
+  it('tool names are unique and snake_case', () => {
+    const names = tools.map((t) => t.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => /^[a-z]+(_[a-z]+)*$/.test(n)), names.join(', '));
+  });
+});
