@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBinaries, type BinaryCache, type Log } from './build.ts';
@@ -143,6 +144,7 @@ export class Sandbox {
 
   private async start(cache: BinaryCache, log: Log): Promise<void> {
     const { paths, ports } = this;
+    await assertPortsFree(ports);
     for (const dir of [paths.logs, paths.pids, paths.manifests]) await mkdir(dir, { recursive: true });
     const pki = await ensurePki(paths.pki, managerNames);
     await writeKubeconfig(paths.kubeconfig, this.apiServerUrl, { ca: pki.ca.cert, ...pki.admin });
@@ -274,6 +276,24 @@ export class Sandbox {
     await mkdir(this.paths.root, { recursive: true });
     const full: SandboxState = { ...state, portBase: this.options.portBase, updatedAt: new Date().toISOString() };
     await writeFile(this.paths.state, JSON.stringify(full, null, 2));
+  }
+}
+
+/** Fails fast, naming the port, when something else (often another sandbox) holds one of ours. */
+async function assertPortsFree(ports: SandboxPorts): Promise<void> {
+  const wanted = [ports.apiServer, ports.etcdClient, ports.etcdPeer, ports.controllerManager, ports.inMemory.debug];
+  for (const m of Object.values(ports.managers)) wanted.push(m.webhook, m.health, m.diagnostics);
+  for (const port of wanted) {
+    const free = await new Promise<boolean>((resolveFree) => {
+      const probe = createServer();
+      probe.once('error', () => resolveFree(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree(true)));
+    });
+    if (!free) {
+      throw new Error(
+        `port ${port} on 127.0.0.1 is in use (another sandbox with the same port base?); stop it or choose another --port-base / CAPI_MCP_SANDBOX_PORT_BASE`,
+      );
+    }
   }
 }
 
