@@ -1,0 +1,100 @@
+/**
+ * The CDK app as synthesized (offline, no AWS credentials): fine-grained assertions on the MCP API and
+ * function, and the bundle esbuild produced for the function, loaded in a fresh Node process and
+ * invoked with an API Gateway event against the test sandbox — the code that would be deployed, run.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CapiMcpStack } from '../../infra/lib/stack.ts';
+import { testServerEnv } from '../support/mcp.ts';
+
+const execFileAsync = promisify(execFile);
+
+const outdir = mkdtempSync(join(tmpdir(), 'capi-mcp-cdk-'));
+const app = new App({ outdir });
+const stack = new CapiMcpStack(app, 'CapiMcp', {
+  managementClusters: [{ name: 'prod', eks: { clusterName: 'mgmt', region: 'eu-west-1' } }],
+  readOnly: true,
+});
+const template = Template.fromStack(stack);
+const assembly = app.synth();
+
+describe('the MCP function', () => {
+  it('runs Node.js 24 on arm64 with tracing and the management clusters in its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      Timeout: 29,
+      Environment: {
+        Variables: Match.objectLike({
+          CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'prod', eks: { clusterName: 'mgmt', region: 'eu-west-1' } }]),
+          CAPI_MCP_READ_ONLY: 'true',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('keeps its logs for a month', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('the MCP API', () => {
+  it('is a regional REST API proxying every path to the function', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'ANY',
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      TracingEnabled: true,
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR' })],
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('outputs the MCP endpoint URL', () => {
+    template.hasOutput('McpEndpoint', { Value: Match.anyValue() });
+  });
+});
+
+describe('the bundled function', () => {
+  it('answers an API Gateway event from a fresh process against the sandbox', async () => {
+    const assets = readdirSync(assembly.directory).filter((d) => existsSync(join(assembly.directory, d, 'index.mjs')));
+    assert.equal(assets.length, 1, 'one bundled function');
+    const bundle = join(assembly.directory, assets[0]!, 'index.mjs');
+    const event = {
+      version: '2.0',
+      rawPath: '/mcp',
+      headers: { host: 'x.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      requestContext: { http: { method: 'POST' } },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_clusters', arguments: { limit: 1 } } }),
+      isBase64Encoded: false,
+    };
+    const script = `const { handler } = await import(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)})));`;
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, ...testServerEnv() },
+    });
+    const result = JSON.parse(stdout);
+    assert.equal(result.statusCode, 200, result.body);
+    const message = JSON.parse(result.body.split('\n').find((l: string) => l.startsWith('data: ')).slice(6));
+    assert.equal(message.result.isError, undefined, JSON.stringify(message.result));
+    assert.ok(Array.isArray(message.result.structuredContent.clusters));
+  });
+});
