@@ -47,6 +47,9 @@ export class McpApi extends Construct {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
+        // Bundle the AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default): the deployed code then
+        // runs the SDK version the tests ran, and the bundle the tests load is the whole function.
+        externalModules: [],
         // Some dependencies still call require(); give the ESM bundle one.
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },

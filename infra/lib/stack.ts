@@ -1,5 +1,6 @@
 /** The capi-mcp stack: composes one construct per concern. */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { McpApi } from './mcp-api.ts';
 
@@ -20,6 +21,19 @@ export class CapiMcpStack extends Stack {
         CAPI_MCP_READ_ONLY: String(props.readOnly),
       },
     });
+    // Least privilege: the function may describe exactly the EKS management clusters it is configured for.
+    const eksClusters = props.managementClusters.flatMap((c) => {
+      const eks = (c as { eks?: { clusterName: string; region: string } }).eks;
+      return eks ? [eks] : [];
+    });
+    if (eksClusters.length > 0) {
+      this.mcpApi.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['eks:DescribeCluster'],
+          resources: eksClusters.map((e) => Stack.of(this).formatArn({ service: 'eks', region: e.region, resource: 'cluster', resourceName: e.clusterName })),
+        }),
+      );
+    }
     new CfnOutput(this, 'McpEndpoint', { value: `${this.mcpApi.api.url}mcp`, description: 'MCP Streamable HTTP endpoint' });
   }
 }

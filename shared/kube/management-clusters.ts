@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { ManagementClusterConfig } from '../config/config.ts';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { kubeClientFor, type KubeClient } from './client.ts';
+import { eksKubeClient } from './eks.ts';
 
 export interface ManagementClusters {
   /** Configured names, the default first. */
@@ -28,7 +29,7 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
       }
       let client = clients.get(config.name);
       if (!client) {
-        client = kubeClientFor(kubeConfigOf(config));
+        client = 'eks' in config ? eksKubeClient(config.eks.clusterName, config.eks.region) : kubeClientFor(kubeConfigOf(config));
         clients.set(config.name, client);
       }
       return client;
@@ -36,11 +37,7 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
   };
 }
 
-function kubeConfigOf(config: ManagementClusterConfig): KubeConfig {
-  if ('eks' in config) {
-    // Note: EKS access (DescribeCluster + a presigned STS token) lands with the security issue's signer.
-    throw new CapiMcpError(ErrorCode.Upstream, `management cluster "${config.name}" is on EKS, which this build cannot reach yet`);
-  }
+function kubeConfigOf(config: Extract<ManagementClusterConfig, { kubeconfig: string }>): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(config.kubeconfig);
   if (config.context) kc.setCurrentContext(config.context);

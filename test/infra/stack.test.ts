@@ -44,6 +44,15 @@ describe('the MCP function', () => {
     });
   });
 
+  it('may describe exactly its configured EKS management cluster and nothing else of EKS', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const eks = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('eks:')));
+    assert.equal(eks.length, 1);
+    assert.equal(eks[0].Action, 'eks:DescribeCluster');
+    assert.match(JSON.stringify(eks[0].Resource), /:eks:eu-west-1:.*:cluster\/mgmt/);
+  });
+
   it('keeps its logs for a month', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 2);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
