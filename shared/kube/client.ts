@@ -3,7 +3,7 @@
  * interface; API errors become CapiMcpErrors with codes an agent can act on, and every call has a
  * deadline so a hung API server surfaces as a Timeout instead of a Lambda timeout.
  */
-import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 
 /** A Kubernetes object as returned by the API server (only the fields every object has are typed). */
@@ -59,6 +59,13 @@ export interface KubeClient {
   listEvents(namespace: string, fieldSelector?: string): Promise<KubeObject[]>;
   /** Nodes of the cluster this client points at. */
   listNodes(): Promise<KubeObject[]>;
+  /**
+   * Server-side applies `obj` as field manager "capi-mcp" (create or update, idempotent). With `dryRun`
+   * the API server validates it — schemas, webhooks, admission — and persists nothing.
+   */
+  apply(obj: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
+  /** Deletes an object; resolves when the API server accepted the deletion (it may finish later). */
+  delete(ref: ResourceRef, namespace: string, name: string): Promise<void>;
 }
 
 /** Default deadline of one API call. */
@@ -69,6 +76,7 @@ export function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const apis = kc.makeApiClient(ApisApi);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
   const resolved = new Map<string, Promise<ResourceRef>>();
   const call = <T>(what: string, fn: () => Promise<T>) => withDeadline(what, fn, timeoutMs);
 
@@ -129,6 +137,17 @@ export function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}
     async listNodes() {
       const list = await call('list Nodes', () => core.listNode());
       return list.items as unknown as KubeObject[];
+    },
+    async apply(obj, options = {}) {
+      const what = `${options.dryRun ? 'validate' : 'apply'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
+      return (await call(what, () =>
+        objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, 'capi-mcp', true, PatchStrategy.ServerSideApply),
+      )) as KubeObject;
+    },
+    async delete(ref, namespace, name) {
+      await call(`delete ${ref.kind} ${namespace}/${name}`, () =>
+        custom.deleteNamespacedCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, namespace, name }),
+      );
     },
   };
 }

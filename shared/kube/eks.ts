@@ -58,5 +58,7 @@ export function eksKubeClient(clusterName: string, region: string): KubeClient {
     readSecret: async (...args) => (await client()).readSecret(...args),
     listEvents: async (...args) => (await client()).listEvents(...args),
     listNodes: async (...args) => (await client()).listNodes(...args),
+    apply: async (...args) => (await client()).apply(...args),
+    delete: async (...args) => (await client()).delete(...args),
   };
 }

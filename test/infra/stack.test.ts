@@ -6,12 +6,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import { CapiMcpStack } from '../../infra/lib/stack.ts';
 import { testServerEnv } from '../support/mcp.ts';
 
@@ -45,8 +46,9 @@ describe('the MCP function', () => {
   });
 
   it('may describe exactly its configured EKS management cluster and nothing else of EKS', () => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const mcpRole = stack.getLogicalId(stack.mcpApi.function.role!.node.defaultChild as never);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const statements = policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === mcpRole)).flatMap((p) => p.Properties.PolicyDocument.Statement);
     const eks = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('eks:')));
     assert.equal(eks.length, 1);
     assert.equal(eks[0].Action, 'eks:DescribeCluster');
@@ -54,8 +56,45 @@ describe('the MCP function', () => {
   });
 
   it('keeps its logs for a month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('the cluster-operation workflow', () => {
+  const { definition } = synthesizeWorkflow();
+
+  it('is a Standard state machine with tracing, logging errors without execution data', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
+    });
+  });
+
+  it('applies, then loops wait → poll until a verdict', () => {
+    assert.equal(definition.StartAt, 'Apply');
+    assert.equal(definition.States.Apply.Next, 'Wait');
+    assert.equal(definition.States.Wait.Next, 'Poll');
+    assert.equal(definition.States.Poll.Next, 'Converged?');
+    const choices = definition.States['Converged?'].Choices.map((c: any) => [c.StringEquals, c.Next]);
+    assert.deepEqual(choices, [['converged', 'Done'], ['progressing', 'Wait']]);
+    assert.equal(definition.States['Converged?'].Default, 'OperationFailed');
+    assert.deepEqual(definition.States.OperationFailed, { Type: 'Fail', ErrorPath: '$.status.state', CausePath: '$.status.reason' });
+  });
+
+  it('retries only transient step errors, with backoff, and catches every other failure', () => {
+    for (const name of ['Apply', 'Poll']) {
+      assert.deepEqual(definition.States[name].Retry, [{ ErrorEquals: ['TransientError'], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }]);
+      assert.deepEqual(definition.States[name].Catch, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StepFailed' }]);
+    }
+  });
+
+  it('lets the step function describe the EKS management cluster too', () => {
+    const stepRole = stack.getLogicalId(stack.workflows.stepFunction.role!.node.defaultChild as never);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const stepPolicy = policies.find((p) => p.Properties.Roles.some((r: any) => r.Ref === stepRole));
+    assert.ok(JSON.stringify(stepPolicy?.Properties.PolicyDocument).includes('eks:DescribeCluster'));
   });
 });
 
@@ -85,9 +124,10 @@ describe('the MCP API', () => {
 
 describe('the bundled function', () => {
   it('answers an API Gateway event from a fresh process against the sandbox', async () => {
-    const assets = readdirSync(assembly.directory).filter((d) => existsSync(join(assembly.directory, d, 'index.mjs')));
-    assert.equal(assets.length, 1, 'one bundled function');
-    const bundle = join(assembly.directory, assets[0]!, 'index.mjs');
+    const logicalId = stack.getLogicalId(stack.mcpApi.function.node.defaultChild as never);
+    const s3Key: string = template.toJSON().Resources[logicalId].Properties.Code.S3Key;
+    const bundle = join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+    assert.ok(existsSync(bundle), `the MCP function's bundle exists at ${bundle}`);
     const event = {
       version: '2.0',
       rawPath: '/mcp',

@@ -1,0 +1,107 @@
+/**
+ * Workflows: the Standard state machine that carries a cluster operation to its end, and the step
+ * function its tasks invoke. Apply → Wait → Poll → (converged: Succeed | progressing: Wait | otherwise:
+ * Fail with the last observed reason). Transient API failures retry with backoff; any other task failure
+ * is caught and ends the execution Failed with its cause. This definition is the only one: the local
+ * engine runs the ASL synthesized from it (shared/workflows/local-engine.ts).
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  LogLevel,
+  Pass,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transientErrorName } from '../../shared/workflows/steps.ts';
+
+const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
+
+/** State names: the local engine maps task states to in-process handlers by these. */
+export const StateNames = { apply: 'Apply', wait: 'Wait', poll: 'Poll', decide: 'Converged?', done: 'Done', failed: 'OperationFailed', stepFailed: 'StepFailed' } as const;
+
+export interface WorkflowsProps {
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export class Workflows extends Construct {
+  readonly stepFunction: NodejsFunction;
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: WorkflowsProps) {
+    super(scope, id);
+    this.stepFunction = new NodejsFunction(this, 'StepFunction', {
+      entry: join(repoRoot, 'functions', 'workflow-step', 'handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      logGroup: new LogGroup(this, 'StepLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        externalModules: [],
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+
+    this.stateMachine = new StateMachine(this, 'ClusterOperation', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(this.definition(this.stepFunction)),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'ExecutionLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        level: LogLevel.ERROR,
+        includeExecutionData: false, // inputs carry cluster specs; keep them out of logs
+      },
+    });
+  }
+
+  private definition(step: IFunction) {
+    const task = (name: string, payload: Record<string, unknown>, resultPath: string) =>
+      new LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: step,
+        payload: TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        resultPath,
+        retryOnServiceExceptions: false,
+      }).addRetry({ errors: [transientErrorName], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+
+    const stepFailed = new Pass(this, StateNames.stepFailed, { stateName: StateNames.stepFailed }).next(
+      new Fail(this, 'Failed', { stateName: 'Failed', errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+    );
+    const apply = task(StateNames.apply, { step: 'apply', 'operation.$': '$.operation' }, '$.applied').addCatch(stepFailed, { resultPath: '$.error' });
+    const poll = task(
+      StateNames.poll,
+      { step: 'poll', 'operation.$': '$.operation', 'startedAt.$': '$$.Execution.StartTime', 'timeoutSeconds.$': '$.timeoutSeconds' },
+      '$.status',
+    ).addCatch(stepFailed, { resultPath: '$.error' });
+    const wait = new Wait(this, StateNames.wait, { stateName: StateNames.wait, time: WaitTime.secondsPath('$.pollSeconds') });
+    const decide = new Choice(this, StateNames.decide, { stateName: StateNames.decide })
+      .when(Condition.stringEquals('$.status.state', 'converged'), new Succeed(this, StateNames.done, { stateName: StateNames.done }))
+      .when(Condition.stringEquals('$.status.state', 'progressing'), wait)
+      .otherwise(new Fail(this, StateNames.failed, { stateName: StateNames.failed, errorPath: '$.status.state', causePath: '$.status.reason' }));
+    return apply.next(wait).next(poll).next(decide);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The workflow's task steps, as the step Lambda (and the local engine) run them: Apply makes the change,
+ * Poll reads the Cluster and returns a verdict. Transient API failures are thrown as TransientError so
+ * the state machine's Retry (with backoff) handles them; anything else fails the step and is caught.
+ */
+import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
+import type { KubeObject } from '../kube/client.ts';
+import { Kinds } from '../kube/kinds.ts';
+import type { ManagementClusters } from '../kube/management-clusters.ts';
+import { verdict, type Operation, type Verdict } from './operation.ts';
+
+/** The error name the state machine retries on. */
+export const transientErrorName = 'TransientError';
+
+export type StepEvent =
+  | { readonly step: 'apply'; readonly operation: Operation }
+  | { readonly step: 'poll'; readonly operation: Operation; readonly startedAt: string; readonly timeoutSeconds: number };
+
+export interface StepDeps {
+  readonly clusters: ManagementClusters;
+  readonly now: () => Date;
+}
+
+export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ applied: string } | Verdict> {
+  const kube = deps.clusters.client(event.operation.managementCluster);
+  const { namespace, name } = event.operation;
+  try {
+    if (event.step === 'apply') {
+      if (event.operation.action === 'delete') {
+        await kube.delete(Kinds.Cluster, namespace, name).catch((error: unknown) => {
+          if (!(error instanceof CapiMcpError && error.code === ErrorCode.NotFound)) throw error;
+        });
+        return { applied: `deletion of ${namespace}/${name} requested` };
+      }
+      if (!event.operation.cluster) throw new CapiMcpError(ErrorCode.InvalidInput, `operation ${event.operation.id} has no cluster to apply`);
+      await kube.apply(event.operation.cluster);
+      return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
+    }
+    let cluster: KubeObject | undefined;
+    try {
+      cluster = await kube.get(Kinds.Cluster, namespace, name);
+    } catch (error) {
+      if (!(error instanceof CapiMcpError && error.code === ErrorCode.NotFound)) throw error;
+    }
+    const result = verdict(event.operation, cluster);
+    const elapsed = (deps.now().getTime() - Date.parse(event.startedAt)) / 1000;
+    if (result.state === 'progressing' && elapsed > event.timeoutSeconds) {
+      return { state: 'timedOut', reason: `not converged after ${Math.round(elapsed)}s (timeout ${event.timeoutSeconds}s); last seen: ${result.reason}` };
+    }
+    return result;
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+/** Timeouts and upstream failures are worth retrying; invalid input or a refusal is not. */
+function classify(error: unknown): Error {
+  const transient = error instanceof CapiMcpError ? error.code === ErrorCode.Timeout || error.code === ErrorCode.Upstream : true;
+  const out = new Error(messageOf(error), { cause: error });
+  out.name = transient ? transientErrorName : error instanceof CapiMcpError ? error.code : 'StepError';
+  return out;
+}
