@@ -5,10 +5,11 @@
 import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
 import type { Config } from '../shared/config/config.ts';
 import { listen, type RunningServer } from '../shared/http/node-adapter.ts';
-import { createToolDeps, createWebHandler } from '../shared/http/web-handler.ts';
+import { createDeps } from '../shared/deps.ts';
+import { createWebHandler } from '../shared/http/web-handler.ts';
 
 export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080 } = {}): Promise<RunningServer> {
-  const handler = createWebHandler(createToolDeps(config), {
+  const handler = createWebHandler(createDeps(config), {
     allowedHosts: [...localhostAllowedHostnames(), ...config.allowedHosts],
     allowedOrigins: localhostAllowedOrigins(),
     readOnly: config.readOnly,

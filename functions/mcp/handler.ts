@@ -4,11 +4,12 @@
  */
 import { loadConfig } from '../../shared/config/config.ts';
 import { eventToRequest, responseToResult, type ApiGatewayEvent, type ApiGatewayResult } from '../../shared/http/apigateway.ts';
-import { createToolDeps, createWebHandler } from '../../shared/http/web-handler.ts';
+import { createDeps } from '../../shared/deps.ts';
+import { createWebHandler } from '../../shared/http/web-handler.ts';
 
 // Built once per container: config, kube clients and the MCP handler outlive a single invocation.
 const config = loadConfig();
-const web = createWebHandler(createToolDeps(config), {
+const web = createWebHandler(createDeps(config), {
   allowedHosts: config.allowedHosts,
   allowedOrigins: [],
   readOnly: config.readOnly,

@@ -7,14 +7,10 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat, EndpointType, LambdaRestApi, LogGroupLogDestination, MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
+import { capiMcpFunction } from './node-function.ts';
 
 export interface McpApiProps {
   /** Environment of the function: the contract between the stack and shared/config. */
@@ -31,28 +27,11 @@ export class McpApi extends Construct {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(repoRoot, 'functions', 'mcp', 'handler.ts'),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+    this.function = capiMcpFunction(this, 'Function', {
+      name: 'mcp',
       memorySize: 1024,
       timeout: Duration.seconds(29), // API Gateway's integration timeout
-      tracing: Tracing.ACTIVE,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      logGroup: new LogGroup(this, 'FunctionLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default): the deployed code then
-        // runs the SDK version the tests ran, and the bundle the tests load is the whole function.
-        externalModules: [],
-        // Some dependencies still call require(); give the ESM bundle one.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      environment: props.environment,
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });

@@ -6,8 +6,8 @@
  * engine runs the ASL synthesized from it (shared/workflows/local-engine.ts).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
@@ -25,11 +25,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { transientErrorName } from '../../shared/workflows/steps.ts';
-
-const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
+import { capiMcpFunction } from './node-function.ts';
 
 /** State names: the local engine maps task states to in-process handlers by these. */
 export const StateNames = { apply: 'Apply', wait: 'Wait', poll: 'Poll', decide: 'Converged?', done: 'Done', failed: 'OperationFailed', stepFailed: 'StepFailed' } as const;
@@ -44,25 +41,11 @@ export class Workflows extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
-    this.stepFunction = new NodejsFunction(this, 'StepFunction', {
-      entry: join(repoRoot, 'functions', 'workflow-step', 'handler.ts'),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+    this.stepFunction = capiMcpFunction(this, 'StepFunction', {
+      name: 'workflow-step',
       memorySize: 512,
       timeout: Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      logGroup: new LogGroup(this, 'StepLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        externalModules: [],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
+      environment: props.environment,
     });
 
     this.stateMachine = new StateMachine(this, 'ClusterOperation', {

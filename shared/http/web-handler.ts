@@ -8,8 +8,6 @@ import {
   hostHeaderValidationResponse,
   originValidationResponse,
 } from '@modelcontextprotocol/server';
-import type { Config } from '../config/config.ts';
-import { managementClusters } from '../kube/management-clusters.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import type { ToolDeps } from '../mcp/tool.ts';
 
@@ -24,11 +22,6 @@ export interface WebHandlerOptions {
 }
 
 export type WebHandler = (request: Request) => Promise<Response>;
-
-/** Dependencies built once per process from the config. */
-export function createToolDeps(config: Config): ToolDeps {
-  return { clusters: managementClusters(config.managementClusters), now: () => new Date() };
-}
 
 export function createWebHandler(deps: ToolDeps, options: WebHandlerOptions): WebHandler {
   const gating = { readOnly: options.readOnly, disableDestructive: false };

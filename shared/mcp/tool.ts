@@ -4,13 +4,10 @@
  * Handlers throw CapiMcpError; shared/mcp/result.ts turns that into the agent-facing result.
  */
 import type { z } from 'zod';
-import type { ManagementClusters } from '../kube/management-clusters.ts';
+import type { Deps } from '../deps.ts';
 
 /** Everything a handler may use; built once per process, shared across requests. */
-export interface ToolDeps {
-  readonly clusters: ManagementClusters;
-  readonly now: () => Date;
-}
+export type ToolDeps = Deps;
 
 /** All four hints, always set: gating and clients read them, so none is left to a default. */
 export interface ToolAnnotations {

@@ -6,7 +6,7 @@
 import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
-import type { ManagementClusters } from '../kube/management-clusters.ts';
+import type { Deps } from '../deps.ts';
 import { verdict, type Operation, type Verdict } from './operation.ts';
 
 /** The error name the state machine retries on. */
@@ -16,10 +16,7 @@ export type StepEvent =
   | { readonly step: 'apply'; readonly operation: Operation }
   | { readonly step: 'poll'; readonly operation: Operation; readonly startedAt: string; readonly timeoutSeconds: number };
 
-export interface StepDeps {
-  readonly clusters: ManagementClusters;
-  readonly now: () => Date;
-}
+export type StepDeps = Deps;
 
 export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ applied: string } | Verdict> {
   const kube = deps.clusters.client(event.operation.managementCluster);

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import { loadConfig } from '../../shared/config/config.ts';
-import { managementClusters } from '../../shared/kube/management-clusters.ts';
+import { createDeps } from '../../shared/deps.ts';
 import { runLocally, type LocalWorkflow } from '../../shared/workflows/local-engine.ts';
 import type { Operation } from '../../shared/workflows/operation.ts';
 import { runStep } from '../../shared/workflows/steps.ts';
@@ -17,7 +17,7 @@ import { testServerEnv } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
 const ns = await useNamespace('workflow', { withClusterClass: true });
-const deps = { clusters: managementClusters(loadConfig(testServerEnv()).managementClusters), now: () => new Date() };
+const deps = createDeps(loadConfig(testServerEnv()));
 const { definition, stepFunctionArn } = synthesizeWorkflow();
 const workflow: LocalWorkflow = { definition, stepFunctionArn, step: (event) => runStep(event, deps), timeScale: 0.2 };
 
