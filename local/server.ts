@@ -7,9 +7,17 @@ import type { Config } from '../shared/config/config.ts';
 import { listen, type RunningServer } from '../shared/http/node-adapter.ts';
 import { createDeps } from '../shared/deps.ts';
 import { createWebHandler } from '../shared/http/web-handler.ts';
+import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 
-export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080 } = {}): Promise<RunningServer> {
-  const handler = createWebHandler(createDeps(config), {
+export interface LocalServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Runs long-running operations; without one, the tools that start them are not offered. */
+  readonly workflows?: WorkflowEngine;
+}
+
+export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080, workflows }: LocalServerOptions = {}): Promise<RunningServer> {
+  const handler = createWebHandler({ ...createDeps(config), ...(workflows ? { workflows } : {}) }, {
     allowedHosts: [...localhostAllowedHostnames(), ...config.allowedHosts],
     allowedOrigins: localhostAllowedOrigins(),
     readOnly: config.readOnly,

@@ -8,7 +8,9 @@ import { loadConfig } from '../shared/config/config.ts';
 import { mcpPath } from '../shared/http/web-handler.ts';
 import { optionsFromEnv } from '../sandbox/layout.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
+import { join } from 'node:path';
 import { startLocalServer } from './server.ts';
+import { openLocalWorkflows } from './workflows.ts';
 
 const log = (line: string) => console.log(line);
 const env = { ...process.env };
@@ -25,7 +27,10 @@ if (!env.KUBECONFIG && !env.CAPI_MCP_MANAGEMENT_CLUSTERS) {
 
 const config = loadConfig(env);
 const port = Number(env.CAPI_MCP_PORT ?? 8080);
-const server = await startLocalServer(config, { port });
+const dataDir = optionsFromEnv().dataDir;
+const { engine: workflows, resumed } = await openLocalWorkflows(config, join(dataDir, 'executions'), Number(env.CAPI_MCP_LOCAL_TIME_SCALE ?? 1));
+if (resumed.length > 0) log(`resumed ${resumed.length} running operation(s): ${resumed.join(', ')}`);
+const server = await startLocalServer(config, { port, workflows });
 log(`capi-mcp serving ${server.url}${mcpPath} (management clusters: ${config.managementClusters.map((c) => c.name).join(', ')})`);
 log(`connect: claude mcp add --transport http capi ${server.url}${mcpPath}`);
 log('press Ctrl-C to stop');

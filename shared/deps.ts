@@ -4,10 +4,13 @@
  */
 import type { Config } from './config/config.ts';
 import { managementClusters, type ManagementClusters } from './kube/management-clusters.ts';
+import type { WorkflowEngine } from './workflows/engine.ts';
 
 export interface Deps {
   readonly clusters: ManagementClusters;
   readonly now: () => Date;
+  /** Where long-running operations run; tools that start or read operations need it. */
+  readonly workflows?: WorkflowEngine;
 }
 
 export function createDeps(config: Config): Deps {

@@ -3,12 +3,21 @@
  * reads the tools' own annotations, so there is no second list of names that could drift.
  */
 import type { ToolDefinition } from './tool.ts';
+import { createCluster } from './tools/create-cluster.ts';
+import { getOperation } from './tools/get-operation.ts';
 import { getClusterKubeconfig } from './tools/get-cluster-kubeconfig.ts';
 import { getClusterNodes } from './tools/get-cluster-nodes.ts';
 import { getCluster } from './tools/get-cluster.ts';
 import { listClusters } from './tools/list-clusters.ts';
 
-export const tools: readonly ToolDefinition<any, any>[] = [listClusters, getCluster, getClusterNodes, getClusterKubeconfig];
+export const tools: readonly ToolDefinition<any, any>[] = [
+  listClusters,
+  getCluster,
+  getClusterNodes,
+  getClusterKubeconfig,
+  createCluster,
+  getOperation,
+];
 
 export interface Gating {
   /** Only tools that change nothing (readOnlyHint). */

@@ -22,6 +22,7 @@ export function createMcpServer(deps: ToolDeps, gating: Gating): McpServer {
   });
   for (const tool of tools) {
     if (!isToolApplicable(tool, gating)) continue;
+    if (tool.requires?.some((dependency) => deps[dependency] === undefined)) continue;
     server.registerTool(
       tool.name,
       {

@@ -33,6 +33,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   readonly annotations: ToolAnnotations;
   /** The result carries credentials: never logged, never in an error message or metric label. */
   readonly sensitive?: boolean;
+  /** Dependencies the tool cannot work without; a server lacking one does not list the tool. */
+  readonly requires?: readonly 'workflows'[];
   readonly handler: (args: z.output<I>, deps: ToolDeps) => Promise<ToolOutput<z.output<O>>>;
 }
 

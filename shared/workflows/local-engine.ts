@@ -2,11 +2,8 @@
  * Runs the synthesized state machine locally with aws-local-stepfunctions: each Task state whose
  * Resource is the step function runs the same step code in-process, and Wait and Retry pauses are scaled
  * by `timeScale` (0.1 = ten times faster) so the sandbox's operations finish in test time.
- *
- * Note: executions live in memory here; persistence, execution-name semantics and resume on restart
- * come with the operations store (the workflows issue).
  */
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { WorkflowInput } from './operation.ts';
 
 export interface LocalWorkflow {
@@ -19,14 +16,20 @@ export interface LocalWorkflow {
 
 export type ExecutionOutcome =
   | { readonly status: 'SUCCEEDED'; readonly output: any }
-  | { readonly status: 'FAILED'; readonly error: string; readonly cause: string };
+  | { readonly status: 'FAILED'; readonly error: string; readonly cause: string }
+  | { readonly status: 'ABORTED' };
 
-export async function runLocally(workflow: LocalWorkflow, input: WorkflowInput): Promise<ExecutionOutcome> {
-  const states = Object.entries(workflow.definition.States as Record<string, any>);
+export interface LocalExecution {
+  abort(): void;
+  readonly outcome: Promise<ExecutionOutcome>;
+}
+
+/** Starts one execution; `startTime` is the Context Object's Execution.StartTime (kept across a resume). */
+export function startLocally(workflow: LocalWorkflow, input: WorkflowInput, startTime = new Date().toISOString()): LocalExecution {
   const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
   const retryIntervalOverrides: Record<string, number[]> = {};
   const waitTimeOverrides: Record<string, number> = {};
-  for (const [name, state] of states) {
+  for (const [name, state] of Object.entries(workflow.definition.States as Record<string, any>)) {
     if (state.Type === 'Task' && state.Resource === workflow.stepFunctionArn) {
       taskResourceLocalHandlers[name] = async (event) => (await workflow.step(event)) as any;
       const retry = (state.Retry ?? [])[0];
@@ -41,14 +44,25 @@ export async function runLocally(workflow: LocalWorkflow, input: WorkflowInput):
     }
   }
   const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkPaths: true } });
-  const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides } });
-  try {
-    return { status: 'SUCCEEDED', output: await execution.result };
-  } catch (error) {
-    if (error instanceof ExecutionError) {
-      const failure = (error as { cause?: { name?: string; message?: string; cause?: string } }).cause;
-      return { status: 'FAILED', error: failure?.name ?? 'States.Runtime', cause: failure?.cause ?? failure?.message ?? error.message };
-    }
-    throw error;
-  }
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    context: { Execution: { StartTime: startTime } } as never,
+  });
+  const outcome = execution.result.then(
+    (output): ExecutionOutcome => ({ status: 'SUCCEEDED', output }),
+    (error: unknown): ExecutionOutcome => {
+      if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+      if (error instanceof ExecutionError) {
+        const failure = (error as { cause?: { name?: string; message?: string; cause?: string } }).cause;
+        return { status: 'FAILED', error: failure?.name ?? 'States.Runtime', cause: failure?.cause ?? failure?.message ?? error.message };
+      }
+      throw error;
+    },
+  );
+  return { abort: () => execution.abort(), outcome };
+}
+
+/** Runs one execution to its end. */
+export function runLocally(workflow: LocalWorkflow, input: WorkflowInput): Promise<ExecutionOutcome> {
+  return startLocally(workflow, input).outcome;
 }

@@ -8,8 +8,8 @@ import type { KubeObject } from '../kube/client.ts';
 
 export type OperationAction = 'create' | 'delete' | 'scale' | 'upgrade';
 
+/** What to change. Its id is the execution name it runs under (see engine.ts). */
 export interface Operation {
-  readonly id: string;
   readonly action: OperationAction;
   readonly managementCluster?: string;
   readonly namespace: string;

@@ -29,7 +29,7 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
         });
         return { applied: `deletion of ${namespace}/${name} requested` };
       }
-      if (!event.operation.cluster) throw new CapiMcpError(ErrorCode.InvalidInput, `operation ${event.operation.id} has no cluster to apply`);
+      if (!event.operation.cluster) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has no cluster to apply`);
       await kube.apply(event.operation.cluster);
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }

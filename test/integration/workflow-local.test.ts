@@ -22,7 +22,6 @@ const { definition, stepFunctionArn } = synthesizeWorkflow();
 const workflow: LocalWorkflow = { definition, stepFunctionArn, step: (event) => runStep(event, deps), timeScale: 0.2 };
 
 const operation = (action: Operation['action'], name: string, cluster?: any): Operation => ({
-  id: `${action}-${name}`,
   action,
   namespace: ns.name,
   name,

@@ -6,7 +6,11 @@ import { after } from 'node:test';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalServer } from '../../local/server.ts';
+import { openLocalWorkflows } from '../../local/workflows.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
 import { testSandbox } from './sandbox.ts';
@@ -16,10 +20,18 @@ export function testServerEnv(): NodeJS.ProcessEnv {
   return { CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'sandbox', kubeconfig: testSandbox().paths.kubeconfig }]) };
 }
 
-/** Starts the local adapter for the calling test file; closed after the file. Returns the /mcp URL. */
-export async function startTestServer(): Promise<URL> {
-  const server = await startLocalServer(loadConfig(testServerEnv()), { port: 0 });
-  after(() => server.close());
+/**
+ * Starts the local adapter for the calling test file, with a local workflow engine (executions in a
+ * fresh folder, pauses at a fifth); closed after the file, once its executions ended. Returns the /mcp URL.
+ */
+export async function startTestServer({ workflows = true } = {}): Promise<URL> {
+  const config = loadConfig(testServerEnv());
+  const engine = workflows ? (await openLocalWorkflows(config, mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')), 0.2)).engine : undefined;
+  const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}) });
+  after(async () => {
+    await server.close();
+    if (engine) await Promise.all((await engine.list()).filter((r) => r.status === 'RUNNING').map((r) => engine.stop(r.name, 'test file ended')));
+  });
   return new URL(`${server.url}${mcpPath}`);
 }
 

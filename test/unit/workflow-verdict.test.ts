@@ -6,7 +6,6 @@ import { obj } from '../fixtures/objects.ts';
 
 const desired = (cp: number, workers: number) => ({ spec: { topology: { controlPlane: { replicas: cp }, workers: { machineDeployments: [{ class: 'w', name: 'md-0', replicas: workers }] } } } });
 const op = (action: Operation['action'], cp = 1, workers = 2): Operation => ({
-  id: 'op',
   action,
   namespace: 'default',
   name: 'demo',

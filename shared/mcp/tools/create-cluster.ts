@@ -1,0 +1,121 @@
+/**
+ * create_cluster: validates a topology against its ClusterClass and with a server-side dry run (so a bad
+ * request fails at once with the API server's own reason and creates nothing), then starts the create
+ * workflow and returns the operation to follow. The same request while it runs returns the same operation.
+ */
+import { z } from 'zod';
+import { buildTopologyCluster, topologyProblems } from '../../capi/topology.ts';
+import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
+import type { KubeClient, KubeObject } from '../../kube/client.ts';
+import { Kinds } from '../../kube/kinds.ts';
+import { executionBaseName, findRunning, operationView, startOperation } from '../../workflows/engine.ts';
+import type { WorkflowInput } from '../../workflows/operation.ts';
+import { defineTool } from '../tool.ts';
+import { managementClusterArg, namespaceArg } from './common.ts';
+import { operationSchema, operationText } from './operation-schema.ts';
+
+const label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label (a-z, 0-9, "-")');
+
+const inputSchema = z.object({
+  namespace: namespaceArg,
+  name: label.describe('Name of the new cluster'),
+  cluster_class: label.describe('ClusterClass to build it from (see capi://clusterclasses)'),
+  kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0').describe('Kubernetes version, e.g. v1.35.0'),
+  control_plane_replicas: z
+    .number()
+    .int()
+    .min(1)
+    .max(7)
+    .refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, 7) so etcd keeps quorum')
+    .default(1)
+    .describe('Control plane machines: 1, 3, 5 or 7'),
+  workers: z
+    .array(z.object({ class: label.describe('Worker class of the ClusterClass'), name: label, replicas: z.number().int().min(0).max(100) }))
+    .max(10)
+    .refine((ws) => new Set(ws.map((w) => w.name)).size === ws.length, 'worker pool names must be unique')
+    .default([])
+    .describe('Worker pools (MachineDeployments)'),
+  variables: z.record(z.string().max(253), z.unknown()).optional().describe('ClusterClass variables by name'),
+  labels: z.record(z.string().max(317), z.string().max(63)).optional().describe('Labels on the Cluster'),
+  timeout_seconds: z.number().int().min(60).max(7200).default(1800).describe('Fail the operation if not converged by then'),
+  management_cluster: managementClusterArg,
+});
+
+export const createCluster = defineTool({
+  name: 'create_cluster',
+  title: 'Create cluster',
+  description:
+    'Create a cluster from a ClusterClass (validated with a server-side dry run first); returns at once with an operation_id to follow with get_operation.',
+  inputSchema,
+  outputSchema: operationSchema,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requires: ['workflows'],
+  async handler(args, deps) {
+    const kube = deps.clusters.client(args.management_cluster);
+    const request = {
+      namespace: args.namespace,
+      name: args.name,
+      clusterClass: args.cluster_class,
+      version: args.kubernetes_version,
+      controlPlaneReplicas: args.control_plane_replicas,
+      workers: args.workers,
+      ...(args.variables ? { variables: args.variables } : {}),
+      ...(args.labels ? { labels: args.labels } : {}),
+    };
+    const cluster = buildTopologyCluster(request);
+    const input: WorkflowInput = {
+      operation: { action: 'create', namespace: args.namespace, name: args.name, cluster, ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}) },
+      timeoutSeconds: args.timeout_seconds,
+      pollSeconds: 10,
+    };
+    const base = executionBaseName(input.operation, cluster.spec);
+    const engine = deps.workflows!;
+
+    const running = await findRunning(engine, base, input);
+    if (running) return result(running);
+
+    let clusterClass: KubeObject;
+    try {
+      clusterClass = await kube.get(Kinds.ClusterClass, args.namespace, args.cluster_class);
+    } catch (error) {
+      if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) {
+        throw new CapiMcpError(ErrorCode.InvalidInput, `ClusterClass ${args.namespace}/${args.cluster_class} does not exist`, {
+          hint: 'read the capi://clusterclasses resource for the classes and variables available',
+        });
+      }
+      throw wrapError('failed to read the ClusterClass', error);
+    }
+    const problems = topologyProblems(request, clusterClass);
+    if (problems.length > 0) {
+      throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${problems.join('; ')}`, {
+        hint: 'read capi://clusterclasses for the worker classes and variables of each class',
+      });
+    }
+    if (await exists(kube, args.namespace, args.name)) {
+      throw new CapiMcpError(ErrorCode.Conflict, `cluster ${args.namespace}/${args.name} already exists`, {
+        hint: 'call get_cluster to see it, or choose another name',
+      });
+    }
+    try {
+      await kube.apply(cluster, { dryRun: true });
+    } catch (error) {
+      throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
+    }
+    return result(await startOperation(engine, base, input));
+
+    function result(record: Parameters<typeof operationView>[0]) {
+      const view = operationView(record, deps.now());
+      return { structured: view, text: `${operationText(view)}\nNext: call get_operation with operation_id="${view.operation_id}" until it is SUCCEEDED or FAILED` };
+    }
+  },
+});
+
+async function exists(kube: KubeClient, namespace: string, name: string): Promise<boolean> {
+  try {
+    await kube.get(Kinds.Cluster, namespace, name);
+    return true;
+  } catch (error) {
+    if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) return false;
+    throw wrapError(`failed to check whether cluster ${namespace}/${name} exists`, error);
+  }
+}

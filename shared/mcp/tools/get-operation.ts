@@ -1,0 +1,26 @@
+/** get_operation: the state of a long-running operation started by a mutating tool. */
+import { z } from 'zod';
+import { CapiMcpError, ErrorCode } from '../../errors.ts';
+import { operationView } from '../../workflows/engine.ts';
+import { defineTool } from '../tool.ts';
+import { operationSchema, operationText } from './operation-schema.ts';
+
+export const getOperation = defineTool({
+  name: 'get_operation',
+  title: 'Get operation',
+  description: 'Follow a long-running operation (create, delete, scale, upgrade): status, current step, elapsed time, what the cluster last showed, and why it failed.',
+  inputSchema: z.object({ operation_id: z.string().min(1).max(80).describe('operation_id returned by the tool that started it') }),
+  outputSchema: operationSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requires: ['workflows'],
+  async handler(args, deps) {
+    const record = await deps.workflows!.describe(args.operation_id);
+    if (!record) {
+      throw new CapiMcpError(ErrorCode.NotFound, `operation ${args.operation_id} not found`, {
+        hint: 'pass the operation_id exactly as the tool that started the operation returned it',
+      });
+    }
+    const view = operationView(record, deps.now());
+    return { structured: view, text: operationText(view) };
+  },
+});

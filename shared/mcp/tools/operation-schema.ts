@@ -1,0 +1,22 @@
+/** The output schema of an operation, shared by the tools that start or read one. */
+import { z } from 'zod';
+
+export const operationSchema = z.object({
+  operation_id: z.string(),
+  action: z.enum(['create', 'delete', 'scale', 'upgrade']),
+  cluster: z.string().describe('namespace/name'),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+  current_step: z.string().optional(),
+  elapsed_seconds: z.number().int(),
+  last_observed: z.string().optional().describe('What the last poll saw on the cluster'),
+  failure: z.string().optional(),
+});
+
+export function operationText(view: z.output<typeof operationSchema>): string {
+  const parts = [`operation ${view.operation_id}: ${view.action} ${view.cluster} ${view.status}`];
+  if (view.current_step && view.status === 'RUNNING') parts.push(`at ${view.current_step}`);
+  parts.push(`${view.elapsed_seconds}s`);
+  if (view.last_observed) parts.push(`— ${view.last_observed}`);
+  if (view.failure) parts.push(`— failed: ${view.failure}`);
+  return parts.join(' ');
+}
