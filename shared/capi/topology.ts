@@ -53,3 +53,86 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
   }
   return problems;
 }
+
+/** What a scale or upgrade sends (only the changed fields, for a server-side apply) and what to expect. */
+export interface TopologyChange {
+  readonly problems: string[];
+  readonly patch: KubeObject;
+  readonly expect: { controlPlaneReplicas: number; workerReplicas: number; version?: string };
+}
+
+interface MachineDeploymentTopology {
+  readonly class: string;
+  readonly name: string;
+  readonly replicas?: number;
+}
+
+function topologyOf(cluster: KubeObject) {
+  const topology = cluster.spec?.topology;
+  const pools: MachineDeploymentTopology[] = topology?.workers?.machineDeployments ?? [];
+  return { topology, pools, controlPlaneReplicas: (topology?.controlPlane?.replicas as number | undefined) ?? 1 };
+}
+
+function patchOf(cluster: KubeObject, topology: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'cluster.x-k8s.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace },
+    spec: { topology },
+  };
+}
+
+const noTopology = (cluster: KubeObject) =>
+  `cluster ${cluster.metadata.namespace}/${cluster.metadata.name} has no managed topology (no ClusterClass); capi-mcp changes topology-managed clusters only`;
+
+/**
+ * Replicas of named worker pools and/or the control plane, as a topology change. The patch always
+ * carries every replica count (changed or current): a scale's field manager owns them all, so a later
+ * scale of one pool never drops the count it set on another.
+ */
+export function scaleChange(
+  cluster: KubeObject,
+  request: { readonly workerPools?: readonly { name: string; replicas: number }[]; readonly controlPlaneReplicas?: number },
+): TopologyChange {
+  const { topology, pools, controlPlaneReplicas } = topologyOf(cluster);
+  const problems: string[] = [];
+  if (!topology) problems.push(noTopology(cluster));
+  for (const wanted of request.workerPools ?? []) {
+    if (!pools.some((p) => p.name === wanted.name)) {
+      problems.push(`worker pool "${wanted.name}" does not exist (the cluster has: ${pools.map((p) => p.name).join(', ') || 'none'})`);
+    }
+  }
+  const desired = pools.map((p) => ({ name: p.name, class: p.class, replicas: request.workerPools?.find((w) => w.name === p.name)?.replicas ?? p.replicas ?? 0 }));
+  const cpReplicas = request.controlPlaneReplicas ?? controlPlaneReplicas;
+  return {
+    problems,
+    patch: patchOf(cluster, { controlPlane: { replicas: cpReplicas }, workers: { machineDeployments: desired } }),
+    expect: { controlPlaneReplicas: cpReplicas, workerReplicas: desired.reduce((n, p) => n + p.replicas, 0) },
+  };
+}
+
+const semver = /^v(\d+)\.(\d+)\.(\d+)$/;
+
+/** A new topology version, refusing downgrades and skipped minor versions (Kubernetes' upgrade rules). */
+export function upgradeChange(cluster: KubeObject, version: string): TopologyChange {
+  const { topology, pools, controlPlaneReplicas } = topologyOf(cluster);
+  const problems: string[] = [];
+  if (!topology) problems.push(noTopology(cluster));
+  const from = semver.exec(topology?.version ?? '');
+  const to = semver.exec(version);
+  if (topology && (!from || !to)) problems.push(`cannot compare versions "${topology.version}" and "${version}"`);
+  if (from && to) {
+    const [a, b] = [from.slice(1).map(Number), to.slice(1).map(Number)];
+    const order = a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+    if (order === 0) problems.push(`the cluster already runs ${version}`);
+    else if (order > 0) problems.push(`${version} is older than the current ${topology.version}: downgrades are not supported`);
+    else if (b[0] !== a[0] || b[1]! > a[1]! + 1) {
+      problems.push(`${version} skips a minor version from ${topology.version}: upgrade to v${a[0]}.${a[1]! + 1}.x first`);
+    }
+  }
+  return {
+    problems,
+    patch: patchOf(cluster, { version }),
+    expect: { controlPlaneReplicas, workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0), version },
+  };
+}

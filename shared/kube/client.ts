@@ -60,10 +60,11 @@ export interface KubeClient {
   /** Nodes of the cluster this client points at. */
   listNodes(): Promise<KubeObject[]>;
   /**
-   * Server-side applies `obj` as field manager "capi-mcp" (create or update, idempotent). With `dryRun`
-   * the API server validates it — schemas, webhooks, admission — and persists nothing.
+   * Server-side applies `obj` as `fieldManager` (create or update, idempotent; fields this manager
+   * applied before and `obj` omits are removed, as SSA defines). With `dryRun` the API server validates
+   * it — schemas, webhooks, admission — and persists nothing.
    */
-  apply(obj: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
+  apply(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
   /** Deletes an object; resolves when the API server accepted the deletion (it may finish later). */
   delete(ref: ResourceRef, namespace: string, name: string): Promise<void>;
 }
@@ -138,10 +139,10 @@ export function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}
       const list = await call('list Nodes', () => core.listNode());
       return list.items as unknown as KubeObject[];
     },
-    async apply(obj, options = {}) {
+    async apply(obj, options) {
       const what = `${options.dryRun ? 'validate' : 'apply'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
       return (await call(what, () =>
-        objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, 'capi-mcp', true, PatchStrategy.ServerSideApply),
+        objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, true, PatchStrategy.ServerSideApply),
       )) as KubeObject;
     },
     async delete(ref, namespace, name) {

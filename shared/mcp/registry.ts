@@ -3,7 +3,12 @@
  * reads the tools' own annotations, so there is no second list of names that could drift.
  */
 import type { ToolDefinition } from './tool.ts';
+import { cancelOperation } from './tools/cancel-operation.ts';
 import { createCluster } from './tools/create-cluster.ts';
+import { deleteCluster } from './tools/delete-cluster.ts';
+import { listOperations } from './tools/list-operations.ts';
+import { scaleCluster } from './tools/scale-cluster.ts';
+import { upgradeCluster } from './tools/upgrade-cluster.ts';
 import { getOperation } from './tools/get-operation.ts';
 import { getClusterKubeconfig } from './tools/get-cluster-kubeconfig.ts';
 import { getClusterNodes } from './tools/get-cluster-nodes.ts';
@@ -16,7 +21,12 @@ export const tools: readonly ToolDefinition<any, any>[] = [
   getClusterNodes,
   getClusterKubeconfig,
   createCluster,
+  deleteCluster,
+  scaleCluster,
+  upgradeCluster,
   getOperation,
+  listOperations,
+  cancelOperation,
 ];
 
 export interface Gating {

@@ -80,6 +80,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     const step = async (event: StepEvent) => {
       await this.update(record.name, { currentStep: event.step === 'apply' ? 'Apply' : 'Poll' });
       const result = await this.workflow.step(event);
+      if (event.step === 'apply') await this.update(record.name, { currentStep: 'Wait' });
       if (event.step === 'poll') {
         const verdict = result as Verdict;
         await this.update(record.name, { lastVerdict: verdict, currentStep: verdict.state === 'progressing' ? 'Wait' : 'Converged?' });

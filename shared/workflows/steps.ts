@@ -7,7 +7,7 @@ import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
 import type { Deps } from '../deps.ts';
-import { verdict, type Operation, type Verdict } from './operation.ts';
+import { fieldManagerOf, verdict, type Operation, type Verdict } from './operation.ts';
 
 /** The error name the state machine retries on. */
 export const transientErrorName = 'TransientError';
@@ -30,7 +30,7 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
         return { applied: `deletion of ${namespace}/${name} requested` };
       }
       if (!event.operation.cluster) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has no cluster to apply`);
-      await kube.apply(event.operation.cluster);
+      await kube.apply(event.operation.cluster, { fieldManager: fieldManagerOf(event.operation.action) });
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
     let cluster: KubeObject | undefined;

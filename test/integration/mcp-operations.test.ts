@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { stuckCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -102,5 +103,133 @@ describe('get_operation', () => {
     const result = await client.callTool({ name: 'get_operation', arguments: { operation_id: 'create-nope-0000000000' } });
     assert.equal(result.isError, true);
     assert.match(textOf(result), /NotFound: operation create-nope-0000000000 not found/);
+  });
+});
+
+async function followToEnd(operationId: string, timeoutMs = 240_000) {
+  return eventually(`operation ${operationId} to end`, async () => {
+    const result = await client.callTool({ name: 'get_operation', arguments: { operation_id: operationId } });
+    return { done: result.structuredContent.status !== 'RUNNING', value: result.structuredContent, seen: textOf(result) };
+  }, { timeoutMs, intervalMs: 2000 });
+}
+
+describe('scale_cluster and upgrade_cluster', () => {
+  before(async () => {
+    const create = (await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name, name: 'op-2' } })).structuredContent.operations[0];
+    assert.equal((await followToEnd(create.operation_id)).status, 'SUCCEEDED');
+  });
+
+  const machineVersions = async () => {
+    const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Machine', ns.name, undefined, undefined, undefined, undefined, 'cluster.x-k8s.io/cluster-name=op-2');
+    return list.items.map((m: any) => `${m.metadata.labels['cluster.x-k8s.io/deployment-name'] ? 'worker' : 'cp'}:${m.spec.version}:${m.status?.conditions?.find((c: any) => c.type === 'Ready')?.status}`).sort();
+  };
+
+  it('scales a worker pool from 1 to 3 and succeeds once the new Machines are ready', async () => {
+    const started = await client.callTool({ name: 'scale_cluster', arguments: { namespace: ns.name, name: 'op-2', worker_pools: [{ name: 'md-0', replicas: 3 }] } });
+    assert.equal(started.isError, undefined, textOf(started));
+    const done = await followToEnd(started.structuredContent.operation_id);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
+    assert.deepEqual(await machineVersions(), ['cp:v1.35.0:True', 'worker:v1.35.0:True', 'worker:v1.35.0:True', 'worker:v1.35.0:True']);
+  });
+
+  const refusals: [string, string, Record<string, unknown>, RegExp][] = [
+    ['an unknown worker pool', 'scale_cluster', { worker_pools: [{ name: 'gpu', replicas: 1 }] }, /worker pool "gpu" does not exist \(the cluster has: md-0\)/],
+    ['an even control plane', 'scale_cluster', { control_plane_replicas: 4 }, /must be odd/],
+    ['a scale with nothing to change', 'scale_cluster', {}, /give worker_pools and\/or control_plane_replicas/],
+    ['a downgrade', 'upgrade_cluster', { kubernetes_version: 'v1.34.3' }, /older than the current v1\.35\.0: downgrades are not supported/],
+    ['a skipped minor version', 'upgrade_cluster', { kubernetes_version: 'v1.37.0' }, /skips a minor version from v1\.35\.0: upgrade to v1\.36\.x first/],
+    ['the version it already runs', 'upgrade_cluster', { kubernetes_version: 'v1.35.0' }, /already runs v1\.35\.0/],
+  ];
+  for (const [what, tool, args, reason] of refusals) {
+    it(`${tool} refuses ${what}, changing nothing`, async () => {
+      const machinesBefore = await machineVersions();
+      const result = await client.callTool({ name: tool, arguments: { namespace: ns.name, name: 'op-2', ...args } });
+      assert.equal(result.isError, true, textOf(result));
+      assert.match(textOf(result), reason);
+      assert.deepEqual(await machineVersions(), machinesBefore);
+    });
+  }
+
+  it('upgrades to the next patch version and succeeds once every Machine runs it', async () => {
+    const started = await client.callTool({ name: 'upgrade_cluster', arguments: { namespace: ns.name, name: 'op-2', kubernetes_version: 'v1.35.1' } });
+    assert.equal(started.isError, undefined, textOf(started));
+    const done = await followToEnd(started.structuredContent.operation_id, 400_000);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
+    assert.deepEqual(await machineVersions(), ['cp:v1.35.1:True', 'worker:v1.35.1:True', 'worker:v1.35.1:True', 'worker:v1.35.1:True']);
+  });
+});
+
+describe('delete_cluster', () => {
+  const protectedCases: [string, Record<string, string>, Record<string, string>, RegExp][] = [
+    ['a cluster with the prevent-deletion label', { 'capi-mcp.io/prevent-deletion': 'true' }, {}, /capi-mcp\.io\/prevent-deletion=true/],
+    ['a cluster managed by Flux', { 'kustomize.toolkit.fluxcd.io/name': 'clusters' }, {}, /managed by Flux \(Kustomization\)/],
+    ['a cluster managed by Argo CD', {}, { 'argocd.argoproj.io/tracking-id': 'fleet:cluster.x-k8s.io/Cluster:ns/x' }, /managed by Argo CD/],
+  ];
+  for (const [what, labels, annotations, reason] of protectedCases) {
+    it(`never deletes ${what}`, async () => {
+      const name = `keep-${Object.keys({ ...labels, ...annotations })[0]!.split('.')[0]!.replace(/[^a-z]/g, '')}`;
+      const manifest: any = stuckCluster(ns.name, name, labels);
+      manifest.metadata.annotations = annotations;
+      await ns.objects.create(manifest);
+      const result = await client.callTool({ name: 'delete_cluster', arguments: { namespace: ns.name, name, confirm: name } });
+      assert.equal(result.isError, true, textOf(result));
+      assert.match(textOf(result), reason);
+      assert.ok((await clusterNames()).includes(name), 'the cluster is still there');
+    });
+  }
+
+  it('refuses without confirm equal to the name', async () => {
+    const result = await client.callTool({ name: 'delete_cluster', arguments: { namespace: ns.name, name: 'op-1', confirm: 'yes' } });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /confirm must equal the cluster name "op-1"/);
+    assert.ok((await clusterNames()).includes('op-1'));
+  });
+
+  it('deletes a cluster and its Machines, followed to SUCCEEDED', async () => {
+    const started = await client.callTool({ name: 'delete_cluster', arguments: { namespace: ns.name, name: 'op-1', confirm: 'op-1' } });
+    assert.equal(started.isError, undefined, textOf(started));
+    const id = started.structuredContent.operation_id;
+    const done = await eventually('the delete operation to end', async () => {
+      const view = (await client.callTool({ name: 'get_operation', arguments: { operation_id: id } })).structuredContent;
+      return { done: view.status !== 'RUNNING', value: view, seen: JSON.stringify(view) };
+    }, { timeoutMs: 180_000, intervalMs: 2000 });
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
+    assert.equal((await clusterNames()).includes('op-1'), false);
+    const machines = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Machine', ns.name, undefined, undefined, undefined, undefined, 'cluster.x-k8s.io/cluster-name=op-1');
+    assert.equal(machines.items.length, 0);
+  });
+
+  it('re-creates a cluster deleted earlier under the same name, as a new operation', async () => {
+    const first = (await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name, name: 'op-1' } })).structuredContent.operations;
+    const create = await client.callTool({ name: 'create_cluster', arguments: request('op-1') });
+    assert.equal(create.isError, undefined, textOf(create));
+    assert.ok(!first.some((o: any) => o.operation_id === create.structuredContent.operation_id), 'a fresh operation id');
+    assert.match(create.structuredContent.operation_id, /-g2$/);
+  });
+});
+
+describe('list_operations and cancel_operation', () => {
+  it('lists the operations of a cluster, newest first', async () => {
+    const result = await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name, name: 'op-1' } });
+    const actions = result.structuredContent.operations.map((o: any) => `${o.action}:${o.status}`);
+    assert.deepEqual(actions.slice(1), ['delete:SUCCEEDED', 'create:SUCCEEDED']);
+    assert.match(actions[0], /^create:/);
+  });
+
+  it('cancels a running operation and says what was already applied', async () => {
+    const running = (await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name, name: 'op-1', status: 'RUNNING' } })).structuredContent.operations;
+    assert.equal(running.length, 1, 'the re-create is still running');
+    await eventually('the re-create to pass Apply', async () => {
+      const view = (await client.callTool({ name: 'get_operation', arguments: { operation_id: running[0].operation_id } })).structuredContent;
+      return { done: view.current_step !== 'Apply', value: view, seen: JSON.stringify(view) };
+    });
+    const result = await client.callTool({ name: 'cancel_operation', arguments: { operation_id: running[0].operation_id } });
+    assert.equal(result.isError, undefined, textOf(result));
+    assert.equal(result.structuredContent.status, 'ABORTED');
+    assert.equal(result.structuredContent.applied, true);
+    assert.match(textOf(result), /was already applied; the controllers carry on with it — call delete_cluster/);
+    const again = await client.callTool({ name: 'cancel_operation', arguments: { operation_id: running[0].operation_id } });
+    assert.equal(again.isError, true);
+    assert.match(textOf(again), /already ended ABORTED/);
   });
 });

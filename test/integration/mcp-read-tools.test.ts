@@ -15,7 +15,7 @@ const url = await startTestServer();
 const ready = 'ready-1';
 const stuck = 'stuck-1';
 
-const readToolNames = ['get_cluster', 'get_cluster_kubeconfig', 'get_cluster_nodes', 'get_operation', 'list_clusters'];
+const readToolNames = ['get_cluster', 'get_cluster_kubeconfig', 'get_cluster_nodes', 'get_operation', 'list_clusters', 'list_operations'];
 
 before(async () => {
   await ns.objects.create(stuckCluster(ns.name, stuck));

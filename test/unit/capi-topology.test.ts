@@ -1,7 +1,7 @@
 /** buildTopologyCluster and topologyProblems: request and ClusterClass in, manifest or problems out. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTopologyCluster, topologyProblems, type TopologyRequest } from '../../shared/capi/topology.ts';
+import { buildTopologyCluster, scaleChange, topologyProblems, upgradeChange, type TopologyRequest } from '../../shared/capi/topology.ts';
 import { obj } from '../fixtures/objects.ts';
 
 const request = (over: Partial<TopologyRequest> = {}): TopologyRequest => ({
@@ -54,5 +54,61 @@ describe('topologyProblems', () => {
   ];
   for (const [name, over, expected] of table) {
     it(name, () => assert.deepEqual(topologyProblems(request(over), clusterClass), expected));
+  }
+});
+
+describe('scaleChange', () => {
+  const current = obj('Cluster', 'demo', 'team-a')
+    .spec({ topology: { classRef: { name: 'aws' }, version: 'v1.35.0', controlPlane: { replicas: 3 }, workers: { machineDeployments: [{ class: 'general', name: 'md-0', replicas: 2 }, { class: 'gpu', name: 'md-1', replicas: 1 }] } } })
+    .build();
+
+  it('sends every replica count (the changed pool with its new one) and expects the new total', () => {
+    const change = scaleChange(current, { workerPools: [{ name: 'md-1', replicas: 4 }] });
+    assert.deepEqual(change.problems, []);
+    assert.deepEqual(change.patch.spec, {
+      topology: {
+        controlPlane: { replicas: 3 },
+        workers: { machineDeployments: [{ name: 'md-0', class: 'general', replicas: 2 }, { name: 'md-1', class: 'gpu', replicas: 4 }] },
+      },
+    });
+    assert.deepEqual(change.expect, { controlPlaneReplicas: 3, workerReplicas: 6 });
+  });
+
+  it('scales the control plane, keeping the worker counts', () => {
+    const change = scaleChange(current, { controlPlaneReplicas: 5 });
+    assert.deepEqual(change.patch.spec.topology.controlPlane, { replicas: 5 });
+    assert.deepEqual(change.patch.spec.topology.workers.machineDeployments.map((p: { replicas: number }) => p.replicas), [2, 1]);
+    assert.deepEqual(change.expect, { controlPlaneReplicas: 5, workerReplicas: 3 });
+  });
+
+  it('names a pool that does not exist and the ones that do', () => {
+    assert.deepEqual(scaleChange(current, { workerPools: [{ name: 'md-9', replicas: 1 }] }).problems, ['worker pool "md-9" does not exist (the cluster has: md-0, md-1)']);
+  });
+
+  it('refuses a cluster without a topology', () => {
+    assert.match(scaleChange(obj('Cluster', 'legacy').build(), { controlPlaneReplicas: 3 }).problems[0]!, /has no managed topology/);
+  });
+});
+
+describe('upgradeChange', () => {
+  const at = (version: string) => obj('Cluster', 'demo').spec({ topology: { version, controlPlane: { replicas: 1 }, workers: { machineDeployments: [{ class: 'w', name: 'md-0', replicas: 2 }] } } }).build();
+  const table: [string, string, string, RegExp | undefined][] = [
+    ['a patch release is fine', 'v1.35.0', 'v1.35.4', undefined],
+    ['the next minor is fine', 'v1.35.4', 'v1.36.0', undefined],
+    ['a skipped minor is refused', 'v1.35.4', 'v1.37.0', /skips a minor version from v1\.35\.4: upgrade to v1\.36\.x first/],
+    ['a new major is refused', 'v1.35.4', 'v2.0.0', /skips a minor version/],
+    ['a downgrade is refused', 'v1.35.4', 'v1.35.3', /older than the current v1\.35\.4: downgrades are not supported/],
+    ['the same version is refused', 'v1.35.4', 'v1.35.4', /already runs v1\.35\.4/],
+  ];
+  for (const [name, from, to, problem] of table) {
+    it(name, () => {
+      const change = upgradeChange(at(from), to);
+      if (problem) assert.match(change.problems.join('; '), problem);
+      else {
+        assert.deepEqual(change.problems, []);
+        assert.deepEqual(change.patch.spec, { topology: { version: to } });
+        assert.deepEqual(change.expect, { controlPlaneReplicas: 1, workerReplicas: 2, version: to });
+      }
+    });
   }
 });

@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { verdict, type Operation } from '../../shared/workflows/operation.ts';
 import { obj } from '../fixtures/objects.ts';
 
-const desired = (cp: number, workers: number) => ({ spec: { topology: { controlPlane: { replicas: cp }, workers: { machineDeployments: [{ class: 'w', name: 'md-0', replicas: workers }] } } } });
-const op = (action: Operation['action'], cp = 1, workers = 2): Operation => ({
+const op = (action: Operation['action'], cp = 1, workers = 2, version?: string): Operation => ({
   action,
   namespace: 'default',
   name: 'demo',
-  ...(action === 'delete' ? {} : { cluster: { metadata: { name: 'demo' }, ...desired(cp, workers) } }),
+  ...(action === 'delete' ? {} : { expect: { controlPlaneReplicas: cp, workerReplicas: workers, ...(version ? { version } : {}) } }),
 });
 
 const cluster = (cpReady: number, cpDesired: number, wReady: number, wDesired: number, available = true, generation = 2, observed = 2) => {
@@ -43,6 +42,23 @@ describe('verdict', () => {
       assert.match(v.reason, reason);
     });
   }
+
+  it('an upgrade is progressing until every machine is up to date with the version', () => {
+    const c = cluster(1, 1, 2, 2);
+    c.spec = { topology: { version: 'v1.35.1' } };
+    c.status.controlPlane.upToDateReplicas = 1;
+    c.status.workers.upToDateReplicas = 2;
+    c.status.conditions.push({ type: 'TopologyReconciled', status: 'False', reason: 'ClusterUpgrading' }, { type: 'RollingOut', status: 'True' });
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'progressing', 'counts look done but the topology is still upgrading');
+    c.status.conditions = c.status.conditions.map((x: any) => (x.type === 'TopologyReconciled' ? { ...x, status: 'True' } : x));
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'progressing', 'still rolling out');
+    c.status.conditions = c.status.conditions.map((x: any) => (x.type === 'RollingOut' ? { ...x, status: 'False' } : x));
+    c.status.workers.upToDateReplicas = 1;
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'progressing', 'a worker is not up to date');
+    c.status.workers.upToDateReplicas = 2;
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'converged');
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.36.0'), c).state, 'progressing', 'another version is not converged');
+  });
 
   it('a cluster in phase Failed has failed', () => {
     const failed = cluster(0, 1, 0, 2, false);

@@ -8,11 +8,11 @@ import { buildTopologyCluster, topologyProblems } from '../../capi/topology.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import type { KubeClient, KubeObject } from '../../kube/client.ts';
 import { Kinds } from '../../kube/kinds.ts';
-import { executionBaseName, findRunning, operationView, startOperation } from '../../workflows/engine.ts';
-import type { WorkflowInput } from '../../workflows/operation.ts';
+import { executionBaseName, findRunning, startOperation } from '../../workflows/engine.ts';
+import { fieldManagerOf, type WorkflowInput } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, namespaceArg } from './common.ts';
-import { operationSchema, operationText } from './operation-schema.ts';
+import { operationSchema, startedResult } from './operation-schema.ts';
 
 const label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label (a-z, 0-9, "-")');
 
@@ -64,7 +64,14 @@ export const createCluster = defineTool({
     };
     const cluster = buildTopologyCluster(request);
     const input: WorkflowInput = {
-      operation: { action: 'create', namespace: args.namespace, name: args.name, cluster, ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}) },
+      operation: {
+        action: 'create',
+        namespace: args.namespace,
+        name: args.name,
+        cluster,
+        expect: { controlPlaneReplicas: args.control_plane_replicas, workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) },
+        ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}),
+      },
       timeoutSeconds: args.timeout_seconds,
       pollSeconds: 10,
     };
@@ -72,7 +79,7 @@ export const createCluster = defineTool({
     const engine = deps.workflows!;
 
     const running = await findRunning(engine, base, input);
-    if (running) return result(running);
+    if (running) return startedResult(running, deps.now());
 
     let clusterClass: KubeObject;
     try {
@@ -97,16 +104,11 @@ export const createCluster = defineTool({
       });
     }
     try {
-      await kube.apply(cluster, { dryRun: true });
+      await kube.apply(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
     } catch (error) {
       throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
     }
-    return result(await startOperation(engine, base, input));
-
-    function result(record: Parameters<typeof operationView>[0]) {
-      const view = operationView(record, deps.now());
-      return { structured: view, text: `${operationText(view)}\nNext: call get_operation with operation_id="${view.operation_id}" until it is SUCCEEDED or FAILED` };
-    }
+    return startedResult(await startOperation(engine, base, input), deps.now());
   },
 });
 

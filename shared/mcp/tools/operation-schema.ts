@@ -1,5 +1,6 @@
 /** The output schema of an operation, shared by the tools that start or read one. */
 import { z } from 'zod';
+import { operationView, type ExecutionRecord } from '../../workflows/engine.ts';
 
 export const operationSchema = z.object({
   operation_id: z.string(),
@@ -19,4 +20,10 @@ export function operationText(view: z.output<typeof operationSchema>): string {
   if (view.last_observed) parts.push(`— ${view.last_observed}`);
   if (view.failure) parts.push(`— failed: ${view.failure}`);
   return parts.join(' ');
+}
+
+/** The result of a tool that started (or joined) an operation: the view plus the next step. */
+export function startedResult(record: ExecutionRecord, now: Date) {
+  const view = operationView(record, now);
+  return { structured: view, text: `${operationText(view)}\nNext: call get_operation with operation_id="${view.operation_id}" until it is SUCCEEDED or FAILED` };
 }

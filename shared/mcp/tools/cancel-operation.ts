@@ -1,0 +1,36 @@
+/**
+ * cancel_operation: stops a running operation's workflow and says what had already been applied — a
+ * cancelled workflow stops following the change; it does not undo what the Apply step sent.
+ */
+import { z } from 'zod';
+import { CapiMcpError, ErrorCode } from '../../errors.ts';
+import { operationView } from '../../workflows/engine.ts';
+import { defineTool } from '../tool.ts';
+import { operationSchema, operationText } from './operation-schema.ts';
+
+export const cancelOperation = defineTool({
+  name: 'cancel_operation',
+  title: 'Cancel operation',
+  description: 'Stop following a running operation; reports whether its change had already been applied to the cluster (cancelling does not undo it).',
+  inputSchema: z.object({ operation_id: z.string().min(1).max(80) }),
+  outputSchema: operationSchema.extend({ applied: z.boolean().describe('True when the Apply step had completed: the change reached the management cluster') }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requires: ['workflows'],
+  async handler(args, deps) {
+    const engine = deps.workflows!;
+    const before = await engine.describe(args.operation_id);
+    if (!before) throw new CapiMcpError(ErrorCode.NotFound, `operation ${args.operation_id} not found`, { hint: 'call list_operations to see operations' });
+    if (before.status !== 'RUNNING') {
+      throw new CapiMcpError(ErrorCode.Conflict, `operation ${args.operation_id} already ended ${before.status}`, { hint: 'call get_operation for its outcome' });
+    }
+    const after = await engine.stop(args.operation_id, 'cancelled through cancel_operation');
+    // Past Apply means the change reached the API server; the controllers keep converging on it.
+    const applied = after.currentStep !== undefined && after.currentStep !== 'Apply';
+    const { operation } = after.input;
+    const left = applied
+      ? `the ${operation.action} of ${operation.namespace}/${operation.name} was already applied; the controllers carry on with it${operation.action === 'create' ? ' — call delete_cluster to remove the cluster' : ''}`
+      : `the Apply step had not completed, so the change may or may not have reached ${operation.namespace}/${operation.name}; call get_cluster to see`;
+    const view = { ...operationView(after, deps.now()), applied };
+    return { structured: view, text: `${operationText(view)}\n${left}` };
+  },
+});

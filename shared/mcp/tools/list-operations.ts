@@ -1,0 +1,30 @@
+/** list_operations: recent operations, newest first, optionally for one cluster or in one status. */
+import { z } from 'zod';
+import { operationView } from '../../workflows/engine.ts';
+import { defineTool } from '../tool.ts';
+import { namespaceArg } from './common.ts';
+import { operationSchema, operationText } from './operation-schema.ts';
+
+export const listOperations = defineTool({
+  name: 'list_operations',
+  title: 'List operations',
+  description: 'List long-running operations, newest first, filtered by cluster and status; use get_operation for one.',
+  inputSchema: z.object({
+    namespace: namespaceArg.optional(),
+    name: z.string().max(253).optional().describe('Cluster name (with namespace)'),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
+    limit: z.number().int().min(1).max(100).default(20),
+  }),
+  outputSchema: z.object({ operations: z.array(operationSchema) }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requires: ['workflows'],
+  async handler(args, deps) {
+    const now = deps.now();
+    const operations = (await deps.workflows!.list())
+      .filter((r) => (!args.namespace || r.input.operation.namespace === args.namespace) && (!args.name || r.input.operation.name === args.name))
+      .filter((r) => !args.status || r.status === args.status)
+      .slice(0, args.limit)
+      .map((r) => operationView(r, now));
+    return { structured: { operations }, text: operations.map(operationText).join('\n') || 'no operations' };
+  },
+});
