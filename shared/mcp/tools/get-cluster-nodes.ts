@@ -1,6 +1,7 @@
 /** get_cluster_nodes: the workload cluster's Nodes, reached through its `<cluster>-kubeconfig` Secret. */
 import { z } from 'zod';
 import { ageSeconds, formatAge } from '../../capi/age.ts';
+import { count } from '../../capi/schemas.ts';
 import { isTrue } from '../../capi/conditions.ts';
 import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';
@@ -18,7 +19,7 @@ const nodeSchema = z.object({
   ready: z.boolean(),
   kubeletVersion: z.string().optional(),
   internalIP: z.string().optional(),
-  ageSeconds: z.number().int().optional(),
+  ageSeconds: count.optional(),
 });
 
 const outputSchema = z.object({ nodes: z.array(nodeSchema) });

@@ -1,6 +1,6 @@
 /** get_cluster: the summary, a clusterctl-describe-style object tree and recent Warning events. */
 import { z } from 'zod';
-import { clusterSummarySchema } from '../../capi/schemas.ts';
+import { clusterSummarySchema, count } from '../../capi/schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts';
 import { truncate } from '../../capi/conditions.ts';
@@ -15,7 +15,7 @@ const inputSchema = z.object({ namespace: namespaceArg, name: nameArg, managemen
 const treeNodeSchema = z.object({
   kind: z.string(),
   name: z.string(),
-  depth: z.number().int().describe('0 for the Cluster; children follow their parent in depth-first order'),
+  depth: count.describe('0 for the Cluster; children follow their parent in depth-first order'),
   ready: z.boolean().optional(),
   upToDate: z.boolean().optional(),
   replicas: z.string().optional().describe('ready/desired'),
@@ -25,7 +25,7 @@ const treeNodeSchema = z.object({
 const outputSchema = z.object({
   cluster: clusterSummarySchema,
   objects: z.array(treeNodeSchema).describe('The object tree, depth-first'),
-  warnings: z.array(z.object({ object: z.string(), reason: z.string(), message: z.string(), count: z.number().int(), lastSeen: z.string().optional() })),
+  warnings: z.array(z.object({ object: z.string(), reason: z.string(), message: z.string(), count, lastSeen: z.string().optional() })),
 });
 
 export const getCluster = defineTool({

@@ -1,6 +1,6 @@
 /** list_clusters: one page of Cluster summaries, paginated by the API server's own limit/continue. */
 import { z } from 'zod';
-import { clusterSummarySchema } from '../../capi/schemas.ts';
+import { clusterSummarySchema, count } from '../../capi/schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
@@ -26,7 +26,7 @@ const inputSchema = z.object({
 const outputSchema = z.object({
   clusters: z.array(clusterSummarySchema),
   next_cursor: z.string().optional().describe('Pass as cursor to get the next page; absent on the last page'),
-  scanned: z.number().int().describe('Clusters read for this page before the phase filter'),
+  scanned: count.describe('Clusters read for this page before the phase filter'),
 });
 
 interface CursorState {

@@ -1,5 +1,6 @@
 /** The output schema of an operation, shared by the tools that start or read one. */
 import { z } from 'zod';
+import { count } from '../../capi/schemas.ts';
 import { operationView, type ExecutionRecord } from '../../workflows/engine.ts';
 
 export const operationSchema = z.object({
@@ -8,7 +9,7 @@ export const operationSchema = z.object({
   cluster: z.string().describe('namespace/name'),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
   current_step: z.string().optional(),
-  elapsed_seconds: z.number().int(),
+  elapsed_seconds: count,
   last_observed: z.string().optional().describe('What the last poll saw on the cluster'),
   failure: z.string().optional(),
 });
