@@ -57,7 +57,7 @@ export async function ensureBinaries(log: Log): Promise<BinaryCache> {
   const missing = binaries.filter((b) => !existsSync(join(cache.bin, b.name)));
   if (missing.length === 0) return cache;
   await mkdir(cache.bin, { recursive: true });
-  log(`building ${missing.length} sandbox binaries into ${cache.dir} (first time on this machine: ~9 min on 2 cores)`);
+  log(`building ${missing.length} sandbox binaries into ${cache.dir} (first time on this machine: about 13 min on 2 cores)`);
   const started = Date.now();
   const timings: Record<string, number> = {};
   for (const [i, spec] of missing.entries()) {
