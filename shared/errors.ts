@@ -35,6 +35,11 @@ export function wrapError(context: string, error: unknown): CapiMcpError {
   return new CapiMcpError(ErrorCode.Upstream, `${context}: ${messageOf(error)}`, { cause: error });
 }
 
+/** True for a CapiMcpError saying the object does not exist. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof CapiMcpError && error.code === ErrorCode.NotFound;
+}
+
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

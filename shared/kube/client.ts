@@ -4,7 +4,7 @@
  * deadline so a hung API server surfaces as a Timeout instead of a Lambda timeout.
  */
 import { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
-import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
+import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 
 /** A Kubernetes object as returned by the API server (only the fields every object has are typed). */
 export interface KubeObject {
@@ -67,6 +67,16 @@ export interface KubeClient {
   apply(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
   /** Deletes an object; resolves when the API server accepted the deletion (it may finish later). */
   delete(ref: ResourceRef, namespace: string, name: string): Promise<void>;
+}
+
+/** The object, or undefined when it does not exist; other failures still throw. */
+export async function getIfExists(kube: KubeClient, ref: ResourceRef, namespace: string, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await kube.get(ref, namespace, name);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 /** Default deadline of one API call. */

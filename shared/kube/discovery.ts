@@ -5,8 +5,8 @@
  * the Cluster is read. Never one call per Machine.
  */
 import type { ClusterObjects } from '../capi/tree.ts';
-import { CapiMcpError, ErrorCode, wrapError } from '../errors.ts';
-import type { KubeClient, KubeObject } from './client.ts';
+import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../errors.ts';
+import { getIfExists, type KubeClient, type KubeObject } from './client.ts';
 import { clusterNameLabel, Kinds } from './kinds.ts';
 
 export interface DiscoveredCluster extends ClusterObjects {
@@ -53,7 +53,7 @@ export async function getCluster(kube: KubeClient, namespace: string, name: stri
   try {
     return await kube.get(Kinds.Cluster, namespace, name);
   } catch (error) {
-    if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) {
+    if (isNotFound(error)) {
       throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} not found`, {
         hint: 'call list_clusters to see the clusters that exist',
         cause: error,
@@ -70,13 +70,15 @@ async function getReferenced(
   ref: { apiGroup?: string; kind?: string; name?: string } | undefined,
 ): Promise<KubeObject | undefined> {
   if (!ref?.apiGroup || !ref.kind || !ref.name) return undefined;
+  let resource;
   try {
-    const resource = await kube.resolve(ref.apiGroup, ref.kind);
-    return { ...(await kube.get(resource, namespace, ref.name)), kind: ref.kind };
+    resource = await kube.resolve(ref.apiGroup, ref.kind);
   } catch (error) {
-    if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) return undefined;
+    if (isNotFound(error)) return undefined; // the kind is not served (yet)
     throw error;
   }
+  const found = await getIfExists(kube, resource, namespace, ref.name);
+  return found && { ...found, kind: ref.kind };
 }
 
 function eventTime(event: KubeObject): number {

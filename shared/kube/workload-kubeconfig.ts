@@ -3,7 +3,7 @@
  * CAPI writes once the control plane is initialized. The text is a credential: it never appears in an
  * error message.
  */
-import { CapiMcpError, ErrorCode, wrapError } from '../errors.ts';
+import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../errors.ts';
 import type { KubeClient } from './client.ts';
 
 export async function readWorkloadKubeconfig(kube: KubeClient, namespace: string, cluster: string): Promise<string> {
@@ -12,7 +12,7 @@ export async function readWorkloadKubeconfig(kube: KubeClient, namespace: string
   try {
     data = await kube.readSecret(namespace, secretName);
   } catch (error) {
-    if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) {
+    if (isNotFound(error)) {
       throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${cluster} has no kubeconfig yet (Secret ${secretName} does not exist)`, {
         hint: 'its control plane is not initialized yet; call get_cluster to follow provisioning',
       });

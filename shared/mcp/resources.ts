@@ -4,7 +4,7 @@
  * that class accepts).
  */
 import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
-import { CapiMcpError, ErrorCode } from '../errors.ts';
+import { isNotFound } from '../errors.ts';
 import { summarizeCluster } from '../capi/summary.ts';
 import { getCluster } from '../kube/discovery.ts';
 import { Kinds } from '../kube/kinds.ts';
@@ -26,7 +26,7 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
         const cluster = await getCluster(deps.clusters.client(), String(variables.namespace), String(variables.name));
         return json(uri, summarizeCluster(cluster, deps.now()));
       } catch (error) {
-        if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) throw new ResourceNotFoundError(uri.href);
+        if (isNotFound(error)) throw new ResourceNotFoundError(uri.href);
         throw error;
       }
     },

@@ -3,8 +3,8 @@
  * Poll reads the Cluster and returns a verdict. Transient API failures are thrown as TransientError so
  * the state machine's Retry (with backoff) handles them; anything else fails the step and is caught.
  */
-import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
-import type { KubeObject } from '../kube/client.ts';
+import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
+import { getIfExists } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
 import type { Deps } from '../deps.ts';
 import { fieldManagerOf, verdict, type Operation, type Verdict } from './operation.ts';
@@ -25,7 +25,7 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     if (event.step === 'apply') {
       if (event.operation.action === 'delete') {
         await kube.delete(Kinds.Cluster, namespace, name).catch((error: unknown) => {
-          if (!(error instanceof CapiMcpError && error.code === ErrorCode.NotFound)) throw error;
+          if (!isNotFound(error)) throw error;
         });
         return { applied: `deletion of ${namespace}/${name} requested` };
       }
@@ -33,13 +33,7 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
       await kube.apply(event.operation.cluster, { fieldManager: fieldManagerOf(event.operation.action) });
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
-    let cluster: KubeObject | undefined;
-    try {
-      cluster = await kube.get(Kinds.Cluster, namespace, name);
-    } catch (error) {
-      if (!(error instanceof CapiMcpError && error.code === ErrorCode.NotFound)) throw error;
-    }
-    const result = verdict(event.operation, cluster);
+    const result = verdict(event.operation, await getIfExists(kube, Kinds.Cluster, namespace, name));
     const elapsed = (deps.now().getTime() - Date.parse(event.startedAt)) / 1000;
     if (result.state === 'progressing' && elapsed > event.timeoutSeconds) {
       return { state: 'timedOut', reason: `not converged after ${Math.round(elapsed)}s (timeout ${event.timeoutSeconds}s); last seen: ${result.reason}` };

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import { buildTopologyCluster, topologyProblems } from '../../capi/topology.ts';
-import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
-import type { KubeClient, KubeObject } from '../../kube/client.ts';
+import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../../errors.ts';
+import { getIfExists, type KubeObject } from '../../kube/client.ts';
 import { Kinds } from '../../kube/kinds.ts';
-import { executionBaseName, findRunning, startOperation } from '../../workflows/engine.ts';
-import { fieldManagerOf, type WorkflowInput } from '../../workflows/operation.ts';
+import { fieldManagerOf } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, namespaceArg } from './common.ts';
-import { operationSchema, startedResult } from './operation-schema.ts';
+import { operationSchema } from './operation-schema.ts';
+import { operationInput, startOrJoin } from './start-or-join.ts';
 
 const label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label (a-z, 0-9, "-")');
 
@@ -63,61 +63,41 @@ export const createCluster = defineTool({
       ...(args.labels ? { labels: args.labels } : {}),
     };
     const cluster = buildTopologyCluster(request);
-    const input: WorkflowInput = {
-      operation: {
-        action: 'create',
-        namespace: args.namespace,
-        name: args.name,
-        cluster,
-        expect: { controlPlaneReplicas: args.control_plane_replicas, workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) },
-        ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}),
-      },
-      timeoutSeconds: args.timeout_seconds,
-      pollSeconds: 10,
-    };
-    const base = executionBaseName(input.operation, cluster.spec);
-    const engine = deps.workflows!;
-
-    const running = await findRunning(engine, base, input);
-    if (running) return startedResult(running, deps.now());
-
-    let clusterClass: KubeObject;
-    try {
-      clusterClass = await kube.get(Kinds.ClusterClass, args.namespace, args.cluster_class);
-    } catch (error) {
-      if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) {
-        throw new CapiMcpError(ErrorCode.InvalidInput, `ClusterClass ${args.namespace}/${args.cluster_class} does not exist`, {
-          hint: 'read the capi://clusterclasses resource for the classes and variables available',
+    const expect = { controlPlaneReplicas: args.control_plane_replicas, workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) };
+    return startOrJoin(deps, operationInput('create', args, { cluster, expect }, 10), cluster.spec, async () => {
+      let clusterClass: KubeObject;
+      try {
+        clusterClass = await kube.get(Kinds.ClusterClass, args.namespace, args.cluster_class);
+      } catch (error) {
+        if (isNotFound(error)) {
+          throw new CapiMcpError(ErrorCode.InvalidInput, `ClusterClass ${args.namespace}/${args.cluster_class} does not exist`, {
+            hint: 'read the capi://clusterclasses resource for the classes and variables available',
+          });
+        }
+        throw wrapError('failed to read the ClusterClass', error);
+      }
+      const problems = topologyProblems(request, clusterClass);
+      if (problems.length > 0) {
+        throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${problems.join('; ')}`, {
+          hint: 'read capi://clusterclasses for the worker classes and variables of each class',
         });
       }
-      throw wrapError('failed to read the ClusterClass', error);
-    }
-    const problems = topologyProblems(request, clusterClass);
-    if (problems.length > 0) {
-      throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${problems.join('; ')}`, {
-        hint: 'read capi://clusterclasses for the worker classes and variables of each class',
-      });
-    }
-    if (await exists(kube, args.namespace, args.name)) {
-      throw new CapiMcpError(ErrorCode.Conflict, `cluster ${args.namespace}/${args.name} already exists`, {
-        hint: 'call get_cluster to see it, or choose another name',
-      });
-    }
-    try {
-      await kube.apply(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
-    } catch (error) {
-      throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
-    }
-    return startedResult(await startOperation(engine, base, input), deps.now());
+      let existing: KubeObject | undefined;
+      try {
+        existing = await getIfExists(kube, Kinds.Cluster, args.namespace, args.name);
+      } catch (error) {
+        throw wrapError(`failed to check whether cluster ${args.namespace}/${args.name} exists`, error);
+      }
+      if (existing) {
+        throw new CapiMcpError(ErrorCode.Conflict, `cluster ${args.namespace}/${args.name} already exists`, {
+          hint: 'call get_cluster to see it, or choose another name',
+        });
+      }
+      try {
+        await kube.apply(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
+      } catch (error) {
+        throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
+      }
+    });
   },
 });
-
-async function exists(kube: KubeClient, namespace: string, name: string): Promise<boolean> {
-  try {
-    await kube.get(Kinds.Cluster, namespace, name);
-    return true;
-  } catch (error) {
-    if (error instanceof CapiMcpError && error.code === ErrorCode.NotFound) return false;
-    throw wrapError(`failed to check whether cluster ${namespace}/${name} exists`, error);
-  }
-}

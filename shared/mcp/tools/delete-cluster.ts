@@ -6,11 +6,10 @@ import { z } from 'zod';
 import { deletionRefusal } from '../../capi/deletion.ts';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { getCluster } from '../../kube/discovery.ts';
-import { executionBaseName, findRunning, startOperation } from '../../workflows/engine.ts';
-import type { WorkflowInput } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
-import { operationSchema, startedResult } from './operation-schema.ts';
+import { operationSchema } from './operation-schema.ts';
+import { operationInput, startOrJoin } from './start-or-join.ts';
 
 export const deleteCluster = defineTool({
   name: 'delete_cluster',
@@ -33,21 +32,10 @@ export const deleteCluster = defineTool({
         hint: 'ask the user to confirm the deletion, then pass confirm with the exact name',
       });
     }
-    const input: WorkflowInput = {
-      operation: { action: 'delete', namespace: args.namespace, name: args.name, ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}) },
-      timeoutSeconds: args.timeout_seconds,
-      pollSeconds: 5,
-    };
-    const base = executionBaseName(input.operation, 'delete');
-    const engine = deps.workflows!;
-    const running = await findRunning(engine, base, input);
-    return startedResult(running ?? (await start()), deps.now());
-
-    async function start() {
+    return startOrJoin(deps, operationInput('delete', args, {}, 5), 'delete', async () => {
       const cluster = await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
       const refusal = deletionRefusal(cluster);
       if (refusal) throw new CapiMcpError(ErrorCode.Forbidden, `refusing to delete cluster ${args.namespace}/${args.name}: ${refusal}`);
-      return startOperation(engine, base, input);
-    }
+    });
   },
 });

@@ -7,21 +7,13 @@ import type { TopologyChange } from '../../capi/topology.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';
 import { getCluster } from '../../kube/discovery.ts';
-import { executionBaseName, findRunning, startOperation } from '../../workflows/engine.ts';
-import { fieldManagerOf, type OperationAction, type WorkflowInput } from '../../workflows/operation.ts';
+import { fieldManagerOf, type OperationAction } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
-import { startedResult } from './operation-schema.ts';
-
-export interface TopologyChangeArgs {
-  readonly namespace: string;
-  readonly name: string;
-  readonly timeout_seconds: number;
-  readonly management_cluster?: string | undefined;
-}
+import { operationInput, startOrJoin, type OperationArgs } from './start-or-join.ts';
 
 export async function startTopologyChange(
   deps: ToolDeps,
-  args: TopologyChangeArgs,
+  args: OperationArgs,
   action: OperationAction,
   compute: (cluster: KubeObject) => TopologyChange,
 ) {
@@ -32,26 +24,12 @@ export async function startTopologyChange(
       hint: 'call get_cluster to see its current topology',
     });
   }
-  const input: WorkflowInput = {
-    operation: {
-      action,
-      namespace: args.namespace,
-      name: args.name,
-      cluster: change.patch,
-      expect: change.expect,
-      ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}),
-    },
-    timeoutSeconds: args.timeout_seconds,
-    pollSeconds: 10,
-  };
-  const engine = deps.workflows!;
-  const base = executionBaseName(input.operation, change.patch.spec);
-  const running = await findRunning(engine, base, input);
-  if (running) return startedResult(running, deps.now());
-  try {
-    await kube.apply(change.patch, { dryRun: true, fieldManager: fieldManagerOf(action) });
-  } catch (error) {
-    throw wrapError(`the API server rejected the ${action} of cluster ${args.namespace}/${args.name}`, error);
-  }
-  return startedResult(await startOperation(engine, base, input), deps.now());
+  const input = operationInput(action, args, { cluster: change.patch, expect: change.expect }, 10);
+  return startOrJoin(deps, input, change.patch.spec, async () => {
+    try {
+      await kube.apply(change.patch, { dryRun: true, fieldManager: fieldManagerOf(action) });
+    } catch (error) {
+      throw wrapError(`the API server rejected the ${action} of cluster ${args.namespace}/${args.name}`, error);
+    }
+  });
 }

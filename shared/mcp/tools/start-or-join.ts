@@ -1,0 +1,45 @@
+/**
+ * The flow every tool that starts an operation shares: build the workflow input, join the identical
+ * operation if it is already running, otherwise run the tool's checks and start it. The checks run only
+ * for a new operation, so a retry of a running one is answered even once its cluster exists.
+ */
+import { executionBaseName, findRunning, startOperation } from '../../workflows/engine.ts';
+import type { Operation, WorkflowInput } from '../../workflows/operation.ts';
+import type { ToolDeps } from '../tool.ts';
+import { startedResult } from './operation-schema.ts';
+
+export interface OperationArgs {
+  readonly namespace: string;
+  readonly name: string;
+  readonly timeout_seconds: number;
+  readonly management_cluster?: string | undefined;
+}
+
+export function operationInput(
+  action: Operation['action'],
+  args: OperationArgs,
+  fields: Pick<Operation, 'cluster' | 'expect'>,
+  pollSeconds: number,
+): WorkflowInput {
+  return {
+    operation: {
+      action,
+      namespace: args.namespace,
+      name: args.name,
+      ...fields,
+      ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}),
+    },
+    timeoutSeconds: args.timeout_seconds,
+    pollSeconds,
+  };
+}
+
+/** `target` names what the operation changes (it keys the operation id); `check` throws to refuse. */
+export async function startOrJoin(deps: ToolDeps, input: WorkflowInput, target: unknown, check: () => Promise<void>) {
+  const engine = deps.workflows!;
+  const base = executionBaseName(input.operation, target);
+  const running = await findRunning(engine, base, input);
+  if (running) return startedResult(running, deps.now());
+  await check();
+  return startedResult(await startOperation(engine, base, input), deps.now());
+}
