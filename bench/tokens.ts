@@ -7,6 +7,8 @@
  */
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { getEncoding } from 'js-tiktoken';
+import { serverCaller } from '../shared/auth/scopes.ts';
+import { silentLog } from '../shared/observability/log.ts';
 import { createMcpServer } from '../shared/mcp/server.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 
@@ -41,8 +43,8 @@ export function toolTokens(tools: readonly Record<string, unknown>[]): ToolToken
 export async function listAllTools(): Promise<Record<string, unknown>[]> {
   const unused = () => Promise.reject(new Error('not called while listing'));
   const workflows: WorkflowEngine = { start: unused, describe: unused, list: unused, stop: unused };
-  const deps = { clusters: { names: [], client: () => { throw new Error('not called while listing'); } }, now: () => new Date(), workflows };
-  const handler = createMcpHandler(() => createMcpServer(deps, { readOnly: false, disableDestructive: false }));
+  const deps = { clusters: { names: [], client: () => { throw new Error('not called while listing'); } }, now: () => new Date(), log: silentLog, workflows };
+  const handler = createMcpHandler(() => createMcpServer(deps, { readOnly: false, disableDestructive: false }, { caller: serverCaller, requestId: 'bench' }));
   const response = await handler.fetch(
     new Request('http://localhost/mcp', {
       method: 'POST',

@@ -4,11 +4,13 @@
  * against the local sandbox management cluster, which it brings up (or reuses). A sandbox this process
  * started is stopped on exit; one that was already running is left running.
  */
+import { FileKeyStore } from '../shared/auth/key-store.ts';
 import { loadConfig } from '../shared/config/config.ts';
 import { mcpPath } from '../shared/http/web-handler.ts';
 import { optionsFromEnv } from '../sandbox/layout.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
 import { join } from 'node:path';
+import { ensureLocalAdminKey } from './local-key.ts';
 import { startLocalServer } from './server.ts';
 import { openLocalWorkflows } from './workflows.ts';
 
@@ -22,17 +24,29 @@ if (!env.KUBECONFIG && !env.CAPI_MCP_MANAGEMENT_CLUSTERS) {
   startedSandbox = !(await sandbox.status()).healthy;
   const status = await sandbox.up((line) => log(`[sandbox] ${line}`));
   env.CAPI_MCP_MANAGEMENT_CLUSTERS = JSON.stringify([{ name: 'sandbox', kubeconfig: status.kubeconfig }]);
+  // The sandbox is a playground: read-write unless said otherwise. A real cluster defaults to read-only.
+  env.CAPI_MCP_READ_ONLY ??= 'false';
   log(`[sandbox] management cluster ${status.apiServer} (kubeconfig: ${status.kubeconfig})`);
 }
 
+const dataDir = optionsFromEnv().dataDir;
+const tokenFile = join(dataDir, 'local-api-key');
+if (!env.CAPI_MCP_API_KEYS_SECRET_ARN) env.CAPI_MCP_API_KEYS_FILE ??= join(dataDir, 'api-keys.json');
 const config = loadConfig(env);
 const port = Number(env.CAPI_MCP_PORT ?? 8080);
-const dataDir = optionsFromEnv().dataDir;
+if (config.apiKeys?.kind === 'file') {
+  const bootstrap = await ensureLocalAdminKey(new FileKeyStore(config.apiKeys.path), tokenFile);
+  if (bootstrap.created) {
+    log(`created the first API key (admin), shown this once and saved to ${tokenFile} (mode 0600):`);
+    log(`  ${bootstrap.token}`);
+  }
+}
 const { engine: workflows, resumed } = await openLocalWorkflows(config, join(dataDir, 'executions'), Number(env.CAPI_MCP_LOCAL_TIME_SCALE ?? 1));
 if (resumed.length > 0) log(`resumed ${resumed.length} running operation(s): ${resumed.join(', ')}`);
 const server = await startLocalServer(config, { port, workflows });
 log(`capi-mcp serving ${server.url}${mcpPath} (management clusters: ${config.managementClusters.map((c) => c.name).join(', ')})`);
-log(`connect: claude mcp add --transport http capi ${server.url}${mcpPath}`);
+log(`${config.readOnly ? 'read-only' : 'read-write'}; API keys: ${config.apiKeys?.kind === 'file' ? config.apiKeys.path : 'Secrets Manager'}`);
+log(`connect: claude mcp add --transport http capi ${server.url}${mcpPath} --header "Authorization: Bearer $(cat ${tokenFile})"`);
 log('press Ctrl-C to stop');
 
 async function stop(signal: string): Promise<void> {

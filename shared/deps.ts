@@ -5,14 +5,21 @@
 import type { Config } from './config/config.ts';
 import { managementClusters, type ManagementClusters } from './kube/management-clusters.ts';
 import type { WorkflowEngine } from './workflows/engine.ts';
+import { createLog, type Log } from './observability/log.ts';
 
 export interface Deps {
   readonly clusters: ManagementClusters;
   readonly now: () => Date;
+  /** Structured, redacted logs and audit records. */
+  readonly log: Log;
   /** Where long-running operations run; tools that start or read operations need it. */
   readonly workflows?: WorkflowEngine;
 }
 
 export function createDeps(config: Config): Deps {
-  return { clusters: managementClusters(config.managementClusters), now: () => new Date() };
+  return {
+    clusters: managementClusters(config.managementClusters),
+    now: () => new Date(),
+    log: createLog({ level: config.logLevel, ...(config.logFile ? { file: config.logFile } : {}) }),
+  };
 }

@@ -10,26 +10,62 @@ const managementClusterSchema = z.union([
 ]);
 export type ManagementClusterConfig = z.infer<typeof managementClusterSchema>;
 
+/** Where API keys live: a local JSON file (the embedded default) or a Secrets Manager secret. */
+export type KeyStoreConfig = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'secretsmanager'; readonly secretId: string };
+
 export interface Config {
   /** Named management clusters; tools default to the first. */
   readonly managementClusters: readonly ManagementClusterConfig[];
   /** Host names the HTTP endpoint answers to (DNS-rebinding protection); empty accepts any. */
   readonly allowedHosts: readonly string[];
-  /** Expose only tools that change nothing (CAPI_MCP_READ_ONLY). */
+  /** Expose only tools that change nothing (CAPI_MCP_READ_ONLY); the default for a real management cluster. */
   readonly readOnly: boolean;
+  /** Namespaces every key is limited to (CAPI_MCP_ALLOWED_NAMESPACES); undefined: no server-wide limit. */
+  readonly allowedNamespaces?: readonly string[];
+  /** The API-key store; only the MCP endpoint needs one (see requireKeyStore). */
+  readonly apiKeys?: KeyStoreConfig;
+  /** The cluster-operation state machine (production); without it a local engine must be supplied. */
+  readonly stateMachineArn?: string;
+  readonly logLevel: string;
+  /** Write logs and audit records to this file instead of stdout (CAPI_MCP_LOG_FILE). */
+  readonly logFile?: string;
 }
 
 /**
  * CAPI_MCP_MANAGEMENT_CLUSTERS: JSON array of `{name, kubeconfig, context?}` or `{name, eks: {clusterName,
  * region}}`; without it, KUBECONFIG names a single management cluster called "default".
- * CAPI_MCP_ALLOWED_HOSTS: comma-separated host names. CAPI_MCP_READ_ONLY: "true" or "false".
+ * CAPI_MCP_ALLOWED_HOSTS: comma-separated host names. CAPI_MCP_READ_ONLY: "true" (the default: a real
+ * management cluster is only changed when the operator says so) or "false". CAPI_MCP_ALLOWED_NAMESPACES:
+ * comma-separated. CAPI_MCP_API_KEYS_SECRET_ARN or CAPI_MCP_API_KEYS_FILE: the key store.
+ * CAPI_MCP_STATE_MACHINE_ARN, POWERTOOLS_LOG_LEVEL, CAPI_MCP_LOG_FILE.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const allowedNamespaces = list(env.CAPI_MCP_ALLOWED_NAMESPACES);
   return {
     managementClusters: managementClusters(env),
     allowedHosts: list(env.CAPI_MCP_ALLOWED_HOSTS),
-    readOnly: flag(env, 'CAPI_MCP_READ_ONLY', false),
+    readOnly: flag(env, 'CAPI_MCP_READ_ONLY', true),
+    ...(allowedNamespaces.length > 0 ? { allowedNamespaces } : {}),
+    ...keyStore(env),
+    ...(env.CAPI_MCP_STATE_MACHINE_ARN ? { stateMachineArn: env.CAPI_MCP_STATE_MACHINE_ARN } : {}),
+    logLevel: env.POWERTOOLS_LOG_LEVEL || 'INFO',
+    ...(env.CAPI_MCP_LOG_FILE ? { logFile: env.CAPI_MCP_LOG_FILE } : {}),
   };
+}
+
+function keyStore(env: NodeJS.ProcessEnv): { apiKeys?: KeyStoreConfig } {
+  if (env.CAPI_MCP_API_KEYS_SECRET_ARN && env.CAPI_MCP_API_KEYS_FILE) {
+    throw new Error('Set only one of the environment variables CAPI_MCP_API_KEYS_SECRET_ARN and CAPI_MCP_API_KEYS_FILE');
+  }
+  if (env.CAPI_MCP_API_KEYS_SECRET_ARN) return { apiKeys: { kind: 'secretsmanager', secretId: env.CAPI_MCP_API_KEYS_SECRET_ARN } };
+  if (env.CAPI_MCP_API_KEYS_FILE) return { apiKeys: { kind: 'file', path: env.CAPI_MCP_API_KEYS_FILE } };
+  return {};
+}
+
+/** The key store of a process that serves MCP: there is no unauthenticated mode. */
+export function requireKeyStore(config: Config): KeyStoreConfig {
+  if (!config.apiKeys) throw new Error('Environment variable CAPI_MCP_API_KEYS_SECRET_ARN or CAPI_MCP_API_KEYS_FILE is required');
+  return config.apiKeys;
 }
 
 function managementClusters(env: NodeJS.ProcessEnv): ManagementClusterConfig[] {

@@ -12,6 +12,7 @@ export interface RestApiEvent {
   readonly multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
+  readonly requestContext?: { readonly requestId?: string; readonly identity?: { readonly sourceIp?: string } };
 }
 
 export interface HttpApiEvent {
@@ -20,7 +21,7 @@ export interface HttpApiEvent {
   readonly rawQueryString?: string;
   readonly headers?: Record<string, string | undefined>;
   readonly cookies?: string[];
-  readonly requestContext: { readonly http: { readonly method: string } };
+  readonly requestContext: { readonly requestId?: string; readonly http: { readonly method: string; readonly sourceIp?: string } };
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
 }
@@ -73,6 +74,13 @@ export function eventToRequest(event: ApiGatewayEvent): Request {
     headers,
     ...(body !== undefined && method !== 'GET' && method !== 'HEAD' ? { body } : {}),
   });
+}
+
+/** The caller's address and API Gateway's request id, as API Gateway saw them (not from client headers). */
+export function eventMeta(event: ApiGatewayEvent): { sourceIp?: string; requestId?: string } {
+  const sourceIp = isHttpApi(event) ? event.requestContext.http.sourceIp : event.requestContext?.identity?.sourceIp;
+  const requestId = event.requestContext?.requestId;
+  return { ...(sourceIp ? { sourceIp } : {}), ...(requestId ? { requestId } : {}) };
 }
 
 /** Textual bodies go as they are; anything else base64-encoded, as API Gateway requires. */

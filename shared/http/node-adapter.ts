@@ -48,7 +48,7 @@ async function serve(handler: WebHandler, req: IncomingMessage, res: ServerRespo
     headers,
     ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
   });
-  const response = await handler(request);
+  const response = await handler(request, { ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}) });
   res.writeHead(response.status, Object.fromEntries(response.headers));
   if (response.body) {
     for await (const chunk of response.body) res.write(chunk);

@@ -4,11 +4,12 @@
  * that class accepts).
  */
 import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
-import { isNotFound } from '../errors.ts';
 import { summarizeCluster } from '../capi/summary.ts';
 import { getCluster } from '../kube/discovery.ts';
 import { Kinds } from '../kube/kinds.ts';
 import type { KubeObject } from '../kube/client.ts';
+import { hasScope, mayUseNamespace } from '../auth/scopes.ts';
+import { CapiMcpError, ErrorCode, isNotFound } from '../errors.ts';
 import type { ToolDeps } from './tool.ts';
 
 const json = (uri: URL, value: unknown) => ({
@@ -22,6 +23,9 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     new ResourceTemplate('capi://clusters/{namespace}/{name}', { list: undefined }),
     { title: 'Cluster summary', description: 'Summary of one Cluster API cluster', mimeType: 'application/json' },
     async (uri, variables) => {
+      assertRead(deps);
+      // A key limited to namespaces learns nothing about others, not even whether a cluster exists there.
+      if (!mayUseNamespace(deps.caller, String(variables.namespace))) throw new ResourceNotFoundError(uri.href);
       try {
         const cluster = await getCluster(deps.clusters.client(), String(variables.namespace), String(variables.name));
         return json(uri, summarizeCluster(cluster, deps.now()));
@@ -37,10 +41,15 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     'capi://clusterclasses',
     { title: 'ClusterClasses', description: 'ClusterClasses with their worker classes and variables', mimeType: 'application/json' },
     async (uri) => {
+      assertRead(deps);
       const { items } = await deps.clusters.client().list(Kinds.ClusterClass);
-      return json(uri, { clusterClasses: items.map(describeClass) });
+      return json(uri, { clusterClasses: items.filter((cc) => mayUseNamespace(deps.caller, cc.metadata.namespace ?? '')).map(describeClass) });
     },
   );
+}
+
+function assertRead(deps: ToolDeps): void {
+  if (!hasScope(deps.caller, 'read')) throw new CapiMcpError(ErrorCode.Forbidden, `reading resources needs the "read" scope, which API key ${deps.caller.keyId} does not have`);
 }
 
 /** The parts of a ClusterClass that decide what a topology may set. */

@@ -6,8 +6,9 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { registerResources } from './resources.ts';
 import { isToolApplicable, tools, type Gating } from './registry.ts';
+import type { Caller } from '../auth/scopes.ts';
+import type { Deps } from '../deps.ts';
 import { runTool } from './result.ts';
-import type { ToolDeps } from './tool.ts';
 
 export const serverInfo = { name: 'capi-mcp', version: '0.1.0' } as const;
 
@@ -15,7 +16,14 @@ const instructions =
   'Manage Kubernetes clusters through Cluster API. Start with list_clusters; get_cluster explains why a cluster is not ready. ' +
   'Read capi://clusterclasses to see which classes and variables exist.';
 
-export function createMcpServer(deps: ToolDeps, gating: Gating): McpServer {
+/** Who this request's server answers: the authenticated caller and the id its audit records carry. */
+export interface RequestScope {
+  readonly caller: Caller;
+  readonly requestId: string;
+}
+
+export function createMcpServer(shared: Deps, gating: Gating, request: RequestScope): McpServer {
+  const deps = { ...shared, caller: request.caller };
   const server = new McpServer(serverInfo, {
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions,
@@ -32,7 +40,7 @@ export function createMcpServer(deps: ToolDeps, gating: Gating): McpServer {
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: unknown) => runTool(tool, args, deps),
+      (args: unknown) => runTool(tool, args, deps, request),
     );
   }
   registerResources(server, deps);

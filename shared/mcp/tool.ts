@@ -4,10 +4,11 @@
  * Handlers throw CapiMcpError; shared/mcp/result.ts turns that into the agent-facing result.
  */
 import type { z } from 'zod';
+import type { Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
 
-/** Everything a handler may use; built once per process, shared across requests. */
-export type ToolDeps = Deps;
+/** Everything a handler may use: the per-process dependencies plus who is calling, in this request. */
+export type ToolDeps = Deps & { readonly caller: Caller };
 
 /** All four hints, always set: gating and clients read them, so none is left to a default. */
 export interface ToolAnnotations {

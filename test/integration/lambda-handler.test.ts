@@ -6,6 +6,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { stuckCluster } from '../support/clusters.ts';
+import { authHeaders } from '../support/auth.ts';
 import { startTestServer, testServerEnv } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
@@ -23,8 +24,9 @@ const modernHeaders = (method: string, name?: string) => ({
   'mcp-protocol-version': '2026-07-28',
   'mcp-method': method,
   ...(name ? { 'mcp-name': name } : {}),
+  ...authHeaders(),
 });
-const legacyHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const legacyHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...authHeaders() };
 const envelope = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
   'io.modelcontextprotocol/clientInfo': { name: 'lambda-test', version: '1.0.0' },
@@ -147,8 +149,16 @@ for (const [shape, makeEvent] of [
     });
 
     it('refuses a GET stream on /mcp as a stateless server must', async () => {
-      const result = await handler(makeEvent('/mcp', 'GET', { accept: 'text/event-stream' }));
+      const result = await handler(makeEvent('/mcp', 'GET', { accept: 'text/event-stream', ...authHeaders() }));
       assert.equal(result.statusCode, 405);
+    });
+
+    it('refuses /mcp without an API key: 401 with a Bearer challenge, nothing of MCP answered', async () => {
+      const { authorization: _, ...unauthenticated } = requests[0]!.headers as Record<string, string>;
+      const result = await handler(makeEvent('/mcp', 'POST', unauthenticated, JSON.stringify(requests[0]!.body)));
+      assert.equal(result.statusCode, 401);
+      assert.match(result.headers['www-authenticate'] ?? '', /^Bearer realm="capi-mcp"/);
+      assert.doesNotMatch(result.body, /list_clusters/);
     });
   });
 }

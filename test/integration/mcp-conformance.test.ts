@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { tools } from '../../shared/mcp/registry.ts';
-import { startTestServer } from '../support/mcp.ts';
+import { authHeaders } from '../support/auth.ts';
+import { authenticatingProxy, startTestServer } from '../support/mcp.ts';
 
 const execFileAsync = promisify(execFile);
 const url = await startTestServer();
@@ -26,7 +27,9 @@ describe('the MCP conformance suite', () => {
     const baseline = join(repoRoot, 'test', 'conformance', 'expected-failures.yml');
     let stdout = '';
     try {
-      ({ stdout } = await runBin('conformance', ['server', '--url', url.href, '--expected-failures', baseline, '-o', scratch]));
+      // The suite cannot send headers; a loopback proxy adds the API key, as any real client would.
+      const proxied = await authenticatingProxy(url);
+      ({ stdout } = await runBin('conformance', ['server', '--url', proxied.href, '--expected-failures', baseline, '-o', scratch]));
     } catch (error) {
       const e = error as { code?: number; stdout?: string; stderr?: string };
       assert.fail(`conformance exited ${e.code}:\n${e.stdout?.split('=== SUMMARY ===')[1] ?? e.stderr?.slice(-2000)}`);
@@ -40,7 +43,7 @@ describe('the MCP conformance suite', () => {
 
 describe('the MCP Inspector CLI', () => {
   const inspector = (args: string[]) =>
-    runBin('mcp-inspector', ['--cli', url.href, ...args], { env: { ...process.env, MCP_CATALOG_PATH: join(scratch, 'mcp.json') } });
+    runBin('mcp-inspector', ['--cli', url.href, '--header', `Authorization: ${authHeaders().authorization}`, ...args], { env: { ...process.env, MCP_CATALOG_PATH: join(scratch, 'mcp.json') } });
 
   it('lists the tools', async () => {
     const { stdout } = await inspector(['--method', 'tools/list']);

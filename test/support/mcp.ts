@@ -13,19 +13,28 @@ import { startLocalServer } from '../../local/server.ts';
 import { openLocalWorkflows } from '../../local/workflows.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
+import { authHeaders, testAuthPaths } from './auth.ts';
 import { testSandbox } from './sandbox.ts';
 
-/** Environment that points capi-mcp at the test sandbox. */
+/**
+ * Environment that points capi-mcp at the test sandbox, read-write, with the run's key store and its
+ * logs and audit records going to the capture file the canary test scans.
+ */
 export function testServerEnv(): NodeJS.ProcessEnv {
-  return { CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'sandbox', kubeconfig: testSandbox().paths.kubeconfig }]) };
+  return {
+    CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'sandbox', kubeconfig: testSandbox().paths.kubeconfig }]),
+    CAPI_MCP_READ_ONLY: 'false',
+    CAPI_MCP_API_KEYS_FILE: testAuthPaths.keyStore,
+    CAPI_MCP_LOG_FILE: testAuthPaths.captureLog,
+  };
 }
 
 /**
  * Starts the local adapter for the calling test file, with a local workflow engine (executions in a
  * fresh folder, pauses at a fifth); closed after the file, once its executions ended. Returns the /mcp URL.
  */
-export async function startTestServer({ workflows = true } = {}): Promise<URL> {
-  const config = loadConfig(testServerEnv());
+export async function startTestServer({ workflows = true, env = {} }: { workflows?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<URL> {
+  const config = loadConfig({ ...testServerEnv(), ...env });
   const engine = workflows ? (await openLocalWorkflows(config, mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')), 0.2)).engine : undefined;
   const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}) });
   after(async () => {
@@ -49,20 +58,49 @@ export interface TestClient {
  * A 2025-11-25 client: the v1 SDK (`@modelcontextprotocol/sdk`), initialize + stateless fallback.
  * The caller closes it (a hook registered here would run when the registering hook ends).
  */
-export async function connectV1(url: URL): Promise<TestClient> {
+export async function connectV1(url: URL, token?: string): Promise<TestClient> {
   const client = new ClientV1({ name: 'capi-mcp-test-v1', version: '1.0.0' });
-  await client.connect(new TransportV1(url));
+  await client.connect(new TransportV1(url, { requestInit: { headers: authHeaders(token) } }));
   return Object.assign(client as unknown as TestClient, { era: `2025 (${client.getServerVersion()?.name})` });
 }
 
 /** A 2026-07-28 client: the v2 SDK (`@modelcontextprotocol/client`) negotiating the newest era. */
-export async function connectV2(url: URL): Promise<TestClient & { protocol: string | undefined }> {
+export async function connectV2(url: URL, token?: string): Promise<TestClient & { protocol: string | undefined }> {
   const client = new ClientV2({ name: 'capi-mcp-test-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-  await client.connect(new TransportV2(url));
+  await client.connect(new TransportV2(url, { requestInit: { headers: authHeaders(token) } }));
   return Object.assign(client as unknown as TestClient, { era: '2026', protocol: client.getNegotiatedProtocolVersion() });
 }
 
 /** The text of a tool result's first content block. */
 export function textOf(result: { content?: { type: string; text?: string }[] }): string {
   return result.content?.find((c) => c.type === 'text')?.text ?? '';
+}
+
+/**
+ * A loopback proxy that adds the canary's Authorization header, for third-party clients that cannot
+ * send headers (the conformance suite): the client side of the credential, not a hole in the server.
+ */
+export async function authenticatingProxy(target: URL, token?: string): Promise<URL> {
+  const { createServer } = await import('node:http');
+  const headers = authHeaders(token);
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const forwarded = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') forwarded.set(name, value);
+    for (const [name, value] of Object.entries(headers)) forwarded.set(name, value);
+    // The original Host and Origin go through untouched, so DNS-rebinding checks still see them.
+    const response = await fetch(new URL(req.url ?? '/', target), {
+      method: req.method ?? 'GET',
+      headers: forwarded,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body) for await (const chunk of response.body) res.write(chunk);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const { port } = server.address() as { port: number };
+  return new URL(`http://127.0.0.1:${port}${target.pathname}`);
 }

@@ -1,7 +1,7 @@
 /** Configuration from the environment and the one gating predicate, both table-driven. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../shared/config/config.ts';
+import { loadConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { isToolApplicable, tools } from '../../shared/mcp/registry.ts';
 
 describe('loadConfig', () => {
@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     ['an entry with an unknown field', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[{"name":"a","kubeconfig":"/a","x":1}]' }, /is invalid/],
     ['a duplicate name', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[{"name":"a","kubeconfig":"/a"},{"name":"a","kubeconfig":"/b"}]' }, /names "a" twice/],
     ['a read-only flag that is not a boolean', { KUBECONFIG: '/k', CAPI_MCP_READ_ONLY: 'yes' }, /CAPI_MCP_READ_ONLY must be "true" or "false"/],
+    ['two key stores at once', { KUBECONFIG: '/k', CAPI_MCP_API_KEYS_FILE: '/f', CAPI_MCP_API_KEYS_SECRET_ARN: 'arn' }, /Set only one of/],
   ];
   for (const [name, env, message] of failures) {
     it(`fails start-up on ${name}`, () => assert.throws(() => loadConfig(env), message));
@@ -33,6 +34,22 @@ describe('loadConfig', () => {
     const config = loadConfig({ KUBECONFIG: '/k', CAPI_MCP_ALLOWED_HOSTS: 'a.example.com, b.example.com', CAPI_MCP_READ_ONLY: 'true' });
     assert.deepEqual(config.allowedHosts, ['a.example.com', 'b.example.com']);
     assert.equal(config.readOnly, true);
+  });
+
+  it('is read-only unless told otherwise: a real management cluster is not changed by default', () => {
+    assert.equal(loadConfig({ KUBECONFIG: '/k' }).readOnly, true);
+    assert.equal(loadConfig({ KUBECONFIG: '/k', CAPI_MCP_READ_ONLY: 'false' }).readOnly, false);
+  });
+
+  it('reads the key store, and a server without one refuses to start', () => {
+    assert.deepEqual(loadConfig({ KUBECONFIG: '/k', CAPI_MCP_API_KEYS_SECRET_ARN: 'arn:s' }).apiKeys, { kind: 'secretsmanager', secretId: 'arn:s' });
+    assert.deepEqual(loadConfig({ KUBECONFIG: '/k', CAPI_MCP_API_KEYS_FILE: '/f' }).apiKeys, { kind: 'file', path: '/f' });
+    assert.throws(() => requireKeyStore(loadConfig({ KUBECONFIG: '/k' })), /CAPI_MCP_API_KEYS_SECRET_ARN or CAPI_MCP_API_KEYS_FILE is required/);
+  });
+
+  it('reads the server-wide namespace limit', () => {
+    assert.deepEqual(loadConfig({ KUBECONFIG: '/k', CAPI_MCP_ALLOWED_NAMESPACES: 'a, b' }).allowedNamespaces, ['a', 'b']);
+    assert.equal(loadConfig({ KUBECONFIG: '/k' }).allowedNamespaces, undefined);
   });
 });
 

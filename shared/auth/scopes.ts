@@ -1,0 +1,35 @@
+/**
+ * What a key may do. Scopes are derived from a tool's annotations, never from a list of tool names:
+ * a tool that changes something needs `write`, a tool whose result carries credentials needs
+ * `kubeconfig`, everything else needs `read`; `admin` holds all of them. A key may also be limited to
+ * namespaces, which every tool honours (lists are filtered, anything else outside them is refused).
+ */
+import type { ToolAnnotations } from '../mcp/tool.ts';
+
+export const scopes = ['read', 'kubeconfig', 'write', 'admin'] as const;
+export type Scope = (typeof scopes)[number];
+
+/** Who is calling: the authenticated key, as the tools see it. */
+export interface Caller {
+  readonly keyId: string;
+  readonly scopes: readonly Scope[];
+  /** Namespaces the key is limited to; undefined means every namespace. */
+  readonly namespaces?: readonly string[];
+}
+
+export function requiredScope(tool: { readonly annotations: ToolAnnotations; readonly sensitive?: boolean }): Scope {
+  if (!tool.annotations.readOnlyHint) return 'write';
+  if (tool.sensitive) return 'kubeconfig';
+  return 'read';
+}
+
+export function hasScope(caller: Caller, scope: Scope): boolean {
+  return caller.scopes.includes('admin') || caller.scopes.includes(scope);
+}
+
+export function mayUseNamespace(caller: Caller, namespace: string): boolean {
+  return caller.namespaces === undefined || caller.namespaces.includes(namespace);
+}
+
+/** An unrestricted caller, for code paths that act as the server itself (workflow steps, the CLI). */
+export const serverCaller: Caller = { keyId: 'server', scopes: ['admin'] };

@@ -1,0 +1,43 @@
+/**
+ * API keys for the test run. The global setup creates one admin key — the canary — in a fresh local
+ * store; every test server authenticates with that store and every test client sends the canary, and
+ * all server logs and audit records go to one capture file. The canary test (test/zz-canary.test.ts,
+ * the last file of the run) scans that file for the canary and for the kubeconfig credentials.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createKey } from '../../shared/auth/key-admin.ts';
+import { FileKeyStore } from '../../shared/auth/key-store.ts';
+import { testSandboxOptions } from './sandbox.ts';
+
+const dir = join(testSandboxOptions.dataDir, 'auth');
+
+export const testAuthPaths = {
+  keyStore: join(dir, 'api-keys.json'),
+  canary: join(dir, 'canary-api-key'),
+  captureLog: join(dir, 'capture.log'),
+} as const;
+
+/**
+ * Global setup: a store holding the canary admin key, and the capture file. Both are kept while they
+ * exist, so test runs that overlap (or a run after another) share one canary and the scan covers them
+ * all; a fresh checkout (CI) starts both anew.
+ */
+export async function prepareTestAuth(): Promise<void> {
+  if (existsSync(testAuthPaths.canary) && existsSync(testAuthPaths.keyStore)) return;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { token } = await createKey(new FileKeyStore(testAuthPaths.keyStore), { name: 'canary', scopes: ['admin'] });
+  writeFileSync(testAuthPaths.canary, token, { mode: 0o600 });
+  writeFileSync(testAuthPaths.captureLog, '', { mode: 0o600 });
+}
+
+/** The canary admin key every test client sends unless it says otherwise. */
+export function testApiKey(): string {
+  return readFileSync(testAuthPaths.canary, 'utf8').trim();
+}
+
+/** `Authorization` header for a token (default: the canary). */
+export function authHeaders(token = testApiKey()): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
