@@ -1,0 +1,20 @@
+/**
+ * Operations as a caller may see them: a key limited to namespaces neither sees nor touches operations on
+ * clusters elsewhere, and cannot tell them from operations that do not exist.
+ */
+import { mayUseNamespace } from '../../auth/scopes.ts';
+import { CapiMcpError, ErrorCode } from '../../errors.ts';
+import type { ExecutionRecord } from '../../workflows/engine.ts';
+import type { ToolDeps } from '../tool.ts';
+
+export async function findOperation(deps: ToolDeps, id: string, hint: string): Promise<ExecutionRecord> {
+  const record = await deps.workflows!.describe(id);
+  if (!record || !mayUseNamespace(deps.caller, record.input.operation.namespace)) {
+    throw new CapiMcpError(ErrorCode.NotFound, `operation ${id} not found`, { hint });
+  }
+  return record;
+}
+
+export function visibleOperations(deps: ToolDeps, records: readonly ExecutionRecord[]): ExecutionRecord[] {
+  return records.filter((r) => mayUseNamespace(deps.caller, r.input.operation.namespace));
+}
