@@ -1,0 +1,222 @@
+/**
+ * The production WorkflowEngine: executions of the deployed cluster-operation state machine
+ * (infra/lib/workflows.ts), read back through the Step Functions API. An execution name is an operation
+ * id, so every call addresses an execution by the ARN Step Functions derives from the machine and the
+ * name, and nothing is stored beside Step Functions itself.
+ *
+ * The record gives what the local engine gives (shared/workflows/local-store-engine.ts):
+ * - status, start and stop dates, input, and a failure's error and cause come from DescribeExecution
+ *   (an abort's cause, which DescribeExecution leaves out, from the ExecutionAborted event);
+ * - currentStep and lastVerdict come from the newest events of GetExecutionHistory: the last state
+ *   entered (for a failed execution, the step it failed in rather than the Fail state it ended on), and
+ *   the verdict in the output of the last Poll state that exited.
+ *
+ * Step Functions keeps a closed execution for 90 days; after that its name is free again and describe
+ * answers undefined, as for a name never used.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists as SfnExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  paginateListExecutions,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type DescribeExecutionOutput,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, type ExecutionRecord, type ExecutionStatus, type WorkflowEngine } from './engine.ts';
+import type { Verdict, WorkflowInput } from './operation.ts';
+
+/**
+ * The state names the record is read from; they must match StateNames in infra/lib/workflows.ts (a unit
+ * test checks). Kept here because the Lambda bundle must not import the CDK app.
+ */
+export const workflowStates = {
+  poll: 'Poll',
+  /** The states a failure passes through to end the execution: Catch → StepFailed → Failed, and OperationFailed. */
+  failurePath: ['StepFailed', 'Failed', 'OperationFailed'],
+} as const;
+
+/**
+ * How many of the newest history events describe reads. One Wait → Poll → Choice cycle is 9 events and
+ * a Poll retried to its limit (6 retries) adds 21, so 40 always reach back to the last Poll that exited.
+ */
+export const historyWindow = 40;
+
+/** list returns at most this many executions, the newest (list_operations asks for up to 100). */
+export const listLimit = 100;
+
+/** Parallel DescribeExecution/GetExecutionHistory calls while listing, well under the API's throttling buckets. */
+const listConcurrency = 8;
+
+export interface SfnWorkflowEngineOptions {
+  readonly client: SFNClient;
+  /** `arn:<partition>:states:<region>:<account>:stateMachine:<name>`. */
+  readonly stateMachineArn: string;
+}
+
+export class SfnWorkflowEngine implements WorkflowEngine {
+  private readonly client: SFNClient;
+  private readonly stateMachineArn: string;
+
+  constructor({ client, stateMachineArn }: SfnWorkflowEngineOptions) {
+    if (!/^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn)) {
+      throw new Error(`not a state machine ARN: ${stateMachineArn} (expected arn:aws:states:<region>:<account>:stateMachine:<name>)`);
+    }
+    this.client = client;
+    this.stateMachineArn = stateMachineArn;
+  }
+
+  /** The ARN Step Functions gives the execution `name` of this state machine. */
+  executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  /**
+   * StartExecution's name semantics are the engine contract (engine.ts): for a name whose execution is
+   * RUNNING with the identical input string, Step Functions returns that execution instead of starting
+   * another; for a closed execution's name, or other input, it refuses with ExecutionAlreadyExists.
+   * Note: identical means the same JSON text, so callers must build equal inputs in the same key order.
+   */
+  async start(name: string, input: WorkflowInput): Promise<ExecutionRecord> {
+    try {
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+    } catch (error) {
+      if (error instanceof SfnExecutionAlreadyExists) throw new ExecutionAlreadyExists(name);
+      throw new Error(`failed to start execution ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    const record = await this.describe(name);
+    if (!record) throw new Error(`execution ${name} was started but DescribeExecution does not find it`);
+    return record;
+  }
+
+  async describe(name: string): Promise<ExecutionRecord | undefined> {
+    const executionArn = this.executionArn(name);
+    try {
+      const description = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      const history = await this.client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: historyWindow }));
+      return recordOf(description, history.events ?? []);
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
+      if (error instanceof NotAnOperation) throw error;
+      throw new Error(`failed to describe execution ${name}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * The newest `listLimit` executions, newest first. Note: ListExecutions carries neither input nor
+   * history, so each listed execution costs a describe; the SDK's retry absorbs throttling.
+   */
+  async list(): Promise<ExecutionRecord[]> {
+    const names: string[] = [];
+    const pages = paginateListExecutions({ client: this.client, pageSize: listLimit }, { stateMachineArn: this.stateMachineArn });
+    for await (const page of pages) {
+      for (const execution of page.executions ?? []) if (execution.name) names.push(execution.name);
+      if (names.length >= listLimit) break;
+    }
+    const records: (ExecutionRecord | undefined)[] = new Array(Math.min(names.length, listLimit));
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < records.length; i = next++) {
+        // Executions started outside capi-mcp (by hand, with other input) are not operations: skip them.
+        records[i] = await this.describe(names[i]!).catch((error: unknown) => {
+          if (error instanceof NotAnOperation) return undefined;
+          throw error;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: listConcurrency }, worker));
+    return records.filter((r): r is ExecutionRecord => r !== undefined).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  /** Stops a running execution (ABORTED, with `cause`) and returns it as it ended. */
+  async stop(name: string, cause: string): Promise<ExecutionRecord> {
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn: this.executionArn(name), cause }));
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) throw new Error(`no execution named ${name}`, { cause: error });
+      throw new Error(`failed to stop execution ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    const record = await this.describe(name);
+    if (!record) throw new Error(`no execution named ${name}`);
+    return record;
+  }
+}
+
+/**
+ * The record of an execution from its description and its newest history events (in any order: they
+ * are sorted by id here). Throws when the input is not a workflow input.
+ */
+export function recordOf(description: DescribeExecutionOutput, events: readonly HistoryEvent[]): ExecutionRecord {
+  const name = description.name ?? description.executionArn?.split(':').pop() ?? '';
+  const input = parseJson(description.input) as WorkflowInput | undefined;
+  if (!input || typeof input.operation?.action !== 'string') throw new NotAnOperation(name);
+  const newestFirst = [...events].sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
+  const ended = terminalDetails(newestFirst);
+  const error = nonEmpty(description.error) ?? ended?.error;
+  const cause = nonEmpty(description.cause) ?? ended?.cause;
+  const currentStep = lastStep(newestFirst);
+  const lastVerdict = lastPollVerdict(newestFirst);
+  return {
+    name,
+    input,
+    status: description.status as ExecutionStatus,
+    startedAt: (description.startDate ?? new Date(0)).toISOString(),
+    ...(description.stopDate ? { stoppedAt: description.stopDate.toISOString() } : {}),
+    ...(currentStep ? { currentStep } : {}),
+    ...(lastVerdict ? { lastVerdict } : {}),
+    ...(error ? { error } : {}),
+    ...(cause ? { cause } : {}),
+  };
+}
+
+/** The last state entered, leaving out the states a failure passes through on its way to the end. */
+function lastStep(newestFirst: readonly HistoryEvent[]): string | undefined {
+  const failurePath: readonly string[] = workflowStates.failurePath;
+  for (const event of newestFirst) {
+    const state = event.type?.endsWith('StateEntered') ? event.stateEnteredEventDetails?.name : undefined;
+    if (state && !failurePath.includes(state)) return state;
+  }
+  return undefined;
+}
+
+/** The verdict the last Poll to exit wrote at its ResultPath ($.status). */
+function lastPollVerdict(newestFirst: readonly HistoryEvent[]): Verdict | undefined {
+  const exited = newestFirst.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === workflowStates.poll);
+  // A truncated output (over 256 KiB) does not parse, and is no verdict.
+  const verdict = (parseJson(exited?.stateExitedEventDetails?.output) as { status?: Verdict } | undefined)?.status;
+  const states: readonly string[] = ['converged', 'progressing', 'failed', 'timedOut'];
+  return verdict && states.includes(verdict.state) && typeof verdict.reason === 'string' ? { state: verdict.state, reason: verdict.reason } as Verdict : undefined;
+}
+
+/** The error and cause of the event that closed the execution, if it is among `newestFirst`. */
+function terminalDetails(newestFirst: readonly HistoryEvent[]): { error?: string; cause?: string } | undefined {
+  for (const event of newestFirst) {
+    const details = event.executionFailedEventDetails ?? event.executionAbortedEventDetails ?? event.executionTimedOutEventDetails;
+    if (details) return { ...(nonEmpty(details.error) ? { error: details.error } : {}), ...(nonEmpty(details.cause) ? { cause: details.cause } : {}) };
+  }
+  return undefined;
+}
+
+/** An execution of the state machine whose input is not a workflow input (started by hand, say). */
+export class NotAnOperation extends Error {
+  constructor(name: string) {
+    super(`execution ${name} has no operation in its input`);
+    this.name = 'NotAnOperation';
+  }
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text ? text : undefined;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
