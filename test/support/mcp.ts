@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalServer } from '../../local/server.ts';
 import { openLocalWorkflows } from '../../local/workflows.ts';
+import type { AuthenticatorOptions } from '../../shared/auth/authenticator.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
 import { authHeaders, testAuthPaths } from './auth.ts';
@@ -33,10 +34,14 @@ export function testServerEnv(): NodeJS.ProcessEnv {
  * Starts the local adapter for the calling test file, with a local workflow engine (executions in a
  * fresh folder, pauses at a fifth); closed after the file, once its executions ended. Returns the /mcp URL.
  */
-export async function startTestServer({ workflows = true, env = {} }: { workflows?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<URL> {
+export async function startTestServer({
+  workflows = true,
+  env = {},
+  auth,
+}: { workflows?: boolean; env?: NodeJS.ProcessEnv; auth?: AuthenticatorOptions } = {}): Promise<URL> {
   const config = loadConfig({ ...testServerEnv(), ...env });
   const engine = workflows ? (await openLocalWorkflows(config, mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')), 0.2)).engine : undefined;
-  const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}) });
+  const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}), ...(auth ? { auth } : {}) });
   after(async () => {
     await server.close();
     if (engine) await Promise.all((await engine.list()).filter((r) => r.status === 'RUNNING').map((r) => engine.stop(r.name, 'test file ended')));
