@@ -1,24 +1,45 @@
-/** Output schemas of the domain's summaries, shared by every tool and resource that returns them. */
+/**
+ * Output schemas of the domain's summaries, shared by every tool and resource that returns them. An agent
+ * reads these in every tools/list, so they carry types and the few descriptions a name does not make
+ * obvious; the checks the server makes on its own output stay in zod and are not spelled out there.
+ */
 import { z } from 'zod';
 
 /**
- * A non-negative count. Note: explicit bounds, because a bare `.int()` makes the JSON Schema carry
- * ±9007199254740991 on every integer — about 20 tokens each in every tools/list an agent reads.
+ * `schema` with JSON Schema keywords left out of tools/list while zod still enforces them. Note: zod lays
+ * a schema's metadata over the keywords it generates, and a keyword set to undefined vanishes when the
+ * answer is serialized. For keywords that cost an agent tokens on every tool and tell it nothing.
  */
-export const count = z.int().min(0).max(1_000_000_000);
+export function unlisted<T extends z.ZodType>(schema: T, ...keywords: readonly string[]): T {
+  return schema.meta(Object.fromEntries(keywords.map((k) => [k, undefined]))) as T;
+}
 
-const replicas = z.object({ ready: count, desired: count });
+/**
+ * An object of an output schema, listed with its fields' types only: `required` and `additionalProperties:
+ * false` constrain what the server writes, and an agent reading a result sees which fields are there.
+ */
+export function outputObject<S extends z.ZodRawShape>(shape: S) {
+  return unlisted(z.object(shape), ...outputObjectKeywords);
+}
 
-export const clusterSummarySchema = z.object({
+/** The keywords outputObject leaves out of tools/list. */
+export const outputObjectKeywords = ['required', 'additionalProperties'] as const;
+
+/** A non-negative integer, listed as a plain integer (bounds on output tell an agent nothing). */
+export const count = unlisted(z.int().min(0), 'minimum', 'maximum');
+
+const replicas = outputObject({ ready: count, desired: count });
+
+export const clusterSummarySchema = outputObject({
   namespace: z.string(),
   name: z.string(),
-  phase: z.string().describe('CAPI phase: Pending, Provisioning, Provisioned, Deleting, Failed or Unknown'),
+  phase: z.string(),
   clusterClass: z.string().optional(),
-  version: z.string().optional().describe('Kubernetes version of the topology'),
+  version: z.string().optional(),
   controlPlane: replicas,
   workers: replicas,
   available: z.boolean(),
-  notAvailableReason: z.string().optional().describe('First failing input of the Available condition'),
+  notAvailableReason: z.string().optional(),
   paused: z.boolean(),
   deleting: z.boolean(),
   ageSeconds: count.optional(),

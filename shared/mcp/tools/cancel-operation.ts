@@ -6,14 +6,15 @@ import { z } from 'zod';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
+import { toolInput, toolOutput } from './common.ts';
 import { operationSchema, operationText } from './operation-schema.ts';
 
 export const cancelOperation = defineTool({
   name: 'cancel_operation',
   title: 'Cancel operation',
-  description: 'Stop following a running operation; reports whether its change had already been applied to the cluster (cancelling does not undo it).',
-  inputSchema: z.object({ operation_id: z.string().min(1).max(80) }),
-  outputSchema: operationSchema.extend({ applied: z.boolean().describe('True when the Apply step had completed: the change reached the management cluster') }),
+  description: 'Stop following a running operation; says whether its change was already applied (cancelling does not undo it).',
+  inputSchema: toolInput(z.object({ operation_id: z.string().min(1).max(80) })),
+  outputSchema: toolOutput(operationSchema.extend({ applied: z.boolean().describe('The change had reached the management cluster') })),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {

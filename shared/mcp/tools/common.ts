@@ -1,22 +1,37 @@
-/** Argument schemas shared by the tools, so every tool validates names and namespaces the same way. */
+/**
+ * Argument schemas shared by the tools, so every tool validates names and namespaces the same way.
+ *
+ * Note: the format of an identifier the agent copies from list_clusters (an RFC 1123 name) is a zod
+ * refinement: the server rejects a bad one with the reason, but tools/list does not spell a 40-token
+ * regex out on every tool. What the agent chooses (enums, ranges, defaults, a version's shape) is listed.
+ */
 import { z } from 'zod';
+import { outputObjectKeywords, unlisted } from '../../capi/schemas.ts';
 
-/** RFC 1123 label, as Kubernetes requires for namespaces. */
-export const namespaceArg = z
-  .string()
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label (a-z, 0-9, "-")')
-  .describe('Kubernetes namespace of the cluster');
+const rfc1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const rfc1123Name = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** RFC 1123 label, as Kubernetes requires for namespaces (and CAPI for new cluster and pool names). */
+export const labelArg = z.string().refine((s) => s.length <= 63 && rfc1123Label.test(s), 'must be a lowercase RFC 1123 label (a-z, 0-9, "-"; at most 63)');
+
+export const namespaceArg = labelArg;
 
 /** RFC 1123 subdomain, as Kubernetes requires for object names. */
-export const nameArg = z
-  .string()
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a lowercase RFC 1123 name')
-  .describe('Name of the Cluster');
+export const nameArg = z.string().refine((s) => s.length <= 253 && rfc1123Name.test(s), 'must be a lowercase RFC 1123 name');
 
 export const managementClusterArg = z
   .string()
-  .max(63)
+  .refine((s) => s.length <= 63, 'must be at most 63 characters')
   .optional()
-  .describe('Named management cluster to query (default: the first configured)');
+  .describe('Default: the first configured');
+
+/** How long an operation may take to converge before it fails. */
+export const timeoutArg = (seconds: number) => z.number().int().min(60).max(7200).default(seconds);
+
+/**
+ * A tool's root input or output schema, listed without `$schema`: MCP's default dialect is JSON Schema
+ * 2020-12 (SEP-1613), the one the SDK would name, so the URL cost 16 tokens twice per tool for nothing.
+ * An output root is also listed as outputObject lists an object.
+ */
+export const toolInput = <T extends z.ZodObject>(schema: T): T => unlisted(schema, '$schema');
+export const toolOutput = <T extends z.ZodObject>(schema: T): T => unlisted(schema, '$schema', ...outputObjectKeywords);

@@ -10,42 +10,49 @@ import { getIfExists, type KubeObject } from '../../kube/client.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { fieldManagerOf } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, namespaceArg } from './common.ts';
+import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { operationInput, startOrJoin } from './start-or-join.ts';
 
-const label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label (a-z, 0-9, "-")');
-
-const inputSchema = z.object({
-  namespace: namespaceArg,
-  name: label.describe('Name of the new cluster'),
-  cluster_class: label.describe('ClusterClass to build it from (see capi://clusterclasses)'),
-  kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0').describe('Kubernetes version, e.g. v1.35.0'),
-  control_plane_replicas: z
-    .number()
-    .int()
-    .min(1)
-    .max(7)
-    .refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, 7) so etcd keeps quorum')
-    .default(1)
-    .describe('Control plane machines: 1, 3, 5 or 7'),
-  workers: z
-    .array(z.object({ class: label.describe('Worker class of the ClusterClass'), name: label, replicas: z.number().int().min(0).max(100) }))
-    .max(10)
-    .refine((ws) => new Set(ws.map((w) => w.name)).size === ws.length, 'worker pool names must be unique')
-    .default([])
-    .describe('Worker pools (MachineDeployments)'),
-  variables: z.record(z.string().max(253), z.unknown()).optional().describe('ClusterClass variables by name'),
-  labels: z.record(z.string().max(317), z.string().max(63)).optional().describe('Labels on the Cluster'),
-  timeout_seconds: z.number().int().min(60).max(7200).default(1800).describe('Fail the operation if not converged by then'),
-  management_cluster: managementClusterArg,
-});
+const inputSchema = toolInput(
+  z.object({
+    namespace: namespaceArg,
+    name: labelArg,
+    cluster_class: labelArg.describe('See capi://clusterclasses'),
+    kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0'),
+    control_plane_replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(7)
+      .refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, 7) so etcd keeps quorum')
+      .default(1)
+      .describe('Odd'),
+    workers: z
+      .array(z.object({ class: labelArg.describe('A worker class of the ClusterClass'), name: labelArg, replicas: z.number().int().min(0).max(100) }))
+      .max(10)
+      .refine((ws) => new Set(ws.map((w) => w.name)).size === ws.length, 'worker pool names must be unique')
+      .default([])
+      .describe('Worker pools (MachineDeployments)'),
+    variables: z
+      .record(z.string(), z.unknown())
+      .refine((v) => Object.keys(v).every((k) => k.length <= 253), 'variable names are at most 253 characters')
+      .optional()
+      .describe('ClusterClass variables by name'),
+    labels: z
+      .record(z.string(), z.string())
+      .refine((l) => Object.entries(l).every(([k, v]) => k.length <= 317 && v.length <= 63), 'label keys are at most 317 characters, values at most 63')
+      .optional(),
+    timeout_seconds: timeoutArg(1800),
+    management_cluster: managementClusterArg,
+  }),
+);
 
 export const createCluster = defineTool({
   name: 'create_cluster',
   title: 'Create cluster',
   description:
-    'Create a cluster from a ClusterClass (validated with a server-side dry run first); returns at once with an operation_id to follow with get_operation.',
+    'Create a cluster from a ClusterClass, checked by a server-side dry run first; returns an operation_id at once for get_operation.',
   inputSchema,
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

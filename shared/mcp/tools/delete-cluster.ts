@@ -7,7 +7,7 @@ import { deletionRefusal } from '../../capi/deletion.ts';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { operationInput, startOrJoin } from './start-or-join.ts';
 
@@ -15,14 +15,16 @@ export const deleteCluster = defineTool({
   name: 'delete_cluster',
   title: 'Delete cluster',
   description:
-    'DESTRUCTIVE: delete a cluster, its machines and infrastructure; confirm must repeat the cluster name. Returns at once with an operation_id for get_operation.',
-  inputSchema: z.object({
-    namespace: namespaceArg,
-    name: nameArg,
-    confirm: z.string().max(253).describe('Must equal name: proof the deletion is intended'),
-    timeout_seconds: z.number().int().min(60).max(7200).default(1800),
-    management_cluster: managementClusterArg,
-  }),
+    'DESTRUCTIVE: delete a cluster with its machines and infrastructure; ask the user first. Returns an operation_id at once for get_operation.',
+  inputSchema: toolInput(
+    z.object({
+      namespace: namespaceArg,
+      name: nameArg,
+      confirm: z.string().max(253).describe('Must equal name'),
+      timeout_seconds: timeoutArg(1800),
+      management_cluster: managementClusterArg,
+    }),
+  ),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],

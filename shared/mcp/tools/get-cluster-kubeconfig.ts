@@ -3,20 +3,17 @@ import { z } from 'zod';
 import { getCluster } from '../../kube/discovery.ts';
 import { readWorkloadKubeconfig } from '../../kube/workload-kubeconfig.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
-const inputSchema = z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg });
+const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const outputSchema = z.object({
-  kubeconfig: z.string().describe('kubeconfig YAML; a credential'),
-  credential: z.literal('admin-certificate').describe('What the kubeconfig authenticates with'),
-});
+const outputSchema = toolOutput(z.object({ kubeconfig: z.string(), credential: z.literal('admin-certificate') }));
 
 export const getClusterKubeconfig = defineTool({
   name: 'get_cluster_kubeconfig',
   title: 'Get cluster kubeconfig',
   description:
-    "SENSITIVE: return the workload cluster's admin kubeconfig (a credential) for use with kubectl; only call when the user needs direct access.",
+    "SENSITIVE: the workload cluster's admin kubeconfig, a credential; call only when the user needs kubectl access.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -1,7 +1,7 @@
 /** get_cluster_nodes: the workload cluster's Nodes, reached through its `<cluster>-kubeconfig` Secret. */
 import { z } from 'zod';
 import { ageSeconds, formatAge } from '../../capi/age.ts';
-import { count } from '../../capi/schemas.ts';
+import { count, outputObject } from '../../capi/schemas.ts';
 import { isTrue } from '../../capi/conditions.ts';
 import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';
@@ -9,11 +9,11 @@ import { getCluster } from '../../kube/discovery.ts';
 import { workloadClient } from '../../kube/management-clusters.ts';
 import { readWorkloadKubeconfig } from '../../kube/workload-kubeconfig.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
-const inputSchema = z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg });
+const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const nodeSchema = z.object({
+const nodeSchema = outputObject({
   name: z.string(),
   roles: z.array(z.string()),
   ready: z.boolean(),
@@ -22,12 +22,12 @@ const nodeSchema = z.object({
   ageSeconds: count.optional(),
 });
 
-const outputSchema = z.object({ nodes: z.array(nodeSchema) });
+const outputSchema = toolOutput(z.object({ nodes: z.array(nodeSchema) }));
 
 export const getClusterNodes = defineTool({
   name: 'get_cluster_nodes',
   title: 'Get cluster nodes',
-  description: "List the workload cluster's Nodes (roles, Ready, kubelet version, internal IP, age) by connecting to its API server.",
+  description: "List the workload cluster's Nodes, read from its own API server.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

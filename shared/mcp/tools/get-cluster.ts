@@ -1,38 +1,40 @@
 /** get_cluster: the summary, a clusterctl-describe-style object tree and recent Warning events. */
 import { z } from 'zod';
-import { clusterSummarySchema, count } from '../../capi/schemas.ts';
+import { clusterSummarySchema, count, outputObject } from '../../capi/schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts';
 import { truncate } from '../../capi/conditions.ts';
 import { discoverCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
 const maxWarnings = 10;
 
-const inputSchema = z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg });
+const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const treeNodeSchema = z.object({
+const treeNodeSchema = outputObject({
   kind: z.string(),
   name: z.string(),
-  depth: count.describe('0 for the Cluster; children follow their parent in depth-first order'),
+  depth: count,
   ready: z.boolean().optional(),
   upToDate: z.boolean().optional(),
   replicas: z.string().optional().describe('ready/desired'),
-  reason: z.string().optional().describe('Why it is not ready'),
+  reason: z.string().optional(),
 });
 
-const outputSchema = z.object({
-  cluster: clusterSummarySchema,
-  objects: z.array(treeNodeSchema).describe('The object tree, depth-first'),
-  warnings: z.array(z.object({ object: z.string(), reason: z.string(), message: z.string(), count, lastSeen: z.string().optional() })),
-});
+const outputSchema = toolOutput(
+  z.object({
+    cluster: clusterSummarySchema,
+    objects: z.array(treeNodeSchema).describe('Depth-first tree'),
+    warnings: z.array(outputObject({ object: z.string(), reason: z.string(), message: z.string(), count, lastSeen: z.string().optional() })),
+  }),
+);
 
 export const getCluster = defineTool({
   name: 'get_cluster',
   title: 'Get cluster',
   description:
-    'Describe one cluster: summary, object tree (infrastructure, control plane, MachineDeployments, MachineSets, Machines) with readiness and failing conditions, and recent Warning events.',
+    'Explain why a cluster is or is not ready: its object tree down to Machines with failing conditions, and recent Warning events.',
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

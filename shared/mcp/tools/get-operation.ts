@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
+import { toolInput } from './common.ts';
 import { operationSchema, operationText } from './operation-schema.ts';
 
 export const getOperation = defineTool({
   name: 'get_operation',
   title: 'Get operation',
-  description: 'Follow a long-running operation (create, delete, scale, upgrade): status, current step, elapsed time, what the cluster last showed, and why it failed.',
-  inputSchema: z.object({ operation_id: z.string().min(1).max(80).describe('operation_id returned by the tool that started it') }),
+  description: 'Follow an operation that a create, delete, scale or upgrade started; poll until it is not RUNNING.',
+  inputSchema: toolInput(z.object({ operation_id: z.string().min(1).max(80) })),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],

@@ -5,29 +5,32 @@ import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, namespaceArg } from './common.ts';
+import { managementClusterArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
 const phases = ['Pending', 'Provisioning', 'Provisioned', 'Deleting', 'Failed', 'Unknown'] as const;
 
-const inputSchema = z.object({
-  namespace: namespaceArg.optional().describe('Only clusters in this namespace (default: all namespaces)'),
-  label_selector: z
-    .string()
-    .max(1024)
-    .regex(/^[A-Za-z0-9._/\-=!,() ]*$/, 'must be a Kubernetes label selector, e.g. "env=prod,team in (a,b)"')
-    .optional()
-    .describe('Kubernetes label selector, e.g. "env=prod"'),
-  phase: z.enum(phases).optional().describe('Only clusters in this phase (applied to each page)'),
-  limit: z.number().int().min(1).max(200).default(50).describe('Page size, 1-200 (default 50)'),
-  cursor: z.string().max(4096).optional().describe('next_cursor from the previous page'),
-  management_cluster: managementClusterArg,
-});
+const inputSchema = toolInput(
+  z.object({
+    namespace: namespaceArg.optional().describe('Default: all namespaces'),
+    label_selector: z
+      .string()
+      .refine((s) => s.length <= 1024 && /^[A-Za-z0-9._/\-=!,() ]*$/.test(s), 'must be a Kubernetes label selector, e.g. "env=prod,team in (a,b)"')
+      .optional()
+      .describe('e.g. "env=prod"'),
+    phase: z.enum(phases).optional().describe('Filters each page'),
+    limit: z.number().int().min(1).max(200).default(50),
+    cursor: z.string().refine((s) => s.length <= 4096, 'must be the next_cursor of a previous page').optional().describe('next_cursor of the previous page'),
+    management_cluster: managementClusterArg,
+  }),
+);
 
-const outputSchema = z.object({
-  clusters: z.array(clusterSummarySchema),
-  next_cursor: z.string().optional().describe('Pass as cursor to get the next page; absent on the last page'),
-  scanned: count.describe('Clusters read for this page before the phase filter'),
-});
+const outputSchema = toolOutput(
+  z.object({
+    clusters: z.array(clusterSummarySchema),
+    next_cursor: z.string().optional(),
+    scanned: count.describe('Clusters read before the phase filter'),
+  }),
+);
 
 interface CursorState {
   readonly continueToken: string;
@@ -39,7 +42,7 @@ export const listClusters = defineTool({
   name: 'list_clusters',
   title: 'List clusters',
   description:
-    'List Cluster API clusters (all namespaces or one) with phase, class, version, control-plane and worker readiness and why a cluster is not available; paginated.',
+    'List Cluster API clusters with phase, version, readiness and why each is not available; paginated by next_cursor.',
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

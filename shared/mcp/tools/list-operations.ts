@@ -2,20 +2,22 @@
 import { z } from 'zod';
 import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
-import { namespaceArg } from './common.ts';
-import { operationSchema, operationText } from './operation-schema.ts';
+import { namespaceArg, toolInput, toolOutput } from './common.ts';
+import { operationItemSchema, operationText } from './operation-schema.ts';
 
 export const listOperations = defineTool({
   name: 'list_operations',
   title: 'List operations',
-  description: 'List long-running operations, newest first, filtered by cluster and status; use get_operation for one.',
-  inputSchema: z.object({
-    namespace: namespaceArg.optional(),
-    name: z.string().max(253).optional().describe('Cluster name (with namespace)'),
-    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
-    limit: z.number().int().min(1).max(100).default(20),
-  }),
-  outputSchema: z.object({ operations: z.array(operationSchema) }),
+  description: 'List long-running operations, newest first, optionally of one cluster or in one status.',
+  inputSchema: toolInput(
+    z.object({
+      namespace: namespaceArg.optional(),
+      name: z.string().max(253).optional().describe('Cluster name'),
+      status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
+      limit: z.number().int().min(1).max(100).default(20),
+    }),
+  ),
+  outputSchema: toolOutput(z.object({ operations: z.array(operationItemSchema) })),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {

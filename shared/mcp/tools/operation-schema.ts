@@ -1,18 +1,26 @@
 /** The output schema of an operation, shared by the tools that start or read one. */
 import { z } from 'zod';
-import { count } from '../../capi/schemas.ts';
+import { count, outputObject, unlisted } from '../../capi/schemas.ts';
 import { operationView, type ExecutionRecord } from '../../workflows/engine.ts';
+import { toolOutput } from './common.ts';
 
-export const operationSchema = z.object({
+const operationFields = {
   operation_id: z.string(),
-  action: z.enum(['create', 'delete', 'scale', 'upgrade']),
-  cluster: z.string().describe('namespace/name'),
+  // Note: the action's values are listed nowhere: the agent named the action it started, and reads it back.
+  action: unlisted(z.enum(['create', 'delete', 'scale', 'upgrade']), 'enum'),
+  cluster: z.string(),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
   current_step: z.string().optional(),
   elapsed_seconds: count,
-  last_observed: z.string().optional().describe('What the last poll saw on the cluster'),
+  last_observed: z.string().optional(),
   failure: z.string().optional(),
-});
+};
+
+/** One operation; the output root of the tools that start or read one. */
+export const operationSchema = toolOutput(z.object(operationFields));
+
+/** One operation as an item of a list (see list_operations). */
+export const operationItemSchema = outputObject(operationFields);
 
 export function operationText(view: z.output<typeof operationSchema>): string {
   const parts = [`operation ${view.operation_id}: ${view.action} ${view.cluster} ${view.status}`];

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { upgradeChange } from '../../capi/topology.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { startTopologyChange } from './topology-change.ts';
 
@@ -10,14 +10,16 @@ export const upgradeCluster = defineTool({
   name: 'upgrade_cluster',
   title: 'Upgrade cluster',
   description:
-    'Upgrade a cluster to a newer Kubernetes version (no downgrades, no skipped minor versions); machines are replaced one by one. Returns at once with an operation_id.',
-  inputSchema: z.object({
-    namespace: namespaceArg,
-    name: nameArg,
-    kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0'),
-    timeout_seconds: z.number().int().min(60).max(7200).default(3600),
-    management_cluster: managementClusterArg,
-  }),
+    'Upgrade to a newer Kubernetes version, one minor at a time, replacing machines one by one. Returns an operation_id at once for get_operation.',
+  inputSchema: toolInput(
+    z.object({
+      namespace: namespaceArg,
+      name: nameArg,
+      kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0'),
+      timeout_seconds: timeoutArg(3600),
+      management_cluster: managementClusterArg,
+    }),
+  ),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
