@@ -8,10 +8,15 @@ import { loadConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { eventMeta, eventToRequest, responseToResult, type ApiGatewayEvent, type ApiGatewayResult } from '../../shared/http/apigateway.ts';
 import { createDeps } from '../../shared/deps.ts';
 import { createWebHandler } from '../../shared/http/web-handler.ts';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.
 const config = loadConfig();
-const web = createWebHandler(createDeps(config), {
+// Long-running operations run as executions of the deployed state machine; without one (a read-only
+// deployment) the tools that start or follow operations are simply not offered.
+const workflows = config.stateMachineArn ? new SfnWorkflowEngine({ client: new SFNClient({}), stateMachineArn: config.stateMachineArn }) : undefined;
+const web = createWebHandler({ ...createDeps(config), ...(workflows ? { workflows } : {}) }, {
   allowedHosts: config.allowedHosts,
   allowedOrigins: [],
   readOnly: config.readOnly,

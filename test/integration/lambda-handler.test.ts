@@ -14,8 +14,8 @@ Object.assign(process.env, testServerEnv());
 const { handler } = await import('../../functions/mcp/handler.ts');
 
 const ns = await useNamespace('lambda');
-// Note: the Lambda has no workflow engine yet (Step Functions wiring comes with the workflows issue), so
-// it is compared with a local adapter without one.
+// Note: without CAPI_MCP_STATE_MACHINE_ARN the Lambda has no workflow engine, so it is compared with a
+// local adapter without one; lambda-workflows.test.ts covers the Lambda with a state machine.
 const url = await startTestServer({ workflows: false });
 
 const modernHeaders = (method: string, name?: string) => ({
