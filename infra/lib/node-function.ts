@@ -2,8 +2,14 @@
  * How every capi-mcp Lambda is built: Node.js 24 on arm64, X-Ray tracing, a month of logs, bundled by
  * esbuild as ESM with source maps and its own AWS SDK (so the deployed code runs the SDK version the
  * tests ran). One place, so the functions cannot drift apart.
+ *
+ * Each function gets a role of its own that may write to its own log group and nothing else; the
+ * constructs that use a function grant it the rest. Note: not AWSLambdaBasicExecutionRole, which lets a
+ * function create and write any log group in the account.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,6 +19,13 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
+/** Where the functions run when they must reach private EKS endpoints: imported, never looked up. */
+export interface VpcPlacement {
+  readonly vpc: IVpc;
+  readonly subnets: readonly ISubnet[];
+  readonly securityGroups: readonly ISecurityGroup[];
+}
+
 export interface CapiMcpFunctionProps {
   /** Folder under functions/ holding handler.ts. */
   readonly name: string;
@@ -20,9 +33,21 @@ export interface CapiMcpFunctionProps {
   readonly timeout: Duration;
   /** The contract between the stack and shared/config. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Run in these subnets; default outside any VPC. */
+  readonly vpc?: VpcPlacement;
 }
 
 export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunctionProps): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `capi-mcp ${props.name} function`,
+  });
+  logGroup.grantWrite(role);
+  if (props.vpc) {
+    // Note: the ENI actions Lambda needs in a VPC take no resource-level scoping; AWS maintains the list.
+    role.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+  }
   return new NodejsFunction(scope, id, {
     entry: join(repoRoot, 'functions', props.name, 'handler.ts'),
     handler: 'handler',
@@ -31,8 +56,12 @@ export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunc
     memorySize: props.memorySize,
     timeout: props.timeout,
     tracing: Tracing.ACTIVE,
+    role,
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    logGroup,
+    ...(props.vpc
+      ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: [...props.vpc.subnets] }, securityGroups: [...props.vpc.securityGroups] }
+      : {}),
     bundling: {
       format: OutputFormat.ESM,
       target: 'node24',

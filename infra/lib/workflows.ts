@@ -26,13 +26,14 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { transientErrorName } from '../../shared/workflows/steps.ts';
-import { capiMcpFunction } from './node-function.ts';
+import { capiMcpFunction, type VpcPlacement } from './node-function.ts';
 
 /** State names: the local engine maps task states to in-process handlers by these. */
 export const StateNames = { apply: 'Apply', wait: 'Wait', poll: 'Poll', decide: 'Converged?', done: 'Done', failed: 'OperationFailed', stepFailed: 'StepFailed' } as const;
 
 export interface WorkflowsProps {
   readonly environment: Readonly<Record<string, string>>;
+  readonly vpc?: VpcPlacement;
 }
 
 export class Workflows extends Construct {
@@ -46,6 +47,7 @@ export class Workflows extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(30),
       environment: props.environment,
+      ...(props.vpc ? { vpc: props.vpc } : {}),
     });
 
     this.stateMachine = new StateMachine(this, 'ClusterOperation', {
@@ -54,7 +56,8 @@ export class Workflows extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'ExecutionLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-        level: LogLevel.ERROR,
+        // Every state transition, so an operation's path can be read after the fact; never its data.
+        level: LogLevel.ALL,
         includeExecutionData: false, // inputs carry cluster specs; keep them out of logs
       },
     });

@@ -1,31 +1,39 @@
 /**
- * The CDK app as synthesized (offline, no AWS credentials): fine-grained assertions on the MCP API and
- * function, and the bundle esbuild produced for the function, loaded in a fresh Node process and
- * invoked with an API Gateway event against the test sandbox — the code that would be deployed, run.
+ * The CDK app as synthesized (offline, no AWS credentials): fine-grained assertions on the functions,
+ * their permissions, the key store, the workflow and the API, and the bundle esbuild produced for the
+ * MCP function, loaded in a fresh Node process and invoked with an API Gateway event against the test
+ * sandbox — the code that would be deployed, run.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
-import { CapiMcpStack } from '../../infra/lib/stack.ts';
+import { kubernetesGroup } from '../../infra/lib/eks-access.ts';
+import { initialKeyDocument } from '../../infra/lib/key-store.ts';
+import { authHeaders } from '../support/auth.ts';
 import { testServerEnv } from '../support/mcp.ts';
+import { actionsOf, eksCluster, logicalId, minimalSettings, roleStatements, rolesAllowing, synth } from './stacks.ts';
 
 const execFileAsync = promisify(execFile);
 
 const outdir = mkdtempSync(join(tmpdir(), 'capi-mcp-cdk-'));
-const app = new App({ outdir });
-const stack = new CapiMcpStack(app, 'CapiMcp', {
-  managementClusters: [{ name: 'prod', eks: { clusterName: 'mgmt', region: 'eu-west-1' } }],
-  readOnly: true,
-});
-const template = Template.fromStack(stack);
+// Not read-only: the full set of permissions; test/infra/options.test.ts covers what read-only removes.
+const { app, stack, template } = synth({ ...minimalSettings, readOnly: false }, { bundle: true, outdir });
 const assembly = app.synth();
+
+const mcpFunction = logicalId(stack.mcpApi.function);
+const stepFunction = logicalId(stack.workflows.stepFunction);
+const mcpRole = logicalId(stack.mcpApi.function.role!);
+const stepRole = logicalId(stack.workflows.stepFunction.role!);
+const stateMachine = logicalId(stack.workflows.stateMachine);
+const secret = logicalId(stack.keyStore.secret);
+const key = logicalId(stack.keyStore.key);
+const env = (fnLogicalId: string) => template.toJSON().Resources[fnLogicalId].Properties.Environment.Variables as Record<string, unknown>;
 
 describe('the MCP function', () => {
   it('runs Node.js 24 on arm64 with tracing and the management clusters in its environment', () => {
@@ -37,38 +45,167 @@ describe('the MCP function', () => {
       Timeout: 29,
       Environment: {
         Variables: Match.objectLike({
-          CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'prod', eks: { clusterName: 'mgmt', region: 'eu-west-1' } }]),
-          CAPI_MCP_READ_ONLY: 'true',
+          CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([eksCluster]),
+          CAPI_MCP_READ_ONLY: 'false',
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
     });
   });
 
-  it('may describe exactly its configured EKS management cluster and nothing else of EKS', () => {
-    const mcpRole = stack.getLogicalId(stack.mcpApi.function.role!.node.defaultChild as never);
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
-    const statements = policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === mcpRole)).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const eks = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('eks:')));
-    assert.equal(eks.length, 1);
-    assert.equal(eks[0].Action, 'eks:DescribeCluster');
-    assert.match(JSON.stringify(eks[0].Resource), /:eks:eu-west-1:.*:cluster\/mgmt/);
+  it('is told the state machine and the key store by environment, and how to log and emit metrics', () => {
+    assert.deepEqual(
+      { ...env(mcpFunction), CAPI_MCP_MANAGEMENT_CLUSTERS: undefined },
+      {
+        CAPI_MCP_MANAGEMENT_CLUSTERS: undefined,
+        CAPI_MCP_READ_ONLY: 'false',
+        CAPI_MCP_STATE_MACHINE_ARN: { Ref: stateMachine },
+        CAPI_MCP_API_KEYS_SECRET_ARN: { Ref: secret },
+        POWERTOOLS_SERVICE_NAME: 'capi-mcp',
+        POWERTOOLS_METRICS_NAMESPACE: 'CapiMcp',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    );
   });
 
-  it('keeps its logs for a month', () => {
+  it('may describe exactly its configured EKS management cluster and nothing else of EKS', () => {
+    const eks = roleStatements(template, mcpRole).filter((s) => actionsOf(s).some((a) => a.startsWith('eks:')));
+    assert.equal(eks.length, 1);
+    assert.equal(eks[0]!.Action, 'eks:DescribeCluster');
+    assert.match(JSON.stringify(eks[0]!.Resource), /:eks:eu-west-1:.*:cluster\/mgmt/);
+  });
+
+  it('may start and list executions of the cluster-operation state machine only', () => {
+    const onMachine = roleStatements(template, mcpRole).filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ Ref: stateMachine }));
+    assert.deepEqual(onMachine.map(actionsOf), [['states:ListExecutions', 'states:StartExecution']]);
+  });
+
+  it('may describe, stop and read the history of that machine’s executions only', () => {
+    const states = roleStatements(template, mcpRole).filter((s) => actionsOf(s).some((a) => a.startsWith('states:')));
+    assert.equal(states.length, 2);
+    const onExecutions = states.find((s) => actionsOf(s).includes('states:DescribeExecution'))!;
+    assert.deepEqual(actionsOf(onExecutions), ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution']);
+    assert.deepEqual(onExecutions.Resource, {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:', { 'Fn::GetAtt': [stateMachine, 'Name'] }, ':*']],
+    });
+  });
+
+  it('is the only role that may start or stop cluster operations', () => {
+    assert.deepEqual(rolesAllowing(template, 'states:StartExecution'), [mcpRole]);
+    assert.deepEqual(rolesAllowing(template, 'states:StopExecution'), [mcpRole]);
+  });
+});
+
+describe('the function roles', () => {
+  for (const [name, role, fn] of [
+    ['MCP', () => mcpRole, () => stack.mcpApi.function],
+    ['workflow step', () => stepRole, () => stack.workflows.stepFunction],
+  ] as const) {
+    it(`${name}: no AWS managed policy, and logs only into its own log group`, () => {
+      const properties = template.toJSON().Resources[role()].Properties;
+      assert.equal(properties.ManagedPolicyArns, undefined);
+      assert.deepEqual(properties.AssumeRolePolicyDocument.Statement, [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+      const logs = roleStatements(template, role()).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      assert.deepEqual(logs.map(actionsOf), [['logs:CreateLogStream', 'logs:PutLogEvents']]);
+      const logGroup = template.toJSON().Resources[logicalId(fn())].Properties.LoggingConfig.LogGroup;
+      assert.deepEqual(logs[0]!.Resource, { 'Fn::GetAtt': [logGroup.Ref, 'Arn'] });
+    });
+
+    it(`${name}: the only statement on every resource ("*") is X-Ray's`, () => {
+      const wildcard = roleStatements(template, role()).filter((s) => [s.Resource].flat().includes('*'));
+      assert.deepEqual(wildcard.map(actionsOf), [['xray:PutTelemetryRecords', 'xray:PutTraceSegments']]);
+    });
+  }
+
+  it('the workflow step function is told how to log and emit metrics, not the operations’ machinery', () => {
+    const variables = env(stepFunction);
+    assert.equal(variables.POWERTOOLS_SERVICE_NAME, 'capi-mcp');
+    assert.equal(variables.POWERTOOLS_METRICS_NAMESPACE, 'CapiMcp');
+    assert.equal(variables.POWERTOOLS_LOG_LEVEL, 'INFO');
+    assert.equal(variables.CAPI_MCP_API_KEYS_SECRET_ARN, undefined);
+    assert.equal(variables.CAPI_MCP_STATE_MACHINE_ARN, undefined);
+  });
+
+  it('keep their logs for a month', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('the key store', () => {
+  it('is a secret encrypted with its own customer-managed key, which rotates', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: 'capi-mcp: encrypts the API key store' });
+  });
+
+  it('starts as an empty key document, version 1', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: initialKeyDocument });
+    assert.deepEqual(JSON.parse(initialKeyDocument), { version: 1, keys: [] });
+  });
+
+  it('outlives the stack, key and secret both', () => {
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    assert.equal(template.toJSON().Resources[key].DeletionPolicy, 'Retain');
+  });
+
+  it('may be read by the MCP function’s role and no other', () => {
+    assert.deepEqual(rolesAllowing(template, 'secretsmanager:GetSecretValue'), [mcpRole]);
+    const read = roleStatements(template, mcpRole).find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))!;
+    assert.deepEqual(actionsOf(read), ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    assert.deepEqual(read.Resource, { Ref: secret });
+  });
+
+  it('grants decryption in the key policy alone: no role’s IAM policy allows kms:Decrypt', () => {
+    assert.deepEqual(rolesAllowing(template, 'kms:Decrypt'), []);
+  });
+
+  it('names in its key policy only the account (which defers to IAM) and, for decryption through Secrets Manager, the MCP role', () => {
+    const statements: any[] = template.toJSON().Resources[key].Properties.KeyPolicy.Statement;
+    const root = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
+    const others = statements.filter((s) => JSON.stringify(s.Principal) !== JSON.stringify(root));
+    assert.deepEqual(others, [
+      {
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::GetAtt': [mcpRole, 'Arn'] } },
+        Resource: '*',
+      },
+    ]);
+  });
+});
+
+describe('access to the EKS management clusters', () => {
+  it('puts both function roles in the capi-mcp Kubernetes group of the cluster, not an AWS access policy', () => {
+    assert.equal(kubernetesGroup, 'capi-mcp');
+    const entries = Object.values(template.findResources('AWS::EKS::AccessEntry')).map((r: any) => r.Properties);
+    assert.deepEqual(
+      entries.map((e) => [e.ClusterName, e.PrincipalArn, e.Type, e.KubernetesGroups, e.AccessPolicies]),
+      [
+        ['mgmt', { 'Fn::GetAtt': [mcpRole, 'Arn'] }, 'STANDARD', ['capi-mcp'], undefined],
+        ['mgmt', { 'Fn::GetAtt': [stepRole, 'Arn'] }, 'STANDARD', ['capi-mcp'], undefined],
+      ],
+    );
+  });
+
+  it('lets the step function describe the EKS management cluster too', () => {
+    const eks = roleStatements(template, stepRole).filter((s) => actionsOf(s).includes('eks:DescribeCluster'));
+    assert.equal(eks.length, 1);
+    assert.match(JSON.stringify(eks[0]!.Resource), /:eks:eu-west-1:.*:cluster\/mgmt/);
   });
 });
 
 describe('the cluster-operation workflow', () => {
   const { definition } = synthesizeWorkflow();
 
-  it('is a Standard state machine with tracing, logging errors without execution data', () => {
+  it('is a Standard state machine with tracing, logging every event without execution data', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
     });
   });
 
@@ -90,20 +227,24 @@ describe('the cluster-operation workflow', () => {
     }
   });
 
-  it('lets the step function describe the EKS management cluster too', () => {
-    const stepRole = stack.getLogicalId(stack.workflows.stepFunction.role!.node.defaultChild as never);
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
-    const stepPolicy = policies.find((p) => p.Properties.Roles.some((r: any) => r.Ref === stepRole));
-    assert.ok(JSON.stringify(stepPolicy?.Properties.PolicyDocument).includes('eks:DescribeCluster'));
+  it('may invoke the step function and nothing else of Lambda', () => {
+    const smRole = logicalId(stack.workflows.stateMachine.role);
+    const invoke = roleStatements(template, smRole).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
+    assert.deepEqual(invoke.map(actionsOf), [['lambda:InvokeFunction']]);
+    assert.deepEqual(invoke[0]!.Resource, [
+      { 'Fn::GetAtt': [stepFunction, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [stepFunction, 'Arn'] }, ':*']] },
+    ]);
   });
 });
 
 describe('the MCP API', () => {
-  it('is a regional REST API proxying every path to the function', () => {
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+  it('is a regional REST API named after the stack, proxying every path to the function', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'CapiMcp', EndpointConfiguration: { Types: ['REGIONAL'] } });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'ANY',
+      AuthorizationType: 'NONE',
       Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
     });
   });
@@ -117,21 +258,41 @@ describe('the MCP API', () => {
     });
   });
 
-  it('outputs the MCP endpoint URL', () => {
-    template.hasOutput('McpEndpoint', { Value: Match.anyValue() });
+  it('outputs the MCP endpoint URL, the key store, the dashboard and the alarm topic', () => {
+    template.hasOutput('McpEndpoint', { Value: { 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalId(stack.mcpApi.api.deploymentStage) }, '/mcp'])] } });
+    template.hasOutput('ApiKeysSecretArn', { Value: { Ref: secret } });
+    template.hasOutput('DashboardUrl', { Value: Match.anyValue() });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.observability.topic) } });
   });
 });
 
-describe('the bundled function', () => {
-  it('answers an API Gateway event from a fresh process against the sandbox', async () => {
-    const logicalId = stack.getLogicalId(stack.mcpApi.function.node.defaultChild as never);
-    const s3Key: string = template.toJSON().Resources[logicalId].Properties.Code.S3Key;
-    const bundle = join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
-    assert.ok(existsSync(bundle), `the MCP function's bundle exists at ${bundle}`);
+describe('the bundled functions', () => {
+  const bundleOf = (fnLogicalId: string) => {
+    const s3Key: string = template.toJSON().Resources[fnLogicalId].Properties.Code.S3Key;
+    return join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+  };
+
+  it('are single ESM files of a few megabytes', (t) => {
+    for (const [name, id] of [['mcp', mcpFunction], ['workflow-step', stepFunction]] as const) {
+      const bundle = bundleOf(id);
+      assert.ok(existsSync(bundle), `the ${name} function's bundle exists at ${bundle}`);
+      const megabytes = statSync(bundle).size / 2 ** 20;
+      t.diagnostic(`${name} bundle: ${megabytes.toFixed(2)} MiB (index.mjs, minified, without its source map)`);
+      assert.ok(megabytes < 10, `${name} bundle is ${megabytes.toFixed(2)} MiB`);
+    }
+  });
+
+  it('the MCP function answers an API Gateway event from a fresh process against the sandbox', async () => {
+    const bundle = bundleOf(mcpFunction);
     const event = {
       version: '2.0',
       rawPath: '/mcp',
-      headers: { host: 'x.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        host: 'x.execute-api.eu-west-1.amazonaws.com',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...authHeaders(),
+      },
       requestContext: { http: { method: 'POST' } },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_clusters', arguments: { limit: 1 } } }),
       isBase64Encoded: false,
