@@ -2,13 +2,14 @@
  * KeyStore: the Secrets Manager secret that holds the API key document (the JSON of shared/auth/: key
  * ids, salted scrypt hashes, scopes, expiry — never a key itself), encrypted with a customer-managed KMS
  * key of its own. Within the stack only the MCP function may read it (`grantRead`); operators manage keys
- * with `npm run keys -- … --store secretsmanager` under their own IAM permissions.
+ * with `npm run keys -- … --secret-arn <arn>` under their own IAM permissions.
  *
  * Both the key and the secret are retained when the stack is deleted: losing them would lock every agent
  * out, and the key's deletion would make old secret versions unreadable.
  *
- * Rotation: API keys rotate one at a time (create a new key, hand it out, revoke the old one), which
- * needs no Secrets Manager rotation — the document holds only hashes, so there is nothing to regenerate.
+ * Rotation: API keys rotate one at a time (`npm run keys -- rotate <id>` gives the holder a new secret;
+ * `create` and `revoke` replace a key), which needs no Secrets Manager rotation — the document holds only
+ * hashes, so there is nothing for Secrets Manager to regenerate.
  * The secret is ready for a rotation function all the same: pass `rotation` (say, one that disables keys
  * past their `expiresAt`) and `addRotationSchedule` grants that function read/write on the secret and
  * encrypt/decrypt on the key through Secrets Manager, nothing more.

@@ -104,7 +104,7 @@ export class CapiMcpStack extends Stack {
     if (this.mcpApi.domain && !props.customDomain?.hostedZone) {
       new CfnOutput(this, 'McpDomainTarget', { value: this.mcpApi.domain.domainNameAliasDomainName, description: `CNAME or alias target for ${props.customDomain!.domainName}` });
     }
-    new CfnOutput(this, 'ApiKeysSecretArn', { value: this.keyStore.secret.secretArn, description: 'npm run keys -- … --store secretsmanager --secret-arn <this>' });
+    new CfnOutput(this, 'ApiKeysSecretArn', { value: this.keyStore.secret.secretArn, description: 'The API key store: npm run keys -- <command> --secret-arn <this>' });
     new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn, description: 'Subscribe to receive the alarms' });
   }
