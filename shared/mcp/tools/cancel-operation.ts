@@ -7,6 +7,7 @@ import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
 import { toolInput, toolOutput } from './common.ts';
+import { findOperation } from './operation-access.ts';
 import { operationSchema, operationText } from './operation-schema.ts';
 
 export const cancelOperation = defineTool({
@@ -19,8 +20,7 @@ export const cancelOperation = defineTool({
   requires: ['workflows'],
   async handler(args, deps) {
     const engine = deps.workflows!;
-    const before = await engine.describe(args.operation_id);
-    if (!before) throw new CapiMcpError(ErrorCode.NotFound, `operation ${args.operation_id} not found`, { hint: 'call list_operations to see operations' });
+    const before = await findOperation(deps, args.operation_id, 'call list_operations to see operations');
     if (before.status !== 'RUNNING') {
       throw new CapiMcpError(ErrorCode.Conflict, `operation ${args.operation_id} already ended ${before.status}`, { hint: 'call get_operation for its outcome' });
     }

@@ -1,9 +1,9 @@
 /** get_operation: the state of a long-running operation started by a mutating tool. */
 import { z } from 'zod';
-import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
 import { toolInput } from './common.ts';
+import { findOperation } from './operation-access.ts';
 import { operationSchema, operationText } from './operation-schema.ts';
 
 export const getOperation = defineTool({
@@ -15,12 +15,7 @@ export const getOperation = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {
-    const record = await deps.workflows!.describe(args.operation_id);
-    if (!record) {
-      throw new CapiMcpError(ErrorCode.NotFound, `operation ${args.operation_id} not found`, {
-        hint: 'pass the operation_id exactly as the tool that started the operation returned it',
-      });
-    }
+    const record = await findOperation(deps, args.operation_id, 'pass the operation_id exactly as the tool that started the operation returned it');
     const view = operationView(record, deps.now());
     return { structured: view, text: operationText(view) };
   },

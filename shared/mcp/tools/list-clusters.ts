@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { clusterSummarySchema, count } from '../../capi/schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
+import { mayUseNamespace } from '../../auth/scopes.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, namespaceArg, toolInput, toolOutput } from './common.ts';
@@ -47,13 +48,15 @@ export const listClusters = defineTool({
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, deps) {
-    const query = JSON.stringify([args.management_cluster ?? '', args.namespace ?? '', args.label_selector ?? '', args.limit]);
+    // A key limited to one namespace lists that one; limited to several, rows elsewhere are dropped below.
+    const only = args.namespace ?? (deps.caller.namespaces?.length === 1 ? deps.caller.namespaces[0] : undefined);
+    const query = JSON.stringify([args.management_cluster ?? '', only ?? '', args.label_selector ?? '', args.limit]);
     const continueToken = args.cursor ? decodeCursor(args.cursor, query) : undefined;
     const kube = deps.clusters.client(args.management_cluster);
     let page;
     try {
       page = await kube.list(Kinds.Cluster, {
-        ...(args.namespace ? { namespace: args.namespace } : {}),
+        ...(only ? { namespace: only } : {}),
         ...(args.label_selector ? { labelSelector: args.label_selector } : {}),
         limit: args.limit,
         ...(continueToken ? { continueToken } : {}),
@@ -67,7 +70,10 @@ export const listClusters = defineTool({
       throw wrapError('failed to list clusters', error);
     }
     const now = deps.now();
-    const summaries = page.items.map((c) => summarizeCluster(c, now)).filter((s) => !args.phase || s.phase === args.phase);
+    const summaries = page.items
+      .filter((c) => mayUseNamespace(deps.caller, c.metadata.namespace ?? ''))
+      .map((c) => summarizeCluster(c, now))
+      .filter((s) => !args.phase || s.phase === args.phase);
     const nextCursor = page.continueToken ? encodeCursor({ continueToken: page.continueToken, query }) : undefined;
     const lines = summaries.map(clusterRow);
     if (summaries.length === 0) lines.push(args.phase && page.items.length > 0 ? `no ${args.phase} clusters on this page` : 'no clusters');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
 import { namespaceArg, toolInput, toolOutput } from './common.ts';
+import { visibleOperations } from './operation-access.ts';
 import { operationItemSchema, operationText } from './operation-schema.ts';
 
 export const listOperations = defineTool({
@@ -22,7 +23,7 @@ export const listOperations = defineTool({
   requires: ['workflows'],
   async handler(args, deps) {
     const now = deps.now();
-    const operations = (await deps.workflows!.list())
+    const operations = visibleOperations(deps, await deps.workflows!.list())
       .filter((r) => (!args.namespace || r.input.operation.namespace === args.namespace) && (!args.name || r.input.operation.name === args.name))
       .filter((r) => !args.status || r.status === args.status)
       .slice(0, args.limit)
