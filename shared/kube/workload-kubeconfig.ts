@@ -27,3 +27,23 @@ export async function readWorkloadKubeconfig(kube: KubeClient, namespace: string
   }
   return value;
 }
+
+/** Which credential a kubeconfig handed to a user carries. */
+export type KubeconfigCredential = 'aws-iam-token' | 'admin-certificate';
+
+/**
+ * The kubeconfig to hand to a person: for an EKS cluster (CAPA's AWSManagedControlPlane writes
+ * `<cluster>-user-kubeconfig`) the one whose exec plugin mints short-lived IAM tokens from the user's own
+ * AWS identity; otherwise CAPI's admin kubeconfig, a long-lived client certificate. Says which it is.
+ *
+ * Note: get_cluster_nodes keeps the admin kubeconfig — the server cannot run a user's exec plugin.
+ */
+export async function readUserKubeconfig(kube: KubeClient, namespace: string, cluster: string): Promise<{ kubeconfig: string; credential: KubeconfigCredential }> {
+  try {
+    const value = (await kube.readSecret(namespace, `${cluster}-user-kubeconfig`)).value;
+    if (value) return { kubeconfig: value, credential: 'aws-iam-token' };
+  } catch (error) {
+    if (!isNotFound(error)) throw wrapError(`failed to read the user kubeconfig of cluster ${namespace}/${cluster}`, error);
+  }
+  return { kubeconfig: await readWorkloadKubeconfig(kube, namespace, cluster), credential: 'admin-certificate' };
+}

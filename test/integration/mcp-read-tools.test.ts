@@ -106,11 +106,23 @@ for (const [label, connect] of [
       assert.match(textOf(result), /Next: .*get_cluster/);
     });
 
-    it('get_cluster_kubeconfig returns the kubeconfig Secret value', async () => {
+    it('get_cluster_kubeconfig returns the kubeconfig Secret value and says it is the admin certificate', async () => {
       const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: ready } });
       assert.equal(result.isError, undefined, textOf(result));
       const secret = await ns.core.readNamespacedSecret({ name: `${ready}-kubeconfig`, namespace: ns.name });
       assert.equal(result.structuredContent.kubeconfig, Buffer.from(secret.data!.value!, 'base64').toString('utf8'));
+      assert.equal(result.structuredContent.credential, 'admin-certificate');
+      assert.match(textOf(result), /^# credential: the cluster admin client certificate/);
+    });
+
+    it('get_cluster_kubeconfig prefers the token-based user kubeconfig of an EKS cluster', async () => {
+      const userKubeconfig = 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token, --cluster-name, eks-1]\n';
+      await ns.core
+        .createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: `${stuck}-user-kubeconfig` }, stringData: { value: userKubeconfig } } })
+        .catch((e: { code?: number }) => assert.equal(e.code, 409));
+      const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: stuck } });
+      assert.equal(result.isError, undefined, textOf(result));
+      assert.deepEqual(result.structuredContent, { kubeconfig: userKubeconfig, credential: 'aws-iam-token' });
     });
 
     it('a missing cluster is a tool error that points to list_clusters', async () => {

@@ -1,19 +1,22 @@
-/** get_cluster_kubeconfig: the workload cluster's admin kubeconfig. Sensitive: a credential. */
+/**
+ * get_cluster_kubeconfig: a kubeconfig for the workload cluster — token-based for EKS clusters, else the
+ * admin certificate — and which of the two it is. Sensitive: a credential (needs the kubeconfig scope).
+ */
 import { z } from 'zod';
 import { getCluster } from '../../kube/discovery.ts';
-import { readWorkloadKubeconfig } from '../../kube/workload-kubeconfig.ts';
+import { readUserKubeconfig } from '../../kube/workload-kubeconfig.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const outputSchema = toolOutput(z.object({ kubeconfig: z.string(), credential: z.literal('admin-certificate') }));
+const outputSchema = toolOutput(z.object({ kubeconfig: z.string(), credential: z.enum(['aws-iam-token', 'admin-certificate']) }));
 
 export const getClusterKubeconfig = defineTool({
   name: 'get_cluster_kubeconfig',
   title: 'Get cluster kubeconfig',
   description:
-    "SENSITIVE: the workload cluster's admin kubeconfig, a credential; call only when the user needs kubectl access.",
+    "SENSITIVE: a kubeconfig for the workload cluster (IAM-token based for EKS, else the admin certificate; says which); call only when the user needs kubectl access.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -21,7 +24,11 @@ export const getClusterKubeconfig = defineTool({
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
     await getCluster(kube, args.namespace, args.name);
-    const kubeconfig = await readWorkloadKubeconfig(kube, args.namespace, args.name);
-    return { structured: { kubeconfig, credential: 'admin-certificate' as const }, text: kubeconfig };
+    const { kubeconfig, credential } = await readUserKubeconfig(kube, args.namespace, args.name);
+    const note =
+      credential === 'aws-iam-token'
+        ? '# credential: short-lived AWS IAM tokens minted by the exec plugin from your own AWS identity'
+        : '# credential: the cluster admin client certificate (long-lived; keep it secret)';
+    return { structured: { kubeconfig, credential }, text: `${note}\n${kubeconfig}` };
   },
 });
