@@ -15,7 +15,7 @@ export const cancelOperation = defineTool({
   title: 'Cancel operation',
   description: 'Stop following a running operation; says whether its change was already applied (cancelling does not undo it).',
   inputSchema: toolInput(z.object({ operation_id: z.string().min(1).max(80) })),
-  outputSchema: toolOutput(operationSchema.extend({ applied: z.boolean().describe('The change had reached the management cluster') })),
+  outputSchema: toolOutput(operationSchema.extend({ applied: z.boolean() })),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {

@@ -16,11 +16,10 @@ const inputSchema = toolInput(
     label_selector: z
       .string()
       .refine((s) => s.length <= 1024 && /^[A-Za-z0-9._/\-=!,() ]*$/.test(s), 'must be a Kubernetes label selector, e.g. "env=prod,team in (a,b)"')
-      .optional()
-      .describe('e.g. "env=prod"'),
+      .optional(),
     phase: z.enum(phases).optional().describe('Filters each page'),
     limit: z.number().int().min(1).max(200).default(50),
-    cursor: z.string().refine((s) => s.length <= 4096, 'must be the next_cursor of a previous page').optional().describe('next_cursor of the previous page'),
+    cursor: z.string().refine((s) => s.length <= 4096, 'must be the next_cursor of a previous page').optional(),
     management_cluster: managementClusterArg,
   }),
 );
