@@ -1,7 +1,8 @@
 /**
  * The local front door: the shared web handler on a Node HTTP server bound to loopback, with Host and
  * Origin restricted to localhost names (DNS-rebinding protection for a server reachable from a browser)
- * and API keys from the configured store, as in production.
+ * and API keys from the configured store, as in production. `/metrics` serves the same counters the
+ * Lambda sends to CloudWatch, as Prometheus text (an API key is needed there too).
  */
 import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontextprotocol/server';
 import { Authenticator, type AuthenticatorOptions } from '../shared/auth/authenticator.ts';
@@ -10,6 +11,7 @@ import { requireKeyStore, type Config } from '../shared/config/config.ts';
 import { listen, type RunningServer } from '../shared/http/node-adapter.ts';
 import { createDeps } from '../shared/deps.ts';
 import { createWebHandler } from '../shared/http/web-handler.ts';
+import { prometheusMetrics } from '../shared/observability/metrics.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 
 export interface LocalServerOptions {
@@ -22,12 +24,14 @@ export interface LocalServerOptions {
 }
 
 export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080, workflows, auth }: LocalServerOptions = {}): Promise<RunningServer> {
-  const handler = createWebHandler({ ...createDeps(config), ...(workflows ? { workflows } : {}) }, {
+  const metrics = prometheusMetrics();
+  const handler = createWebHandler({ ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) }, {
     allowedHosts: [...localhostAllowedHostnames(), ...config.allowedHosts],
     allowedOrigins: localhostAllowedOrigins(),
     readOnly: config.readOnly,
     ...(config.allowedNamespaces ? { allowedNamespaces: config.allowedNamespaces } : {}),
     authenticator: new Authenticator(openKeyStore(requireKeyStore(config)), auth),
+    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   });
   return listen(handler, host, port);
 }

@@ -10,13 +10,15 @@ import { createDeps } from '../../shared/deps.ts';
 import { createWebHandler } from '../../shared/http/web-handler.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
+import { cloudWatchMetrics } from '../../shared/observability/metrics.ts';
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.
 const config = loadConfig();
 // Long-running operations run as executions of the deployed state machine; without one (a read-only
 // deployment) the tools that start or follow operations are simply not offered.
 const workflows = config.stateMachineArn ? new SfnWorkflowEngine({ client: new SFNClient({}), stateMachineArn: config.stateMachineArn }) : undefined;
-const web = createWebHandler({ ...createDeps(config), ...(workflows ? { workflows } : {}) }, {
+const metrics = cloudWatchMetrics();
+const web = createWebHandler({ ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) }, {
   allowedHosts: config.allowedHosts,
   allowedOrigins: [],
   readOnly: config.readOnly,
@@ -25,5 +27,6 @@ const web = createWebHandler({ ...createDeps(config), ...(workflows ? { workflow
 });
 
 export async function handler(event: ApiGatewayEvent): Promise<ApiGatewayResult> {
+  metrics.powertools.captureColdStartMetric();
   return responseToResult(await web(eventToRequest(event), eventMeta(event)), event);
 }

@@ -28,6 +28,8 @@ export interface WebHandlerOptions {
   /** Namespaces every caller is limited to, on top of its key's own limits. */
   readonly allowedNamespaces?: readonly string[];
   readonly authenticator: Authenticator;
+  /** Serves `GET /metrics` (Prometheus text) to any valid key; absent in Lambda, where metrics go to CloudWatch. */
+  readonly metricsText?: () => Promise<{ readonly contentType: string; readonly body: string }>;
 }
 
 /** What the front door knows about the connection: used for throttling and audit, never trusted for auth. */
@@ -51,7 +53,7 @@ export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHan
   return async (request, meta = {}) => {
     const path = new URL(request.url).pathname;
     if (path === '/healthz') return Response.json({ status: 'ok' });
-    if (path !== mcpPath) return Response.json({ error: `not found; the MCP endpoint is ${mcpPath}` }, { status: 404 });
+    if (path !== mcpPath && !(path === '/metrics' && options.metricsText)) return Response.json({ error: `not found; the MCP endpoint is ${mcpPath}` }, { status: 404 });
     const rejected =
       (options.allowedHosts.length > 0 ? hostHeaderValidationResponse(request, [...options.allowedHosts]) : undefined) ??
       (options.allowedOrigins.length > 0 ? originValidationResponse(request, [...options.allowedOrigins]) : undefined);
@@ -63,7 +65,12 @@ export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHan
     if (!result.ok) {
       const { status, reason } = result;
       deps.log.warn('request refused', { requestId, status, reason, source, ...('keyId' in result && result.keyId ? { keyId: result.keyId } : {}) });
+      deps.metrics.authFailure(reason);
       return refusal(result);
+    }
+    if (path === '/metrics') {
+      const { contentType, body } = await options.metricsText!();
+      return new Response(body, { headers: { 'content-type': contentType } });
     }
     const caller = limitNamespaces(result.caller, options.allowedNamespaces);
     const authInfo: RequestAuth = {

@@ -4,7 +4,8 @@
  *    the handler runs, so no tool can forget them;
  * 2. a CapiMcpError becomes an `isError` result whose text says what failed and what to do next;
  *    anything else is reported as an upstream error by message only (never a stack trace), redacted;
- * 3. every call writes one audit record: key id, tool, redacted arguments, cluster, outcome, duration.
+ * 3. every call writes one audit record (key id, tool, redacted arguments, cluster, outcome, duration)
+ *    and counts in the metrics by tool and outcome.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { hasScope, mayUseNamespace, requiredScope } from '../auth/scopes.ts';
@@ -32,6 +33,8 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDep
     reason = error instanceof CapiMcpError ? error.code : 'Internal';
     return result;
   } finally {
+    const durationMs = Math.round(performance.now() - started);
+    deps.metrics.toolCall(tool.name, outcome, durationMs);
     deps.log.audit({
       requestId: context.requestId,
       keyId: deps.caller.keyId,
@@ -40,7 +43,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDep
       ...(cluster ? { cluster } : {}),
       outcome,
       ...(reason ? { reason } : {}),
-      durationMs: Math.round(performance.now() - started),
+      durationMs,
     });
   }
 }

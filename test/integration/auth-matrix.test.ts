@@ -243,3 +243,18 @@ describe('revocation through Secrets Manager', () => {
     assert.equal((await rpc(bearer(keys.reader.token), 'tools/list')).status, 200, 'other keys are unaffected');
   });
 });
+
+describe('/metrics of the local adapter', () => {
+  it('needs a key like everything else, then shows the calls and refusals this file made', async () => {
+    const metricsUrl = new URL('/metrics', url);
+    assert.equal((await fetch(metricsUrl)).status, 401);
+    const response = await fetch(metricsUrl, { headers: { authorization: bearer(keys.reader.token) } });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /^capi_mcp_tool_calls_total\{tool="get_cluster",outcome="ok"\} [1-9]\d*$/m);
+    assert.match(text, /^capi_mcp_tool_calls_total\{tool="get_cluster_kubeconfig",outcome="denied"\} [1-9]\d*$/m);
+    for (const reason of ['missing', 'malformed', 'unknown-key', 'wrong-secret', 'expired', 'disabled']) {
+      assert.match(text, new RegExp(`^capi_mcp_auth_failures_total\\{reason="${reason}"\\} [1-9]\\d*$`, 'm'), reason);
+    }
+  });
+});

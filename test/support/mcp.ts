@@ -27,6 +27,8 @@ export function testServerEnv(): NodeJS.ProcessEnv {
     CAPI_MCP_READ_ONLY: 'false',
     CAPI_MCP_API_KEYS_FILE: testAuthPaths.keyStore,
     CAPI_MCP_LOG_FILE: testAuthPaths.captureLog,
+    // The Lambda under test would print an EMF document per call; test/unit/metrics.test.ts checks those.
+    POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
 

@@ -41,5 +41,7 @@ export async function startOrJoin(deps: ToolDeps, input: WorkflowInput, target: 
   const running = await findRunning(engine, base, input);
   if (running) return startedResult(running, deps.now());
   await check();
-  return startedResult(await startOperation(engine, base, input), deps.now());
+  const record = await startOperation(engine, base, input);
+  deps.metrics.operationStarted(input.operation.action);
+  return startedResult(record, deps.now());
 }
