@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { kubectl } from '../../sandbox/manifests.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
-import { testSandbox } from '../support/sandbox.ts';
+import { testPortBase, testSandbox } from '../support/sandbox.ts';
 
-const sandbox = new Sandbox({ dataDir: join(repoRoot, '.capi-mcp', 'test-lifecycle'), portBase: 26000 });
+const sandbox = new Sandbox({ dataDir: join(repoRoot, '.capi-mcp', 'test-lifecycle'), portBase: testPortBase + 5000 });
 const logs: string[] = [];
 const log = (line: string) => logs.push(line);
 

@@ -11,8 +11,13 @@ import { repoRoot } from '../../sandbox/layout.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
 import { eventually } from './wait.ts';
 
-/** The test sandbox: `.capi-mcp/test`, ports 21000–25999 (npm start uses 16000–20999). */
-export const testSandboxOptions = { dataDir: join(repoRoot, '.capi-mcp', 'test'), portBase: 21000 } as const;
+/**
+ * The test sandbox: `.capi-mcp/test`, ports 21000–25999 (npm start uses 16000–20999). CAPI_MCP_TEST_PORT_BASE
+ * moves it (and the lifecycle test's own sandbox, 5000 above), so a second checkout can run its suite
+ * beside a running one.
+ */
+export const testPortBase = Number(process.env.CAPI_MCP_TEST_PORT_BASE || 21000);
+export const testSandboxOptions = { dataDir: join(repoRoot, '.capi-mcp', 'test'), portBase: testPortBase } as const;
 
 export function testSandbox(): Sandbox {
   return new Sandbox(testSandboxOptions);
