@@ -4,6 +4,7 @@
  * warning). Pure: arguments and ClusterClass in, manifest or problems out.
  */
 import type { KubeObject } from '../kube/client.ts';
+import { variableProblems, type VariableDefinition } from './variables.ts';
 
 export interface TopologyRequest {
   readonly namespace: string;
@@ -43,7 +44,7 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
       problems.push(`worker pool "${w.name}": class "${w.class}" is not in ClusterClass ${clusterClass.metadata.name} (it has: ${workerClasses.join(', ') || 'none'})`);
     }
   }
-  const definitions: { name: string; required?: boolean }[] = clusterClass.spec?.variables ?? [];
+  const definitions: VariableDefinition[] = clusterClass.spec?.variables ?? [];
   const known = new Set(definitions.map((d) => d.name));
   for (const name of Object.keys(request.variables ?? {})) {
     if (!known.has(name)) problems.push(`variable "${name}" is not defined by ClusterClass ${clusterClass.metadata.name} (it defines: ${[...known].join(', ') || 'none'})`);
@@ -51,6 +52,7 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
   for (const d of definitions) {
     if (d.required && !(d.name in (request.variables ?? {}))) problems.push(`variable "${d.name}" is required by ClusterClass ${clusterClass.metadata.name}`);
   }
+  problems.push(...variableProblems(definitions, request.variables ?? {}));
   return problems;
 }
 

@@ -90,6 +90,21 @@ describe('create_cluster', () => {
     });
   }
 
+  it("rejects a variable value that breaks the ClusterClass's schema, naming the variable and the rule", async () => {
+    // A copy of the sandbox's class that declares one typed variable (the webhook checks the schema itself).
+    const base: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'ClusterClass', metadata: { name: 'in-memory', namespace: ns.name } });
+    await ns.objects.create({
+      apiVersion: base.apiVersion,
+      kind: 'ClusterClass',
+      metadata: { name: 'in-memory-vars', namespace: ns.name },
+      spec: { ...base.spec, variables: [{ name: 'workerCount', required: false, schema: { openAPIV3Schema: { type: 'integer', minimum: 1, maximum: 10 } } }] },
+    } as never);
+    const result = await client.callTool({ name: 'create_cluster', arguments: request('bad-var', { cluster_class: 'in-memory-vars', variables: { workerCount: 11 } }) });
+    assert.equal(result.isError, true, textOf(result));
+    assert.match(textOf(result), /variable "workerCount": must be <= 10/);
+    assert.equal((await clusterNames()).includes('bad-var'), false);
+  });
+
   it("rejects what only the API server knows is wrong, with the API server's reason", async () => {
     const result = await client.callTool({ name: 'create_cluster', arguments: request('bad-labels', { labels: { 'bad key!': 'x' } }) });
     assert.equal(result.isError, true);

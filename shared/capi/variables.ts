@@ -1,0 +1,53 @@
+/**
+ * ClusterClass variable values checked against the class's own schemas before anything is sent, so an
+ * agent hears "variable "workerCount": must be <= 10" at once instead of a webhook error after a dry run.
+ *
+ * CAPI variables carry an OpenAPI v3 schema (`spec.variables[].schema.openAPIV3Schema`): JSON Schema plus
+ * `nullable` and Kubernetes `x-kubernetes-*` extensions. Ajv validates the JSON Schema part (`nullable`
+ * included); the extensions are ignored (`strict: false`), and CEL rules (`x-kubernetes-validations`)
+ * are left to the API server's dry run, which still runs after this.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+export interface VariableDefinition {
+  readonly name: string;
+  readonly required?: boolean;
+  readonly schema?: { readonly openAPIV3Schema?: object };
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+// Note: ajv-formats is CommonJS; its default export arrives wrapped once under Node's ESM interop.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (a: Ajv) => void;
+addFormats(ajv);
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(key, validate);
+  }
+  return validate;
+}
+
+/** One line per value that does not match its variable's schema; empty when all do. */
+export function variableProblems(definitions: readonly VariableDefinition[], values: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  for (const definition of definitions) {
+    if (!(definition.name in values) || !definition.schema?.openAPIV3Schema) continue;
+    let validate: ValidateFunction;
+    try {
+      validate = validatorFor(definition.schema.openAPIV3Schema);
+    } catch (error) {
+      // A schema Ajv cannot compile is the class's problem, not the caller's: leave it to the dry run.
+      continue;
+    }
+    if (validate(values[definition.name])) continue;
+    for (const e of validate.errors ?? []) {
+      problems.push(`variable "${definition.name}"${e.instancePath ? ` at ${e.instancePath}` : ''}: ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`);
+    }
+  }
+  return problems;
+}

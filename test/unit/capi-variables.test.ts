@@ -1,0 +1,43 @@
+/** variableProblems: ClusterClass variable values against their OpenAPI v3 schemas, table-driven. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { variableProblems, type VariableDefinition } from '../../shared/capi/variables.ts';
+
+const definitions: VariableDefinition[] = [
+  { name: 'region', required: true, schema: { openAPIV3Schema: { type: 'string', enum: ['eu-west-1', 'us-east-1'] } } },
+  { name: 'workerCount', schema: { openAPIV3Schema: { type: 'integer', minimum: 1, maximum: 10 } } },
+  { name: 'podCIDR', schema: { openAPIV3Schema: { type: 'string', format: 'ipv4' } } },
+  { name: 'sshKeyName', schema: { openAPIV3Schema: { type: 'string', nullable: true, 'x-kubernetes-validations': [{ rule: 'self.size() > 0' }] } } },
+  {
+    name: 'controlPlane',
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        required: ['instanceType'],
+        properties: { instanceType: { type: 'string', pattern: '^[a-z0-9]+\\.[a-z0-9]+$' }, rootVolumeGiB: { type: 'integer', minimum: 8 } },
+        additionalProperties: false,
+      },
+    },
+  },
+  { name: 'free', schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+  { name: 'untyped' },
+];
+
+describe('variableProblems', () => {
+  const table: [string, Record<string, unknown>, string[]][] = [
+    ['accepts values that match', { region: 'eu-west-1', workerCount: 3, podCIDR: '10.0.0.0', sshKeyName: null, controlPlane: { instanceType: 'm5.large' }, free: { anything: [1] }, untyped: 42 }, []],
+    ['names a value outside an enum and lists the allowed ones', { region: 'mars-1' }, ['variable "region": must be equal to one of the allowed values (["eu-west-1","us-east-1"])']],
+    ['names a wrong type', { workerCount: 'three' }, ['variable "workerCount": must be integer']],
+    ['names a bound', { workerCount: 11 }, ['variable "workerCount": must be <= 10']],
+    ['checks formats', { podCIDR: '10.0.0.300' }, ['variable "podCIDR": must match format "ipv4"']],
+    ['points into nested objects', { controlPlane: { instanceType: 'M5 LARGE', rootVolumeGiB: 4 } }, [
+      'variable "controlPlane" at /instanceType: must match pattern "^[a-z0-9]+\\.[a-z0-9]+$"',
+      'variable "controlPlane" at /rootVolumeGiB: must be >= 8',
+    ]],
+    ['names a missing nested field and an unknown one', { controlPlane: { size: 'big' } }, ['variable "controlPlane": must have required property \'instanceType\'', 'variable "controlPlane": must NOT have additional properties']],
+    ['ignores variables that were not given', {}, []],
+  ];
+  for (const [name, values, expected] of table) {
+    it(name, () => assert.deepEqual(variableProblems(definitions, values), expected));
+  }
+});
