@@ -11,22 +11,25 @@ import { createWebHandler } from '../../shared/http/web-handler.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
 import { cloudWatchMetrics } from '../../shared/observability/metrics.ts';
+import { traced, tracer } from '../../shared/observability/tracing.ts';
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.
 const config = loadConfig();
 // Long-running operations run as executions of the deployed state machine; without one (a read-only
 // deployment) the tools that start or follow operations are simply not offered.
-const workflows = config.stateMachineArn ? new SfnWorkflowEngine({ client: new SFNClient({}), stateMachineArn: config.stateMachineArn }) : undefined;
+const workflows = config.stateMachineArn ? new SfnWorkflowEngine({ client: traced(new SFNClient({})), stateMachineArn: config.stateMachineArn }) : undefined;
 const metrics = cloudWatchMetrics();
 const web = createWebHandler({ ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) }, {
   allowedHosts: config.allowedHosts,
   allowedOrigins: [],
   readOnly: config.readOnly,
   ...(config.allowedNamespaces ? { allowedNamespaces: config.allowedNamespaces } : {}),
-  authenticator: new Authenticator(openKeyStore(requireKeyStore(config))),
+  authenticator: new Authenticator(openKeyStore(requireKeyStore(config), traced)),
 });
 
 export async function handler(event: ApiGatewayEvent): Promise<ApiGatewayResult> {
   metrics.powertools.captureColdStartMetric();
+  tracer.annotateColdStart();
+  tracer.addServiceNameAnnotation();
   return responseToResult(await web(eventToRequest(event), eventMeta(event)), event);
 }

@@ -1,8 +1,15 @@
 /** Lambda entry point of the workflow's Apply and Poll task states. */
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDeps } from '../../shared/deps.ts';
+import { tracer } from '../../shared/observability/tracing.ts';
 import { runStep, type StepEvent } from '../../shared/workflows/steps.ts';
 
 const deps = createDeps(loadConfig());
 
-export const handler = (event: StepEvent) => runStep(event, deps);
+export async function handler(event: StepEvent) {
+  tracer.annotateColdStart();
+  tracer.addServiceNameAnnotation();
+  tracer.putAnnotation('step', event.step);
+  tracer.putAnnotation('operation', `${event.operation.action} ${event.operation.namespace}/${event.operation.name}`);
+  return runStep(event, deps);
+}

@@ -114,6 +114,9 @@ export class SecretsManagerKeyStore implements KeyStore {
 }
 
 /** The store a config names. Secrets Manager honours AWS_ENDPOINT_URL_SECRETS_MANAGER (a local endpoint in tests). */
-export function openKeyStore(config: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'secretsmanager'; readonly secretId: string }): KeyStore {
-  return config.kind === 'file' ? new FileKeyStore(config.path) : new SecretsManagerKeyStore(new SecretsManagerClient({}), config.secretId);
+export function openKeyStore(
+  config: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'secretsmanager'; readonly secretId: string },
+  wrap: <C>(client: C) => C = (client) => client,
+): KeyStore {
+  return config.kind === 'file' ? new FileKeyStore(config.path) : new SecretsManagerKeyStore(wrap(new SecretsManagerClient({})), config.secretId);
 }
