@@ -25,7 +25,7 @@ import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayDomain } from 'aws-cdk-lib/aws-route53-targets';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { capiMcpFunction, type VpcPlacement } from './node-function.ts';
+import { capiMcpFunction, metricsFunctionName, type VpcPlacement } from './node-function.ts';
 
 /** A custom domain for the endpoint; the ACM certificate must be in the stack's region (regional endpoint). */
 export interface CustomDomain {
@@ -48,6 +48,8 @@ export interface McpApiProps {
 
 export class McpApi extends Construct {
   readonly function: NodejsFunction;
+  /** The `function_name` of the function's ColdStart metric. */
+  readonly functionMetricsName: string;
   readonly api: LambdaRestApi;
   readonly domain?: DomainName;
   /** The MCP Streamable HTTP endpoint: the custom domain's when there is one. */
@@ -57,6 +59,7 @@ export class McpApi extends Construct {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
 
+    this.functionMetricsName = metricsFunctionName(this, 'mcp');
     this.function = capiMcpFunction(this, 'Function', {
       name: 'mcp',
       memorySize: 1024,

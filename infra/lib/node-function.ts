@@ -7,7 +7,7 @@
  * constructs that use a function grant it the rest. Note: not AWSLambdaBasicExecutionRole, which lets a
  * function create and write any log group in the account.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -37,6 +37,14 @@ export interface CapiMcpFunctionProps {
   readonly vpc?: VpcPlacement;
 }
 
+/**
+ * The `function_name` dimension of Powertools' ColdStart metric (POWERTOOLS_METRICS_FUNCTION_NAME): named
+ * by stack and folder, because a function's generated name cannot appear in its own environment.
+ */
+export function metricsFunctionName(scope: Construct, name: string): string {
+  return `${Stack.of(scope).stackName}-${name}`;
+}
+
 export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunctionProps): NodejsFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
   const role = new Role(scope, `${id}Role`, {
@@ -57,7 +65,7 @@ export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunc
     timeout: props.timeout,
     tracing: Tracing.ACTIVE,
     role,
-    environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    environment: { ...props.environment, POWERTOOLS_METRICS_FUNCTION_NAME: metricsFunctionName(scope, props.name), NODE_OPTIONS: '--enable-source-maps' },
     logGroup,
     ...(props.vpc
       ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: [...props.vpc.subnets] }, securityGroups: [...props.vpc.securityGroups] }

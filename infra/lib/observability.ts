@@ -6,7 +6,8 @@
  * - `ToolCalls`, `ToolErrors` (Count) and `ToolLatency` (Milliseconds), each also by `tool=<tool name>`;
  * - `AuthFailures` (Count), by service only;
  * - `OperationsStarted` (Count), also by `action` = create | delete | scale | upgrade;
- * - `ColdStart` (Count), Powertools' own, also by `function_name` (the Lambda's name, from its context).
+ * - `ColdStart` (Count), Powertools' own, also by `function_name`: POWERTOOLS_METRICS_FUNCTION_NAME, which
+ *   infra/lib/node-function.ts sets to `<stack>-<function folder>`.
  * Everything else is AWS's own: AWS/ApiGateway, AWS/Lambda and AWS/States (outcome and duration of
  * every operation).
  *
@@ -47,13 +48,19 @@ export const operationActions = ['create', 'delete', 'scale', 'upgrade'] as cons
 
 const fiveMinutes = Duration.minutes(5);
 
+/** A function and the `function_name` its ColdStart metric carries. */
+export interface ObservedFunction {
+  readonly function: IFunction;
+  readonly metricsName: string;
+}
+
 export interface ObservabilityProps {
   /** The REST API stage that serves MCP. */
   readonly stage: Stage;
   /** The MCP function (API front door); it emits the custom metrics. */
-  readonly mcpFunction: IFunction;
+  readonly mcpFunction: ObservedFunction;
   /** The workflow step function. */
-  readonly stepFunction: IFunction;
+  readonly stepFunction: ObservedFunction;
   readonly stateMachine: IStateMachine;
   /** Names of the tools the server exposes, one graph each. */
   readonly toolNames: readonly string[];
@@ -146,7 +153,7 @@ export class Observability extends Construct {
           ['StepFunctionThrottles', props.stepFunction],
         ] as const
       ).map(
-        ([alarmId, fn]) =>
+        ([alarmId, { function: fn }]) =>
           new Alarm(this, alarmId, {
             ...common,
             metric: fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
@@ -183,10 +190,11 @@ export class Observability extends Construct {
       graph('API errors', [stage.metricClientError({ statistic: 'Sum', label: '4XX' }), stage.metricServerError({ statistic: 'Sum', label: '5XX' })]),
       graph('API latency (ms)', percentiles((p) => stage.metricLatency(p))),
     );
-    for (const [name, fn] of [
+    for (const [name, observed] of [
       ['MCP function', props.mcpFunction],
       ['Workflow step function', props.stepFunction],
     ] as const) {
+      const fn = observed.function;
       dashboard.addWidgets(
         graph(`${name}: invocations`, [
           fn.metricInvocations({ statistic: 'Sum', label: 'invocations' }),
@@ -194,7 +202,7 @@ export class Observability extends Construct {
           fn.metricThrottles({ statistic: 'Sum', label: 'throttles' }),
         ]),
         graph(`${name}: duration (ms)`, percentiles((p) => fn.metricDuration(p))),
-        graph(`${name}: cold starts`, [custom('ColdStart', { function_name: fn.functionName }, 'Sum', 'cold starts')]),
+        graph(`${name}: cold starts`, [custom('ColdStart', { function_name: observed.metricsName }, 'Sum', 'cold starts')]),
       );
     }
     dashboard.addWidgets(

@@ -92,8 +92,8 @@ export class CapiMcpStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', {
       stage: this.mcpApi.api.deploymentStage,
-      mcpFunction,
-      stepFunction: this.workflows.stepFunction,
+      mcpFunction: { function: mcpFunction, metricsName: this.mcpApi.functionMetricsName },
+      stepFunction: { function: this.workflows.stepFunction, metricsName: this.workflows.stepFunctionMetricsName },
       stateMachine: this.workflows.stateMachine,
       // Gated as the server gates them: a read-only deployment graphs only the tools it serves.
       toolNames: tools.filter((t) => isToolApplicable(t, { readOnly: props.readOnly, disableDestructive: false })).map((t) => t.name),

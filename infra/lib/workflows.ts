@@ -26,7 +26,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { transientErrorName } from '../../shared/workflows/steps.ts';
-import { capiMcpFunction, type VpcPlacement } from './node-function.ts';
+import { capiMcpFunction, metricsFunctionName, type VpcPlacement } from './node-function.ts';
 
 /** State names: the local engine maps task states to in-process handlers by these. */
 export const StateNames = { apply: 'Apply', wait: 'Wait', poll: 'Poll', decide: 'Converged?', done: 'Done', failed: 'OperationFailed', stepFailed: 'StepFailed' } as const;
@@ -38,10 +38,13 @@ export interface WorkflowsProps {
 
 export class Workflows extends Construct {
   readonly stepFunction: NodejsFunction;
+  /** The `function_name` of the step function's ColdStart metric. */
+  readonly stepFunctionMetricsName: string;
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
+    this.stepFunctionMetricsName = metricsFunctionName(this, 'workflow-step');
     this.stepFunction = capiMcpFunction(this, 'StepFunction', {
       name: 'workflow-step',
       memorySize: 512,

@@ -128,17 +128,22 @@ describe('the dashboard', () => {
   });
 
   it('graphs invocations, errors, throttles, duration percentiles and Powertools cold starts of each function', () => {
-    for (const [name, fn] of [['MCP function', stack.mcpApi.function], ['Workflow step function', stack.workflows.stepFunction]] as const) {
+    for (const [name, fn, functionName] of [
+      ['MCP function', stack.mcpApi.function, 'CapiMcp-mcp'],
+      ['Workflow step function', stack.workflows.stepFunction, 'CapiMcp-workflow-step'],
+    ] as const) {
       assert.deepEqual(metricsOf(`${name}: invocations`).map((m) => [m[0], m[1], m[3]]), [
         ['AWS/Lambda', 'Invocations', ref(logicalId(fn))],
         ['AWS/Lambda', 'Errors', ref(logicalId(fn))],
         ['AWS/Lambda', 'Throttles', ref(logicalId(fn))],
       ]);
       assert.deepEqual(metricsOf(`${name}: duration (ms)`).map((m) => (m.at(-1) as any).stat), ['p50', 'p99']);
-      // As Powertools emits it: service and function_name (the Lambda context's function name).
+      // As Powertools emits it: service, and function_name from the function's POWERTOOLS_METRICS_FUNCTION_NAME.
       assert.deepEqual(metricsOf(`${name}: cold starts`), [
-        ['CapiMcp', 'ColdStart', 'function_name', ref(logicalId(fn)), 'service', 'capi-mcp', { label: 'cold starts', stat: 'Sum' }],
+        ['CapiMcp', 'ColdStart', 'function_name', functionName, 'service', 'capi-mcp', { label: 'cold starts', stat: 'Sum' }],
       ]);
+      const environment = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+      assert.equal(environment.POWERTOOLS_METRICS_FUNCTION_NAME, functionName);
     }
   });
 

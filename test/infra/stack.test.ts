@@ -4,10 +4,10 @@
  * MCP function, loaded in a fresh Node process and invoked with an API Gateway event against the test
  * sandbox — the code that would be deployed, run.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ const outdir = mkdtempSync(join(tmpdir(), 'capi-mcp-cdk-'));
 // Not read-only: the full set of permissions; test/infra/options.test.ts covers what read-only removes.
 const { app, stack, template } = synth({ ...minimalSettings, readOnly: false }, { bundle: true, outdir });
 const assembly = app.synth();
+after(() => rmSync(outdir, { recursive: true, force: true }));
 
 const mcpFunction = logicalId(stack.mcpApi.function);
 const stepFunction = logicalId(stack.workflows.stepFunction);
@@ -64,6 +65,7 @@ describe('the MCP function', () => {
         POWERTOOLS_SERVICE_NAME: 'capi-mcp',
         POWERTOOLS_METRICS_NAMESPACE: 'CapiMcp',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_FUNCTION_NAME: 'CapiMcp-mcp',
         NODE_OPTIONS: '--enable-source-maps',
       },
     );
@@ -125,6 +127,7 @@ describe('the function roles', () => {
     assert.equal(variables.POWERTOOLS_SERVICE_NAME, 'capi-mcp');
     assert.equal(variables.POWERTOOLS_METRICS_NAMESPACE, 'CapiMcp');
     assert.equal(variables.POWERTOOLS_LOG_LEVEL, 'INFO');
+    assert.equal(variables.POWERTOOLS_METRICS_FUNCTION_NAME, 'CapiMcp-workflow-step');
     assert.equal(variables.CAPI_MCP_API_KEYS_SECRET_ARN, undefined);
     assert.equal(variables.CAPI_MCP_STATE_MACHINE_ARN, undefined);
   });
@@ -282,7 +285,7 @@ describe('the bundled functions', () => {
     }
   });
 
-  it('the MCP function answers an API Gateway event from a fresh process against the sandbox', async () => {
+  it('the MCP function answers an API Gateway event from a fresh process against the sandbox, emitting the metrics the dashboard reads', async () => {
     const bundle = bundleOf(mcpFunction);
     const event = {
       version: '2.0',
@@ -297,14 +300,42 @@ describe('the bundled functions', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_clusters', arguments: { limit: 1 } } }),
       isBase64Encoded: false,
     };
-    const script = `const { handler } = await import(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)})));`;
+    // The function also writes logs and metrics (EMF) to stdout; the result follows a marker line.
+    const marker = '--- handler result ---';
+    const script = `const { handler } = await import(${JSON.stringify(bundle)}); const result = await handler(${JSON.stringify(event)}); process.stdout.write(${JSON.stringify(`\n${marker}\n`)} + JSON.stringify(result));`;
+    // The Powertools settings as deployed, metrics on, and the cold start as the Lambda runtime marks it
+    // (Powertools counts one only with AWS_LAMBDA_INITIALIZATION_TYPE=on-demand); the rest points at the sandbox.
+    const powertools = Object.fromEntries(Object.entries(env(mcpFunction)).filter(([k]) => k.startsWith('POWERTOOLS_'))) as Record<string, string>;
     const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, ...testServerEnv() },
+      env: { PATH: process.env.PATH, ...testServerEnv(), ...powertools, POWERTOOLS_METRICS_DISABLED: 'false', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' },
     });
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(stdout.slice(stdout.lastIndexOf(marker) + marker.length));
     assert.equal(result.statusCode, 200, result.body);
     const message = JSON.parse(result.body.split('\n').find((l: string) => l.startsWith('data: ')).slice(6));
     assert.equal(message.result.isError, undefined, JSON.stringify(message.result));
     assert.ok(Array.isArray(message.result.structuredContent.clusters));
+
+    // Embedded metric format documents, as CloudWatch will read them: names and dimensions the dashboard queries.
+    const emf = stdout
+      .slice(0, stdout.lastIndexOf(marker))
+      .split('\n')
+      .flatMap((line) => {
+        try {
+          const document = JSON.parse(line);
+          return document._aws ? [document] : [];
+        } catch {
+          return [];
+        }
+      });
+    const emitted = (metric: string) => {
+      const document = emf.find((d) => d._aws.CloudWatchMetrics[0].Metrics.some((m: any) => m.Name === metric));
+      assert.ok(document, `${metric} is emitted (EMF documents: ${JSON.stringify(emf)})`);
+      const [directive] = document._aws.CloudWatchMetrics;
+      return { namespace: directive.Namespace, dimensions: Object.fromEntries(directive.Dimensions[0].map((d: string) => [d, document[d]])) };
+    };
+    assert.deepEqual(emitted('ColdStart'), { namespace: 'CapiMcp', dimensions: { service: 'capi-mcp', function_name: 'CapiMcp-mcp' } });
+    for (const metric of ['ToolCalls', 'ToolErrors', 'ToolLatency']) {
+      assert.deepEqual(emitted(metric), { namespace: 'CapiMcp', dimensions: { service: 'capi-mcp', tool: 'list_clusters' } });
+    }
   });
 });
