@@ -9,6 +9,7 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { getEncoding } from 'js-tiktoken';
 import { serverCaller } from '../shared/auth/scopes.ts';
 import { silentLog } from '../shared/observability/log.ts';
+import { noMetrics } from '../shared/observability/metrics.ts';
 import { createMcpServer } from '../shared/mcp/server.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 
@@ -43,7 +44,7 @@ export function toolTokens(tools: readonly Record<string, unknown>[]): ToolToken
 export async function listAllTools(): Promise<Record<string, unknown>[]> {
   const unused = () => Promise.reject(new Error('not called while listing'));
   const workflows: WorkflowEngine = { start: unused, describe: unused, list: unused, stop: unused };
-  const deps = { clusters: { names: [], client: () => { throw new Error('not called while listing'); } }, now: () => new Date(), log: silentLog, workflows };
+  const deps = { clusters: { names: [], client: () => { throw new Error('not called while listing'); } }, now: () => new Date(), log: silentLog, metrics: noMetrics, workflows };
   const handler = createMcpHandler(() => createMcpServer(deps, { readOnly: false, disableDestructive: false }, { caller: serverCaller, requestId: 'bench' }));
   const response = await handler.fetch(
     new Request('http://localhost/mcp', {
