@@ -343,8 +343,10 @@ describe("the ServiceAccount's own token is refused everything outside the roles
   }
 
   it('reads any Secret of a namespace with the kubeconfig RoleBinding by name (the residual risk SECURITY.md states)', async () => {
-    const read = await core.readNamespacedSecret({ namespace: ns.name, name: 'db-password' });
-    assert.equal(Buffer.from(read.data!.password!, 'base64').toString(), 'not-for-capi-mcp');
+    const planted = await core.readNamespacedSecret({ namespace: ns.name, name: 'db-password' });
+    assert.equal(Buffer.from(planted.data!.password!, 'base64').toString(), 'not-for-capi-mcp');
+    const ca = await core.readNamespacedSecret({ namespace: ns.name, name: `${cluster}-ca` });
+    assert.ok(ca.data?.['tls.key'], "the workload cluster's CA key, next to its kubeconfig");
   });
 });
 
