@@ -28,7 +28,8 @@ export function buildTopologyCluster(request: TopologyRequest): KubeObject {
         classRef: { name: request.clusterClass },
         version: request.version,
         controlPlane: { replicas: request.controlPlaneReplicas },
-        workers: { machineDeployments: request.workers.map((w) => ({ class: w.class, name: w.name, replicas: w.replicas })) },
+        // The Cluster schema wants at least one MachineDeployment when `workers` is present: omit it when empty.
+        ...(request.workers.length > 0 ? { workers: { machineDeployments: request.workers.map((w) => ({ class: w.class, name: w.name, replicas: w.replicas })) } } : {}),
         ...(variables.length > 0 ? { variables } : {}),
       },
     },

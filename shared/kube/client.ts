@@ -65,8 +65,13 @@ export interface KubeClient {
    * it — schemas, webhooks, admission — and persists nothing.
    */
   apply(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
-  /** Deletes an object; resolves when the API server accepted the deletion (it may finish later). */
-  delete(ref: ResourceRef, namespace: string, name: string): Promise<void>;
+  /** Creates `obj` (a POST); with `dryRun`, only validated, admitted and authorized as a create. */
+  create(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
+  /**
+   * Deletes an object; resolves when the API server accepted the deletion (it may finish later). With
+   * `dryRun` the API server authorizes and admits the deletion and deletes nothing.
+   */
+  delete(ref: ResourceRef, namespace: string, name: string, options?: { dryRun?: boolean }): Promise<void>;
 }
 
 /** The object, or undefined when it does not exist; other failures still throw. */
@@ -155,9 +160,13 @@ export function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}
         objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, true, PatchStrategy.ServerSideApply),
       )) as KubeObject;
     },
-    async delete(ref, namespace, name) {
-      await call(`delete ${ref.kind} ${namespace}/${name}`, () =>
-        custom.deleteNamespacedCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, namespace, name }),
+    async create(obj, options) {
+      const what = `${options.dryRun ? 'validate the creation of' : 'create'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
+      return (await call(what, () => objects.create(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager))) as KubeObject;
+    },
+    async delete(ref, namespace, name, options = {}) {
+      await call(`${options.dryRun ? 'validate the deletion of' : 'delete'} ${ref.kind} ${namespace}/${name}`, () =>
+        custom.deleteNamespacedCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, namespace, name, ...(options.dryRun ? { dryRun: 'All' } : {}) }),
       );
     },
   };

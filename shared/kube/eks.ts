@@ -59,6 +59,7 @@ export function eksKubeClient(clusterName: string, region: string): KubeClient {
     listEvents: async (...args) => (await client()).listEvents(...args),
     listNodes: async (...args) => (await client()).listNodes(...args),
     apply: async (...args) => (await client()).apply(...args),
+    create: async (...args) => (await client()).create(...args),
     delete: async (...args) => (await client()).delete(...args),
   };
 }

@@ -43,6 +43,10 @@ describe('buildTopologyCluster', () => {
   it('omits variables when there are none', () => {
     assert.equal('variables' in buildTopologyCluster(request()).spec.topology, false);
   });
+
+  it('omits workers for a control-plane-only cluster (the schema wants at least one MachineDeployment when present)', () => {
+    assert.equal('workers' in buildTopologyCluster(request({ workers: [] })).spec.topology, false);
+  });
 });
 
 describe('topologyProblems', () => {

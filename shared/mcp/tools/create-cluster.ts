@@ -101,7 +101,10 @@ export const createCluster = defineTool({
         });
       }
       try {
+        // Apply is authorized as a patch even when it creates; the Apply step needs create as well, so
+        // both are checked: validation and admission run in each, nothing is persisted.
         await kube.apply(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
+        await kube.create(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
       } catch (error) {
         throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
       }

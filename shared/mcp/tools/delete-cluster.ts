@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { deletionRefusal } from '../../capi/deletion.ts';
-import { CapiMcpError, ErrorCode } from '../../errors.ts';
+import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
+import { Kinds } from '../../kube/kinds.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
@@ -35,9 +36,14 @@ export const deleteCluster = defineTool({
       });
     }
     return startOrJoin(deps, operationInput('delete', args, {}, 5), 'delete', async () => {
-      const cluster = await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
+      const kube = deps.clusters.client(args.management_cluster);
+      const cluster = await getCluster(kube, args.namespace, args.name);
       const refusal = deletionRefusal(cluster);
       if (refusal) throw new CapiMcpError(ErrorCode.Forbidden, `refusing to delete cluster ${args.namespace}/${args.name}: ${refusal}`);
+      // A dry-run DELETE: an identity that may not delete (read-only RBAC) is refused now, not minutes later.
+      await kube.delete(Kinds.Cluster, args.namespace, args.name, { dryRun: true }).catch((error: unknown) => {
+        throw wrapError(`the API server refused the deletion of cluster ${args.namespace}/${args.name}`, error);
+      });
     });
   },
 });
