@@ -8,10 +8,12 @@
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { getEncoding } from 'js-tiktoken';
 import { serverCaller } from '../shared/auth/scopes.ts';
+import { loadConfig } from '../shared/config/config.ts';
+import { createDeps } from '../shared/deps.ts';
 import { silentLog } from '../shared/observability/log.ts';
-import { noMetrics } from '../shared/observability/metrics.ts';
 import { createMcpServer } from '../shared/mcp/server.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
+import { modernRequest, rpcMessage } from './access.ts';
 
 const encoder = getEncoding('o200k_base');
 
@@ -44,29 +46,13 @@ export function toolTokens(tools: readonly Record<string, unknown>[]): ToolToken
 export async function listAllTools(): Promise<Record<string, unknown>[]> {
   const unused = () => Promise.reject(new Error('not called while listing'));
   const workflows: WorkflowEngine = { start: unused, describe: unused, list: unused, stop: unused };
-  const deps = { clusters: { names: [], client: () => { throw new Error('not called while listing'); } }, now: () => new Date(), log: silentLog, metrics: noMetrics, workflows };
+  // Note: management clusters are connected on first use, and listing uses none; the path is never read.
+  const deps = { ...createDeps(loadConfig({ KUBECONFIG: '/nonexistent/kubeconfig' })), log: silentLog, workflows };
   const handler = createMcpHandler(() => createMcpServer(deps, { readOnly: false, disableDestructive: false }, { caller: serverCaller, requestId: 'bench' }));
-  const response = await handler.fetch(
-    new Request('http://localhost/mcp', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/list',
-        params: {
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientInfo': { name: 'capi-mcp-tokens', version: '1.0.0' },
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
-      }),
-    }),
-  );
+  const { headers, body } = modernRequest(undefined, 'tools/list');
+  const response = await handler.fetch(new Request('http://localhost/mcp', { method: 'POST', headers, body }));
   const text = await response.text();
-  const data = text.split('\n').find((l) => l.startsWith('data: '));
-  const message = JSON.parse(data ? data.slice(6) : text);
+  const message = rpcMessage(text);
   if (!message.result?.tools) throw new Error(`tools/list failed (${response.status}): ${text.slice(0, 500)}`);
   return message.result.tools;
 }

@@ -1,0 +1,143 @@
+/**
+ * Cold start: a fresh Node process that imports a bundled Lambda function and answers `server/discover`
+ * then `tools/list` (2026-07-28, stateless), for capi-mcp's MCP function and for an SDK-only hello-world
+ * server (bench/hello/handler.ts) bundled the same way. Runs alternate between the two, so machine load
+ * falls on both alike. Wall time is spawn to exit; the child also reports its own split.
+ */
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { build, type BuildOptions } from 'esbuild';
+import { repoRoot } from '../sandbox/layout.ts';
+import { modernRequest, type BenchKey } from './access.ts';
+import { statsOf, type Stats } from './stats.ts';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The esbuild settings NodejsFunction is given in infra/lib/node-function.ts (ESM, node24, minified,
+ * source maps, module-first resolution, every dependency bundled, a require() shim), as the esbuild
+ * options CDK turns them into. Note: kept beside that file's in meaning, not imported — it hands them to
+ * CDK inline; if it changes, change these.
+ */
+const lambdaBundling: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  logLevel: 'error',
+};
+
+export interface ColdStartSide {
+  readonly bundleBytes: number;
+  /** The largest packages in the bundle, by bytes of output. */
+  readonly largest: readonly { readonly module: string; readonly bytes: number }[];
+  readonly wall: Stats;
+  /** Inside the child: module import, then each answer (medians, ms). */
+  readonly importMs: number;
+  readonly discoverMs: number;
+  readonly toolsListMs: number;
+  readonly toolsListed: number;
+}
+
+export interface ColdStartResult {
+  readonly capi: ColdStartSide;
+  readonly hello: ColdStartSide;
+}
+
+export async function measureColdStart(options: { outDir: string; key: BenchKey; env: NodeJS.ProcessEnv; runs: number }): Promise<ColdStartResult> {
+  const capiBundle = await bundle(join(repoRoot, 'functions', 'mcp', 'handler.ts'), join(options.outDir, 'mcp'));
+  const helloBundle = await bundle(join(repoRoot, 'bench', 'hello', 'handler.ts'), join(options.outDir, 'hello'));
+  const capi = capiBundle.file;
+  const hello = helloBundle.file;
+  // Both receive the same two events; the hello server ignores the Authorization header.
+  const events = [modernRequest(options.key, 'server/discover', {}, 1), modernRequest(options.key, 'tools/list', {}, 2)].map(httpApiEvent);
+  const base = { PATH: process.env.PATH, NODE_OPTIONS: '--enable-source-maps' };
+  const sides = { capi: { file: capi, largest: capiBundle.largest, env: { ...base, ...options.env } }, hello: { file: hello, largest: helloBundle.largest, env: base } };
+  const samples = { capi: [] as ChildRun[], hello: [] as ChildRun[] };
+  // One unmeasured run each warms the file cache, as a Lambda's code is on local disk before init.
+  for (const side of Object.values(sides)) await runChild(side.file, side.env, events);
+  for (let i = 0; i < options.runs; i++) {
+    for (const name of ['capi', 'hello'] as const) samples[name].push(await runChild(sides[name].file, sides[name].env, events));
+  }
+  const summarize = async (name: 'capi' | 'hello'): Promise<ColdStartSide> => {
+    const runs = samples[name];
+    const median = (pick: (r: ChildRun) => number) => statsOf(runs.map(pick)).median;
+    return {
+      bundleBytes: (await stat(sides[name].file)).size,
+      largest: sides[name].largest,
+      wall: statsOf(runs.map((r) => r.wallMs)),
+      importMs: median((r) => r.importMs),
+      discoverMs: median((r) => r.discoverMs),
+      toolsListMs: median((r) => r.toolsListMs),
+      toolsListed: runs[0]!.tools,
+    };
+  };
+  return { capi: await summarize('capi'), hello: await summarize('hello') };
+}
+
+async function bundle(entry: string, outDir: string) {
+  const file = join(outDir, 'index.mjs');
+  const { metafile } = await build({ ...lambdaBundling, entryPoints: [entry], outfile: file, metafile: true });
+  const byModule = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[relative(process.cwd(), file)]?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+    const module = match ? match[1]! : '(capi-mcp)';
+    byModule.set(module, (byModule.get(module) ?? 0) + bytesInOutput);
+  }
+  const largest = [...byModule].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([module, bytes]) => ({ module, bytes }));
+  return { file, largest };
+}
+
+function httpApiEvent(request: { headers: Record<string, string>; body: string }) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/mcp',
+    rawQueryString: '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https', ...request.headers },
+    requestContext: { requestId: 'bench', http: { method: 'POST', path: '/mcp', sourceIp: '203.0.113.7' } },
+    body: request.body,
+    isBase64Encoded: false,
+  };
+}
+
+interface ChildRun {
+  readonly wallMs: number;
+  readonly importMs: number;
+  readonly discoverMs: number;
+  readonly toolsListMs: number;
+  readonly tools: number;
+}
+
+/** The child: import, answer both events, check them, report one line, exit (open sockets do not hold it). */
+const childScript = (file: string, events: unknown[]) => `
+const t0 = performance.now();
+const { handler } = await import(${JSON.stringify(file)});
+const t1 = performance.now();
+const discover = await handler(${JSON.stringify(events[0])});
+const t2 = performance.now();
+const list = await handler(${JSON.stringify(events[1])});
+const t3 = performance.now();
+const message = (r) => { const d = r.body.split('\\n').find((l) => l.startsWith('data: ')); return JSON.parse(d ? d.slice(6) : r.body); };
+const failures = [discover, list].filter((r) => r.statusCode !== 200 || message(r).error).map((r) => r.statusCode + ' ' + r.body.slice(0, 300));
+process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: t1 - t0, discoverMs: t2 - t1, toolsListMs: t3 - t2, tools: failures.length ? 0 : message(list).result.tools.length, failures }) + '\\n');
+process.exit(0);
+`;
+
+async function runChild(file: string, env: NodeJS.ProcessEnv, events: unknown[]): Promise<ChildRun> {
+  const t0 = performance.now();
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', childScript(file, events)], { env, maxBuffer: 16 * 1024 * 1024 });
+  const wallMs = performance.now() - t0;
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line) throw new Error(`cold start of ${file} printed no result:\n${stdout.slice(-2000)}`);
+  const result = JSON.parse(line.slice(6));
+  if (result.failures.length > 0) throw new Error(`cold start of ${file} was answered with errors: ${result.failures.join('\n')}`);
+  return { wallMs, ...result };
+}

@@ -1,0 +1,148 @@
+/**
+ * get_cluster on a large cluster (3 control-plane and 50 worker Machines from the in-memory ClusterClass)
+ * through a real MCP client, against each raw LIST it needs — the same label-filtered LISTs discovery
+ * issues, with @kubernetes/client-node in this process — timed together. The baseline is the slowest of
+ * those LISTs, the floor for a tool that issues them in parallel.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { inMemoryClusterClass } from '../sandbox/recipe.ts';
+import { kubeClientFor } from '../shared/kube/client.ts';
+import { discoverCluster } from '../shared/kube/discovery.ts';
+import { measureTogether, type Stats } from './stats.ts';
+
+export interface GetClusterResult {
+  readonly controlPlane: number;
+  readonly workers: number;
+  readonly machines: number;
+  readonly machinesReady: number;
+  /** From creating the Cluster until every Machine existed and was Ready (or the deadline). */
+  readonly convergeMs: number;
+  readonly converged: boolean;
+  readonly objectsInTree: number;
+  readonly getCluster: Stats;
+  readonly rawLists: Record<string, Stats>;
+  readonly slowestList: string;
+  /**
+   * What bounds the ratio: the same calls discovery makes (GET the Cluster, then the LISTs and the two
+   * referenced GETs in parallel) made raw, and capi-mcp's discovery in-process, without MCP or HTTP.
+   */
+  readonly rawDiscovery: Stats;
+  readonly discoveryInProcess: Stats;
+}
+
+export interface GetClusterSetup {
+  readonly kc: KubeConfig;
+  readonly custom: CustomObjectsApi;
+  readonly core: CoreV1Api;
+  /** Namespace with the in-memory ClusterClass installed. */
+  readonly namespace: string;
+  readonly callTool: (name: string, args: Record<string, unknown>) => Promise<any>;
+  readonly log: (line: string) => void;
+  readonly runs: number;
+  readonly convergeDeadlineMs: number;
+}
+
+const capi = { group: 'cluster.x-k8s.io', version: 'v1beta2' } as const;
+const name = 'big';
+const controlPlane = 3;
+const workers = 50;
+
+export async function benchGetCluster(setup: GetClusterSetup): Promise<GetClusterResult> {
+  const { custom, core, namespace } = setup;
+  const t0 = performance.now();
+  await custom.createNamespacedCustomObject({
+    ...capi,
+    namespace,
+    plural: 'clusters',
+    body: {
+      apiVersion: 'cluster.x-k8s.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name, namespace },
+      spec: {
+        topology: {
+          classRef: { name: 'in-memory' },
+          version: inMemoryClusterClass.kubernetesVersion,
+          controlPlane: { replicas: controlPlane },
+          workers: { machineDeployments: [{ class: 'default-worker', name: 'md-0', replicas: workers }] },
+        },
+      },
+    },
+  });
+  const byLabel = { namespace, labelSelector: `cluster.x-k8s.io/cluster-name=${name}` };
+  const list = (plural: string) => () => custom.listNamespacedCustomObject({ ...capi, plural, ...byLabel });
+  let machines = 0;
+  let ready = 0;
+  let converged = false;
+  const deadline = t0 + setup.convergeDeadlineMs;
+  let lastLog = 0;
+  while (performance.now() < deadline) {
+    const items = ((await list('machines')()).items ?? []) as any[];
+    machines = items.length;
+    ready = items.filter((m) => (m.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+    if (machines === controlPlane + workers && ready === machines) {
+      converged = true;
+      break;
+    }
+    if (performance.now() - lastLog > 20_000) {
+      setup.log(`  ${((performance.now() - t0) / 1000).toFixed(0)}s: ${machines} Machines, ${ready} Ready`);
+      lastLog = performance.now();
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const convergeMs = performance.now() - t0;
+  setup.log(`big cluster: ${machines} Machines, ${ready} Ready after ${(convergeMs / 1000).toFixed(0)}s${converged ? '' : ' (deadline: measuring as it is)'}`);
+
+  const kube = kubeClientFor(setup.kc);
+  const cluster = (await custom.getNamespacedCustomObject({ ...capi, namespace, plural: 'clusters', name })) as any;
+  const refGet = (ref: { kind: string; name: string }, group: string, version: string, plural: string) => () =>
+    custom.getNamespacedCustomObject({ group, version, namespace, plural, name: ref.name });
+  const infrastructure = refGet(cluster.spec.infrastructureRef, 'infrastructure.cluster.x-k8s.io', 'v1beta2', 'devclusters');
+  const controlPlaneGet = refGet(cluster.spec.controlPlaneRef, 'controlplane.cluster.x-k8s.io', 'v1beta2', 'kubeadmcontrolplanes');
+  const rawDiscovery = async () => {
+    await custom.getNamespacedCustomObject({ ...capi, namespace, plural: 'clusters', name });
+    await Promise.all([
+      infrastructure(),
+      controlPlaneGet(),
+      list('machinedeployments')(),
+      list('machinesets')(),
+      list('machinepools')(),
+      list('machines')(),
+      core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' }),
+    ]);
+  };
+  let objectsInTree = 0;
+  const getCluster = async () => {
+    const result = await setup.callTool('get_cluster', { namespace, name });
+    objectsInTree = result.structuredContent.objects.length;
+  };
+  const stats = await measureTogether(
+    {
+      getCluster,
+      rawDiscovery,
+      discoveryInProcess: () => discoverCluster(kube, namespace, name),
+      machines: list('machines'),
+      machineSets: list('machinesets'),
+      machineDeployments: list('machinedeployments'),
+      machinePools: list('machinepools'),
+      warningEvents: () => core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' }),
+    },
+    { runs: setup.runs },
+  );
+  const { getCluster: getClusterStats, rawDiscovery: rawDiscoveryStats, discoveryInProcess, ...rawLists } = stats;
+  const slowestList = Object.entries(rawLists).sort((a, b) => b[1].median - a[1].median)[0]![0];
+  return {
+    controlPlane,
+    workers,
+    machines,
+    machinesReady: ready,
+    convergeMs,
+    converged,
+    objectsInTree,
+    getCluster: getClusterStats,
+    rawLists,
+    slowestList,
+    rawDiscovery: rawDiscoveryStats,
+    discoveryInProcess,
+  };
+}
