@@ -20,6 +20,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { emptyKeyFile } from '../../shared/auth/key-store.ts';
 
 /**
  * The document a new store starts with: version 1, no keys (shared/auth/key-store.ts `emptyKeyFile`).
@@ -27,7 +28,7 @@ import { Construct } from 'constructs';
  * Note: CloudFormation writes the secret's value only when this template value changes, so keys added
  * later survive every deploy as long as this stays constant. Changing it would wipe them.
  */
-export const initialKeyDocument = JSON.stringify({ version: 1, keys: [] });
+export const initialKeyDocument = JSON.stringify(emptyKeyFile);
 
 export interface KeyStoreProps {
   /** A Secrets Manager rotation function and its schedule; default none (keys rotate one by one, see above). */
