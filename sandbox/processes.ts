@@ -78,8 +78,8 @@ export function runsBinary(pid: number, binary: string): boolean {
  * Stops the recorded processes in reverse start order: SIGTERM to the process group, SIGKILL after
  * `graceMs`. Removes their pid files. Returns the names that were still running.
  */
-export async function stopProcesses(pidsDir: string, order: readonly string[], graceMs = 10_000): Promise<string[]> {
-  const tracked = await trackedProcesses(pidsDir);
+export async function stopProcesses(pidsDir: string, order: readonly string[], graceMs = 10_000, only?: readonly string[]): Promise<string[]> {
+  const tracked = (await trackedProcesses(pidsDir)).filter((p) => !only || only.includes(p.name));
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   tracked.sort((a, b) => rank(b.name) - rank(a.name));
   const stopped: string[] = [];

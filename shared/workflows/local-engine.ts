@@ -27,25 +27,18 @@ export interface LocalExecution {
 /** Starts one execution; `startTime` is the Context Object's Execution.StartTime (kept across a resume). */
 export function startLocally(workflow: LocalWorkflow, input: WorkflowInput, startTime = new Date().toISOString()): LocalExecution {
   const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
-  const retryIntervalOverrides: Record<string, number[]> = {};
   const waitTimeOverrides: Record<string, number> = {};
   for (const [name, state] of Object.entries(workflow.definition.States as Record<string, any>)) {
     if (state.Type === 'Task' && state.Resource === workflow.stepFunctionArn) {
       taskResourceLocalHandlers[name] = async (event) => (await workflow.step(event)) as any;
-      const retry = (state.Retry ?? [])[0];
-      if (retry) {
-        retryIntervalOverrides[name] = Array.from({ length: retry.MaxAttempts ?? 3 }, (_, i) =>
-          Math.round((retry.IntervalSeconds ?? 1) * 1000 * (retry.BackoffRate ?? 2) ** i * workflow.timeScale),
-        );
-      }
     }
     if (state.Type === 'Wait' && state.SecondsPath === '$.pollSeconds') {
       waitTimeOverrides[name] = Math.round(input.pollSeconds * 1000 * workflow.timeScale);
     }
   }
-  const machine = new StateMachine(workflow.definition as never, { validationOptions: { checkPaths: true } });
+  const machine = new StateMachine(scaleRetries(workflow.definition, workflow.timeScale) as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides },
     context: { Execution: { StartTime: startTime } } as never,
   });
   const outcome = execution.result.then(
@@ -65,4 +58,26 @@ export function startLocally(workflow: LocalWorkflow, input: WorkflowInput, star
 /** Runs one execution to its end. */
 export function runLocally(workflow: LocalWorkflow, input: WorkflowInput): Promise<ExecutionOutcome> {
   return startLocally(workflow, input).outcome;
+}
+
+/**
+ * The definition with every Retry's pauses scaled by `timeScale`, backoff kept. The library's
+ * retryIntervalOverrides cannot do this: an override replaces a retrier's interval with a constant and
+ * drops its BackoffRate, which would shrink the retry budget an outage test relies on. The unscaled
+ * definition is validated once (validateDefinition); the scaled copy differs only in these numbers.
+ */
+function scaleRetries(definition: Record<string, any>, timeScale: number): Record<string, any> {
+  const scaled = structuredClone(definition);
+  for (const state of Object.values(scaled.States as Record<string, any>)) {
+    for (const retrier of state.Retry ?? []) {
+      retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * timeScale;
+      if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= timeScale;
+    }
+  }
+  return scaled;
+}
+
+/** Throws when the definition is not valid ASL (with JSONPath checks), as Step Functions would at deploy. */
+export function validateDefinition(definition: Record<string, any>): void {
+  new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
 }

@@ -8,7 +8,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecutionAlreadyExists, type ExecutionRecord, type WorkflowEngine } from './engine.ts';
-import { startLocally, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
+import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
 import type { StepEvent } from './steps.ts';
 
@@ -26,6 +26,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
 
   /** Opens the store in `dir`, resuming executions that were running. Returns the names resumed. */
   static async open(dir: string, workflow: LocalWorkflow): Promise<{ engine: LocalWorkflowEngine; resumed: string[] }> {
+    validateDefinition(workflow.definition);
     const engine = new LocalWorkflowEngine(dir, workflow);
     await mkdir(dir, { recursive: true });
     for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {

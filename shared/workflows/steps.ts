@@ -40,7 +40,15 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     }
     return result;
   } catch (error) {
-    throw classify(error);
+    const failure = classify(error);
+    // One line per failed step, so an outage (retried) or a refusal (final) can be found by operation.
+    deps.log.warn('workflow step failed', {
+      step: event.step,
+      operation: `${event.operation.action} ${namespace}/${name}`,
+      retried: failure.name === transientErrorName,
+      error: failure.message,
+    });
+    throw failure;
   }
 }
 

@@ -40,9 +40,10 @@ export async function startTestServer({
   workflows = true,
   env = {},
   auth,
-}: { workflows?: boolean; env?: NodeJS.ProcessEnv; auth?: AuthenticatorOptions } = {}): Promise<URL> {
+  timeScale = 0.2,
+}: { workflows?: boolean; env?: NodeJS.ProcessEnv; auth?: AuthenticatorOptions; timeScale?: number } = {}): Promise<URL> {
   const config = loadConfig({ ...testServerEnv(), ...env });
-  const engine = workflows ? (await openLocalWorkflows(config, mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')), 0.2)).engine : undefined;
+  const engine = workflows ? (await openLocalWorkflows(config, mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')), timeScale)).engine : undefined;
   const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}), ...(auth ? { auth } : {}) });
   after(async () => {
     await server.close();

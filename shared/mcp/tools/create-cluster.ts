@@ -104,7 +104,10 @@ export const createCluster = defineTool({
         // Apply is authorized as a patch even when it creates; the Apply step needs create as well, so
         // both are checked: validation and admission run in each, nothing is persisted.
         await kube.apply(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
-        await kube.create(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
+        await kube.create(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') }).catch((error: unknown) => {
+          // Created since the existence check above, by an identical request's Apply: starting then joins it.
+          if (!(error instanceof CapiMcpError && error.code === ErrorCode.Conflict)) throw error;
+        });
       } catch (error) {
         throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
       }
