@@ -141,3 +141,28 @@ async function runChild(file: string, env: NodeJS.ProcessEnv, events: unknown[])
   if (result.failures.length > 0) throw new Error(`cold start of ${file} was answered with errors: ${result.failures.join('\n')}`);
   return { wallMs, ...result };
 }
+
+/**
+ * `node bench/cold-start.ts`: this measurement alone, without a sandbox — answering discovery and
+ * tools/list never reaches a management cluster, so the kubeconfig named need not exist.
+ */
+if (import.meta.main) {
+  const { createBenchKey } = await import('./access.ts');
+  const { ms, ratio } = await import('./stats.ts');
+  const dataDir = join(repoRoot, '.capi-mcp', 'bench-cold-start');
+  const key = await createBenchKey(join(dataDir, 'auth'));
+  const env = {
+    CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'bench', kubeconfig: join(dataDir, 'kubeconfig') }]),
+    CAPI_MCP_READ_ONLY: 'false',
+    CAPI_MCP_API_KEYS_FILE: key.storeFile,
+    CAPI_MCP_LOG_FILE: join(dataDir, 'server.log'),
+  };
+  const runs = Number(process.env.BENCH_RUNS ?? 12);
+  const { capi, hello } = await measureColdStart({ outDir: join(dataDir, 'bundles'), key, env, runs });
+  for (const [name, side] of Object.entries({ capi, hello })) {
+    const split = `import ${side.importMs.toFixed(0)} / discover ${side.discoverMs.toFixed(0)} / tools/list ${side.toolsListMs.toFixed(0)} ms`;
+    console.log(`${name.padEnd(5)} ${ms(side.wall)}  ${split}  bundle ${(side.bundleBytes / 1024).toFixed(0)} KiB`);
+  }
+  console.log(`ratio ${ratio(capi.wall, hello.wall, 1.3)}`);
+  console.log(`largest in capi's bundle: ${capi.largest.map((l) => `${l.module} ${(l.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);
+}
