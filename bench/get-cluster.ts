@@ -93,7 +93,7 @@ export async function benchGetCluster(setup: GetClusterSetup): Promise<GetCluste
   const convergeMs = performance.now() - t0;
   setup.log(`big cluster: ${machines} Machines, ${ready} Ready after ${(convergeMs / 1000).toFixed(0)}s${converged ? '' : ' (deadline: measuring as it is)'}`);
 
-  const kube = kubeClientFor(setup.kc);
+  const kube = await kubeClientFor(setup.kc);
   const cluster = (await custom.getNamespacedCustomObject({ ...capi, namespace, plural: 'clusters', name })) as any;
   const refGet = (ref: { kind: string; name: string }, group: string, version: string, plural: string) => () =>
     custom.getNamespacedCustomObject({ group, version, namespace, plural, name: ref.name });

@@ -2,8 +2,12 @@
  * The only code that talks to a Kubernetes API server. Tools and domain code see the small `KubeClient`
  * interface; API errors become CapiMcpErrors with codes an agent can act on, and every call has a
  * deadline so a hung API server surfaces as a Timeout instead of a Lambda timeout.
+ *
+ * Note: @kubernetes/client-node (with undici, about half the Lambda bundle) is loaded by the first call
+ * that reaches an API server, never at import: discovery and tools/list do not pay for it on a cold start.
+ * Only its types are imported statically.
  */
-import { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 
 /** A Kubernetes object as returned by the API server (only the fields every object has are typed). */
@@ -87,8 +91,57 @@ export async function getIfExists(kube: KubeClient, ref: ResourceRef, namespace:
 /** Default deadline of one API call. */
 const callTimeoutMs = 10_000;
 
+/** Loads @kubernetes/client-node on first use (the module system keeps it loaded). */
+const clientNode = () => import('./client-node.ts');
+
+/** A KubeClient over a KubeConfig that `configure` fills in (load a file, a string, options). */
+export async function kubeClientFrom(configure: (kc: KubeConfig) => void, options: { timeoutMs?: number } = {}): Promise<KubeClient> {
+  const { KubeConfig } = await clientNode();
+  const kc = new KubeConfig();
+  configure(kc);
+  return kubeClientFor(kc, options);
+}
+
+/**
+ * A KubeClient whose every call first awaits `current()`: for clients that are built on first use
+ * (loading client-node, reading a kubeconfig, describing an EKS cluster) behind a synchronous factory.
+ * Caching and retrying the build is `current`'s business.
+ */
+export function deferredKubeClient(current: () => Promise<KubeClient>): KubeClient {
+  return {
+    list: async (...args) => (await current()).list(...args),
+    get: async (...args) => (await current()).get(...args),
+    resolve: async (...args) => (await current()).resolve(...args),
+    readSecret: async (...args) => (await current()).readSecret(...args),
+    listEvents: async (...args) => (await current()).listEvents(...args),
+    listNodes: async (...args) => (await current()).listNodes(...args),
+    apply: async (...args) => (await current()).apply(...args),
+    create: async (...args) => (await current()).create(...args),
+    delete: async (...args) => (await current()).delete(...args),
+  };
+}
+
+/**
+ * `build()` once, shared by every caller; a failed build is forgotten, so the next call retries (a
+ * kubeconfig written a moment later, an API throttled once) instead of repeating the failure.
+ */
+export function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    if (!built) {
+      const attempt = build();
+      attempt.catch(() => {
+        if (built === attempt) built = undefined;
+      });
+      built = attempt;
+    }
+    return built;
+  };
+}
+
 /** A KubeClient over a client-node KubeConfig. */
-export function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}): KubeClient {
+export async function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}): Promise<KubeClient> {
+  const { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const apis = kc.makeApiClient(ApisApi);

@@ -2,12 +2,14 @@
  * A KubeClient for an EKS-hosted management cluster: DescribeCluster gives the endpoint and CA, a
  * presigned STS token (eks-token.ts) authenticates. Tokens are valid for 15 minutes, so the client is
  * rebuilt with a fresh token after 10; callers keep one KubeClient and never see the refresh.
+ *
+ * Note: management-clusters.ts imports this module dynamically, on the first call to an EKS-hosted
+ * cluster, so the EKS client, the credential chain and the signer load only where they are used.
  */
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { KubeConfig } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
-import { kubeClientFor, type KubeClient } from './client.ts';
+import { deferredKubeClient, kubeClientFrom, type KubeClient } from './client.ts';
 import { eksToken } from './eks-token.ts';
 
 const tokenLifetimeMs = 10 * 60 * 1000;
@@ -29,14 +31,14 @@ export function eksKubeClient(clusterName: string, region: string): KubeClient {
     }
     if (!endpoint || !ca) throw new CapiMcpError(ErrorCode.Upstream, `EKS cluster ${clusterName} in ${region} has no endpoint yet`);
     const token = await eksToken({ clusterName, region, credentials: await credentials() });
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: clusterName, server: endpoint, caData: ca, skipTLSVerify: false }],
-      users: [{ name: 'capi-mcp', token }],
-      contexts: [{ name: clusterName, cluster: clusterName, user: 'capi-mcp' }],
-      currentContext: clusterName,
-    });
-    return kubeClientFor(kc);
+    return kubeClientFrom((kc) =>
+      kc.loadFromOptions({
+        clusters: [{ name: clusterName, server: endpoint, caData: ca, skipTLSVerify: false }],
+        users: [{ name: 'capi-mcp', token }],
+        contexts: [{ name: clusterName, cluster: clusterName, user: 'capi-mcp' }],
+        currentContext: clusterName,
+      }),
+    );
   }
 
   const client = (): Promise<KubeClient> => {
@@ -51,15 +53,5 @@ export function eksKubeClient(clusterName: string, region: string): KubeClient {
     return current.client;
   };
 
-  return {
-    list: async (...args) => (await client()).list(...args),
-    get: async (...args) => (await client()).get(...args),
-    resolve: async (...args) => (await client()).resolve(...args),
-    readSecret: async (...args) => (await client()).readSecret(...args),
-    listEvents: async (...args) => (await client()).listEvents(...args),
-    listNodes: async (...args) => (await client()).listNodes(...args),
-    apply: async (...args) => (await client()).apply(...args),
-    create: async (...args) => (await client()).create(...args),
-    delete: async (...args) => (await client()).delete(...args),
-  };
+  return deferredKubeClient(client);
 }

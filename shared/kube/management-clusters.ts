@@ -1,12 +1,13 @@
 /**
  * The named management clusters a server instance can reach, each behind one KubeClient created on first
  * use and reused for the life of the process (a warm Lambda container keeps its connections).
+ *
+ * Note: a client is returned at once and built on its first call (client-node loaded, the kubeconfig
+ * read), so a process that only answers discovery and tools/list never loads client-node or the AWS SDK.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ManagementClusterConfig } from '../config/config.ts';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
-import { kubeClientFor, type KubeClient } from './client.ts';
-import { eksKubeClient } from './eks.ts';
+import { deferredKubeClient, kubeClientFrom, once, type KubeClient } from './client.ts';
 
 export interface ManagementClusters {
   /** Configured names, the default first. */
@@ -29,7 +30,7 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
       }
       let client = clients.get(config.name);
       if (!client) {
-        client = 'eks' in config ? eksKubeClient(config.eks.clusterName, config.eks.region) : kubeClientFor(kubeConfigOf(config));
+        client = deferredKubeClient(once(() => ('eks' in config ? eksClient(config.eks) : kubeconfigClient(config))));
         clients.set(config.name, client);
       }
       return client;
@@ -37,16 +38,19 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
   };
 }
 
-function kubeConfigOf(config: Extract<ManagementClusterConfig, { kubeconfig: string }>): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(config.kubeconfig);
-  if (config.context) kc.setCurrentContext(config.context);
-  return kc;
+function kubeconfigClient(config: Extract<ManagementClusterConfig, { kubeconfig: string }>): Promise<KubeClient> {
+  return kubeClientFrom((kc) => {
+    kc.loadFromFile(config.kubeconfig);
+    if (config.context) kc.setCurrentContext(config.context);
+  });
+}
+
+async function eksClient({ clusterName, region }: { clusterName: string; region: string }): Promise<KubeClient> {
+  const { eksKubeClient } = await import('./eks.ts');
+  return eksKubeClient(clusterName, region);
 }
 
 /** A KubeClient for a workload cluster from the kubeconfig text of its `<cluster>-kubeconfig` Secret. */
 export function workloadClient(kubeconfig: string): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  return kubeClientFor(kc, { timeoutMs: 5_000 });
+  return deferredKubeClient(once(() => kubeClientFrom((kc) => kc.loadFromString(kubeconfig), { timeoutMs: 5_000 })));
 }
