@@ -17,6 +17,8 @@ export interface Operation {
   readonly name: string;
   /** What the Apply step server-side applies: the whole Cluster for a create, only the changed fields otherwise. */
   readonly cluster?: KubeObject;
+  /** Further objects the Apply step applies: replica patches of a cluster without a ClusterClass. */
+  readonly objects?: readonly KubeObject[];
   /** What convergence means beyond Available: the desired counts and version the Cluster must report. */
   readonly expect?: Expectation;
 }

@@ -29,8 +29,9 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
         });
         return { applied: `deletion of ${namespace}/${name} requested` };
       }
-      if (!event.operation.cluster) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has no cluster to apply`);
-      await kube.apply(event.operation.cluster, { fieldManager: fieldManagerOf(event.operation.action) });
+      const objects = [...(event.operation.cluster ? [event.operation.cluster] : []), ...(event.operation.objects ?? [])];
+      if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
+      for (const obj of objects) await kube.apply(obj, { fieldManager: fieldManagerOf(event.operation.action) });
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
     const result = verdict(event.operation, await getIfExists(kube, Kinds.Cluster, namespace, name));

@@ -51,3 +51,67 @@ export async function clusterObjects(ns: TestNamespace, kind: string, name: stri
   const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', kind, ns.name, undefined, undefined, undefined, undefined, `cluster.x-k8s.io/cluster-name=${name}`);
   return list.items as Obj[];
 }
+
+/**
+ * A cluster without a ClusterClass, the way clusters were built before topologies: a DevCluster, a
+ * KubeadmControlPlane and one MachineDeployment (`<name>-md-0`) written out from the in-memory
+ * ClusterClass's own templates in the namespace (installClusterClass first). Resolves once created.
+ */
+export async function classicCluster(ns: TestNamespace, name: string, workers: number, controlPlane = 1): Promise<void> {
+  const read = (apiVersion: string, kind: string, templateName: string) =>
+    ns.objects.read({ apiVersion, kind, metadata: { name: templateName, namespace: ns.name } }) as Promise<Obj>;
+  const devClusterTemplate = await read('infrastructure.cluster.x-k8s.io/v1beta2', 'DevClusterTemplate', 'in-memory-cluster');
+  const kcpTemplate = await read('controlplane.cluster.x-k8s.io/v1beta2', 'KubeadmControlPlaneTemplate', 'in-memory-control-plane');
+  const version = inMemoryClusterClass.kubernetesVersion;
+  const labels = { 'cluster.x-k8s.io/cluster-name': name, 'capi-mcp.io/pool': 'md-0' };
+  const objects: Obj[] = [
+    {
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
+      kind: 'DevCluster',
+      // Note: CAPD's in-memory backend writes an annotation into a map it assumes exists (it panics on a
+      // DevCluster without annotations); a topology's clones always carry some, so this one does too.
+      metadata: { name, namespace: ns.name, annotations: { 'capi-mcp.io/fixture': 'classic' } },
+      spec: devClusterTemplate.spec.template.spec,
+    },
+    {
+      apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2',
+      kind: 'KubeadmControlPlane',
+      metadata: { name, namespace: ns.name },
+      spec: {
+        ...kcpTemplate.spec.template.spec,
+        replicas: controlPlane,
+        version,
+        machineTemplate: { spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevMachineTemplate', name: 'in-memory-control-plane' } } },
+      },
+    },
+    {
+      apiVersion: 'cluster.x-k8s.io/v1beta2',
+      kind: 'MachineDeployment',
+      metadata: { name: `${name}-md-0`, namespace: ns.name, labels: { 'cluster.x-k8s.io/cluster-name': name } },
+      spec: {
+        clusterName: name,
+        replicas: workers,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            clusterName: name,
+            version,
+            bootstrap: { configRef: { apiGroup: 'bootstrap.cluster.x-k8s.io', kind: 'KubeadmConfigTemplate', name: 'in-memory-default-worker-bootstraptemplate' } },
+            infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevMachineTemplate', name: 'in-memory-default-worker-machinetemplate' },
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'cluster.x-k8s.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name, namespace: ns.name },
+      spec: {
+        infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name },
+        controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', name },
+      },
+    },
+  ];
+  for (const obj of objects) await ns.objects.create(obj);
+}

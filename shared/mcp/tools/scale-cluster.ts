@@ -1,9 +1,14 @@
-/** scale_cluster: worker pool and/or control plane replicas of a topology-managed cluster. */
+/**
+ * scale_cluster: worker pool and/or control plane replicas — through the topology of a ClusterClass
+ * cluster, or through the MachineDeployments and KubeadmControlPlane of a cluster without one.
+ */
 import { z } from 'zod';
 import { scaleChange } from '../../capi/topology.ts';
 import { defineTool } from '../tool.ts';
 import { labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
+import { getCluster } from '../../kube/discovery.ts';
+import { startDirectScale } from './direct-scale.ts';
 import { startTopologyChange } from './topology-change.ts';
 
 export const scaleCluster = defineTool({
@@ -29,11 +34,14 @@ export const scaleCluster = defineTool({
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
-  handler: (args, deps) =>
-    startTopologyChange(deps, args, 'scale', (cluster) =>
-      scaleChange(cluster, {
-        ...(args.worker_pools ? { workerPools: args.worker_pools } : {}),
-        ...(args.control_plane_replicas !== undefined ? { controlPlaneReplicas: args.control_plane_replicas } : {}),
-      }),
-    ),
+  async handler(args, deps) {
+    const request = {
+      ...(args.worker_pools ? { workerPools: args.worker_pools } : {}),
+      ...(args.control_plane_replicas !== undefined ? { controlPlaneReplicas: args.control_plane_replicas } : {}),
+    };
+    const cluster = await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
+    // With a ClusterClass the topology is the one place to change; without, the objects themselves are.
+    if (!cluster.spec?.topology) return startDirectScale(deps, args, cluster, request);
+    return startTopologyChange(deps, args, 'scale', (current) => scaleChange(current, request));
+  },
 });

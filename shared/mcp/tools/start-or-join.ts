@@ -18,7 +18,7 @@ export interface OperationArgs {
 export function operationInput(
   action: Operation['action'],
   args: OperationArgs,
-  fields: Pick<Operation, 'cluster' | 'expect'>,
+  fields: Pick<Operation, 'cluster' | 'objects' | 'expect'>,
   pollSeconds: number,
 ): WorkflowInput {
   return {

@@ -1,0 +1,53 @@
+/**
+ * Scaling a cluster that has no ClusterClass: its MachineDeployments and its control plane are the
+ * objects to change (with a topology, the Cluster's topology is, and the topology controller owns them).
+ * Pure: the Cluster, its MachineDeployments and its control-plane object in; the replica patches to
+ * server-side apply, what convergence must show, and what is wrong with the request out.
+ */
+import type { KubeObject } from '../kube/client.ts';
+import type { Expectation } from '../workflows/operation.ts';
+
+export interface ScaleRequest {
+  readonly workerPools?: readonly { readonly name: string; readonly replicas: number }[];
+  readonly controlPlaneReplicas?: number;
+}
+
+export interface ObjectsChange {
+  readonly problems: string[];
+  /** Only the replica fields, one object per changed MachineDeployment / control plane. */
+  readonly patches: KubeObject[];
+  readonly expect: Expectation;
+}
+
+export function directScaleChange(cluster: KubeObject, machineDeployments: readonly KubeObject[], controlPlane: KubeObject | undefined, request: ScaleRequest): ObjectsChange {
+  const problems: string[] = [];
+  const patches: KubeObject[] = [];
+  const names = machineDeployments.map((md) => md.metadata.name);
+  for (const wanted of request.workerPools ?? []) {
+    const md = machineDeployments.find((m) => m.metadata.name === wanted.name);
+    if (!md) problems.push(`worker pool "${wanted.name}" does not exist: without a ClusterClass, pools are the cluster's MachineDeployments (it has: ${names.join(', ') || 'none'})`);
+    else patches.push(replicasPatch(md, wanted.replicas));
+  }
+  const currentControlPlane = controlPlane?.spec?.replicas as number | undefined;
+  if (request.controlPlaneReplicas !== undefined) {
+    if (!controlPlane) problems.push(`cluster ${cluster.metadata.namespace}/${cluster.metadata.name} has no control plane object to scale`);
+    else if (currentControlPlane === undefined) problems.push(`its control plane (${controlPlane.kind} ${controlPlane.metadata.name}) has no replicas to set: the provider manages its size`);
+    else patches.push(replicasPatch(controlPlane, request.controlPlaneReplicas));
+  }
+  const workerReplicas = machineDeployments.reduce(
+    (sum, md) => sum + (request.workerPools?.find((w) => w.name === md.metadata.name)?.replicas ?? ((md.spec?.replicas as number | undefined) ?? 0)),
+    0,
+  );
+  return {
+    problems,
+    patches,
+    expect: {
+      ...((request.controlPlaneReplicas ?? currentControlPlane) !== undefined ? { controlPlaneReplicas: request.controlPlaneReplicas ?? currentControlPlane } : {}),
+      workerReplicas,
+    },
+  };
+}
+
+function replicasPatch(obj: KubeObject, replicas: number): KubeObject {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, spec: { replicas } };
+}
