@@ -5,13 +5,15 @@
  */
 import type { KubeObject } from '../kube/client.ts';
 import { variableProblems, type VariableDefinition } from './variables.ts';
+import { providerOfCluster } from '../providers/registry.ts';
 
 export interface TopologyRequest {
   readonly namespace: string;
   readonly name: string;
   readonly clusterClass: string;
   readonly version: string;
-  readonly controlPlaneReplicas: number;
+  /** Undefined for a control plane its provider sizes (EKS): the topology then carries no replicas. */
+  readonly controlPlaneReplicas?: number;
   readonly workers: readonly { readonly class: string; readonly name: string; readonly replicas: number }[];
   readonly variables?: Readonly<Record<string, unknown>>;
   readonly labels?: Readonly<Record<string, string>>;
@@ -27,7 +29,7 @@ export function buildTopologyCluster(request: TopologyRequest): KubeObject {
       topology: {
         classRef: { name: request.clusterClass },
         version: request.version,
-        controlPlane: { replicas: request.controlPlaneReplicas },
+        ...(request.controlPlaneReplicas !== undefined ? { controlPlane: { replicas: request.controlPlaneReplicas } } : {}),
         // The Cluster schema wants at least one MachineDeployment when `workers` is present: omit it when empty.
         ...(request.workers.length > 0 ? { workers: { machineDeployments: request.workers.map((w) => ({ class: w.class, name: w.name, replicas: w.replicas })) } } : {}),
         ...(variables.length > 0 ? { variables } : {}),
@@ -61,7 +63,7 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
 export interface TopologyChange {
   readonly problems: string[];
   readonly patch: KubeObject;
-  readonly expect: { controlPlaneReplicas: number; workerReplicas: number; version?: string };
+  readonly expect: { controlPlaneReplicas?: number; workerReplicas: number; version?: string };
 }
 
 interface MachineDeploymentTopology {
@@ -73,7 +75,7 @@ interface MachineDeploymentTopology {
 function topologyOf(cluster: KubeObject) {
   const topology = cluster.spec?.topology;
   const pools: MachineDeploymentTopology[] = topology?.workers?.machineDeployments ?? [];
-  return { topology, pools, controlPlaneReplicas: (topology?.controlPlane?.replicas as number | undefined) ?? 1 };
+  return { topology, pools, controlPlaneReplicas: topology?.controlPlane?.replicas as number | undefined };
 }
 
 function patchOf(cluster: KubeObject, topology: Record<string, unknown>): KubeObject {
@@ -105,12 +107,15 @@ export function scaleChange(
       problems.push(`worker pool "${wanted.name}" does not exist (the cluster has: ${pools.map((p) => p.name).join(', ') || 'none'})`);
     }
   }
+  if (request.controlPlaneReplicas !== undefined && providerOfCluster(cluster)?.controlPlaneReplicas === false) {
+    problems.push(`its control plane (${cluster.spec?.controlPlaneRef?.kind}) is sized by its provider, not by replicas`);
+  }
   const desired = pools.map((p) => ({ name: p.name, class: p.class, replicas: request.workerPools?.find((w) => w.name === p.name)?.replicas ?? p.replicas ?? 0 }));
   const cpReplicas = request.controlPlaneReplicas ?? controlPlaneReplicas;
   return {
     problems,
-    patch: patchOf(cluster, { controlPlane: { replicas: cpReplicas }, workers: { machineDeployments: desired } }),
-    expect: { controlPlaneReplicas: cpReplicas, workerReplicas: desired.reduce((n, p) => n + p.replicas, 0) },
+    patch: patchOf(cluster, { ...(cpReplicas !== undefined ? { controlPlane: { replicas: cpReplicas } } : {}), workers: { machineDeployments: desired } }),
+    expect: { ...(cpReplicas !== undefined ? { controlPlaneReplicas: cpReplicas } : {}), workerReplicas: desired.reduce((n, p) => n + p.replicas, 0) },
   };
 }
 
@@ -136,6 +141,6 @@ export function upgradeChange(cluster: KubeObject, version: string): TopologyCha
   return {
     problems,
     patch: patchOf(cluster, { version }),
-    expect: { controlPlaneReplicas, workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0), version },
+    expect: { ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}), workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0), version },
   };
 }

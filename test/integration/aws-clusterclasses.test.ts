@@ -166,11 +166,16 @@ describe('create_cluster with aws-eks', () => {
     await cancel(operationId);
   });
 
-  it('the Cluster it creates renders an AWSManagedControlPlane', {
-    todo: 'create_cluster always sets spec.topology.controlPlane.replicas, which CAPI copies into the AWSManagedControlPlane, whose schema has no replicas field; create_cluster should leave it out when takesControlPlaneReplicas(clusterClass) is false (shared/providers)',
-  }, async () => {
+  it('the Cluster it creates carries no control-plane replicas and renders an AWSManagedControlPlane', async () => {
     const outcome = await topologyOutcome(name);
     assert.ok(outcome.reconciled, outcome.message);
+    assert.equal((await list('controlplane.cluster.x-k8s.io/v1beta2', 'AWSManagedControlPlane', name)).length, 1);
+  });
+
+  it('refuses control_plane_replicas for a control plane its provider sizes', async () => {
+    const result = await client.callTool({ name: 'create_cluster', arguments: { ...createArgs('eks-2', 'aws-eks', variables, 'v1.34.0'), control_plane_replicas: 3 } });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /has a control plane its provider sizes: omit control_plane_replicas/);
   });
 
   it('renders every variable into the EKS objects when the topology leaves controlPlane.replicas out (a Cluster applied directly)', async () => {

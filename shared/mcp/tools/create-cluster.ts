@@ -13,6 +13,7 @@ import { defineTool } from '../tool.ts';
 import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { operationInput, startOrJoin } from './start-or-join.ts';
+import { takesControlPlaneReplicas } from '../../providers/registry.ts';
 
 const inputSchema = toolInput(
   z.object({
@@ -26,8 +27,8 @@ const inputSchema = toolInput(
       .min(1)
       .max(7)
       .refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, 7) so etcd keeps quorum')
-      .default(1)
-      .describe('Odd'),
+      .optional()
+      .describe('Odd; default 1; omit for EKS'),
     workers: z
       .array(z.object({ class: labelArg.describe('A worker class of the ClusterClass'), name: labelArg, replicas: z.number().int().min(0).max(100) }))
       .max(10)
@@ -59,30 +60,37 @@ export const createCluster = defineTool({
   requires: ['workflows'],
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
+    // The class decides the shape of the request (an EKS control plane takes no replica count), so it is
+    // read before the operation input — the idempotency key — is built.
+    let clusterClass: KubeObject;
+    try {
+      clusterClass = await kube.get(Kinds.ClusterClass, args.namespace, args.cluster_class);
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new CapiMcpError(ErrorCode.InvalidInput, `ClusterClass ${args.namespace}/${args.cluster_class} does not exist`, {
+          hint: 'read the capi://clusterclasses resource for the classes and variables available',
+        });
+      }
+      throw wrapError('failed to read the ClusterClass', error);
+    }
+    const sized = takesControlPlaneReplicas(clusterClass);
+    if (!sized && args.control_plane_replicas !== undefined) {
+      throw new CapiMcpError(ErrorCode.InvalidInput, `ClusterClass ${args.cluster_class} has a control plane its provider sizes: omit control_plane_replicas`);
+    }
+    const controlPlaneReplicas = sized ? (args.control_plane_replicas ?? 1) : undefined;
     const request = {
       namespace: args.namespace,
       name: args.name,
       clusterClass: args.cluster_class,
       version: args.kubernetes_version,
-      controlPlaneReplicas: args.control_plane_replicas,
+      ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}),
       workers: args.workers,
       ...(args.variables ? { variables: args.variables } : {}),
       ...(args.labels ? { labels: args.labels } : {}),
     };
     const cluster = buildTopologyCluster(request);
-    const expect = { controlPlaneReplicas: args.control_plane_replicas, workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) };
+    const expect = { ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}), workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) };
     return startOrJoin(deps, operationInput('create', args, { cluster, expect }, 10), cluster.spec, async () => {
-      let clusterClass: KubeObject;
-      try {
-        clusterClass = await kube.get(Kinds.ClusterClass, args.namespace, args.cluster_class);
-      } catch (error) {
-        if (isNotFound(error)) {
-          throw new CapiMcpError(ErrorCode.InvalidInput, `ClusterClass ${args.namespace}/${args.cluster_class} does not exist`, {
-            hint: 'read the capi://clusterclasses resource for the classes and variables available',
-          });
-        }
-        throw wrapError('failed to read the ClusterClass', error);
-      }
       const problems = topologyProblems(request, clusterClass);
       if (problems.length > 0) {
         throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${problems.join('; ')}`, {
