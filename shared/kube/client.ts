@@ -7,7 +7,7 @@
  * that reaches an API server, never at import: discovery and tools/list do not pay for it on a cold start.
  * Only its types are imported statically.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 
 /** A Kubernetes object as returned by the API server (only the fields every object has are typed). */
@@ -139,9 +139,31 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * `kc` as seen by API clients that share one connection pool; `kc` itself is left as it is.
+ *
+ * Note: client-node 2.0.1 hands every request a new undici Agent (KubeConfig.applySecurityAuthentication
+ * → createDispatcher, uncached, unlike the https.Agent it caches per cluster and user since
+ * kubernetes-client/javascript#2893), so every API call opened a TLS connection of its own: 8 handshakes
+ * per get_cluster, about 60% of the client's CPU. The first Agent is kept and given to every later
+ * request, as client-node does for its https.Agent: same cluster, same user, so the same TLS settings.
+ * Headers (tokens an exec plugin refreshes) are still applied per request.
+ */
+function sharingConnections(kc: KubeConfig): KubeConfig {
+  let pool: ReturnType<RequestContext['getDispatcher']>;
+  const shared: KubeConfig = Object.create(kc);
+  shared.applySecurityAuthentication = async (context) => {
+    await kc.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (fresh) context.setDispatcher((pool ??= fresh));
+  };
+  return shared;
+}
+
 /** A KubeClient over a client-node KubeConfig. */
-export async function kubeClientFor(kc: KubeConfig, { timeoutMs = callTimeoutMs } = {}): Promise<KubeClient> {
+export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs } = {}): Promise<KubeClient> {
   const { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
+  const kc = sharingConnections(config);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const apis = kc.makeApiClient(ApisApi);
