@@ -4,7 +4,8 @@
  * error message.
  */
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../errors.ts';
-import type { KubeClient } from './client.ts';
+import type { KubeClient, KubeObject } from './client.ts';
+import { userKubeconfigOf } from '../providers/registry.ts';
 
 export async function readWorkloadKubeconfig(kube: KubeClient, namespace: string, cluster: string): Promise<string> {
   const secretName = `${cluster}-kubeconfig`;
@@ -32,18 +33,24 @@ export async function readWorkloadKubeconfig(kube: KubeClient, namespace: string
 export type KubeconfigCredential = 'aws-iam-token' | 'admin-certificate';
 
 /**
- * The kubeconfig to hand to a person: for an EKS cluster (CAPA's AWSManagedControlPlane writes
- * `<cluster>-user-kubeconfig`) the one whose exec plugin mints short-lived IAM tokens from the user's own
- * AWS identity; otherwise CAPI's admin kubeconfig, a long-lived client certificate. Says which it is.
+ * The kubeconfig to hand to a person, from the Secret the cluster's provider names (shared/providers):
+ * for EKS, CAPA's `<cluster>-user-kubeconfig`, whose exec plugin mints short-lived IAM tokens from the
+ * user's own AWS identity; otherwise CAPI's admin kubeconfig, a long-lived client certificate. Says which.
+ * Should the provider's Secret be missing, CAPI's `<cluster>-kubeconfig` is returned with the provider's
+ * credential kind (for EKS that Secret, too, holds a token CAPA refreshes, not a certificate).
  *
  * Note: get_cluster_nodes keeps the admin kubeconfig — the server cannot run a user's exec plugin.
  */
-export async function readUserKubeconfig(kube: KubeClient, namespace: string, cluster: string): Promise<{ kubeconfig: string; credential: KubeconfigCredential }> {
-  try {
-    const value = (await kube.readSecret(namespace, `${cluster}-user-kubeconfig`)).value;
-    if (value) return { kubeconfig: value, credential: 'aws-iam-token' };
-  } catch (error) {
-    if (!isNotFound(error)) throw wrapError(`failed to read the user kubeconfig of cluster ${namespace}/${cluster}`, error);
+export async function readUserKubeconfig(kube: KubeClient, cluster: KubeObject): Promise<{ kubeconfig: string; credential: KubeconfigCredential }> {
+  const { namespace = '', name } = cluster.metadata;
+  const { secretName, credential } = userKubeconfigOf(cluster);
+  if (secretName !== `${name}-kubeconfig`) {
+    try {
+      const value = (await kube.readSecret(namespace, secretName)).value;
+      if (value) return { kubeconfig: value, credential };
+    } catch (error) {
+      if (!isNotFound(error)) throw wrapError(`failed to read the user kubeconfig of cluster ${namespace}/${name}`, error);
+    }
   }
-  return { kubeconfig: await readWorkloadKubeconfig(kube, namespace, cluster), credential: 'admin-certificate' };
+  return { kubeconfig: await readWorkloadKubeconfig(kube, namespace, name), credential };
 }

@@ -11,9 +11,12 @@ import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const ns = await useNamespace('mcp-read', { withClusterClass: true });
+// EKS-shaped fixtures live apart, so list_clusters here sees only the two clusters above.
+const eksNs = await useNamespace('read-eks');
 const url = await startTestServer();
 const ready = 'ready-1';
 const stuck = 'stuck-1';
+const eks = 'eks-1';
 
 const readToolNames = ['get_cluster', 'get_cluster_kubeconfig', 'get_cluster_nodes', 'get_operation', 'list_clusters', 'list_operations'];
 
@@ -117,10 +120,22 @@ for (const [label, connect] of [
 
     it('get_cluster_kubeconfig prefers the token-based user kubeconfig of an EKS cluster', async () => {
       const userKubeconfig = 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token, --cluster-name, eks-1]\n';
-      await ns.core
-        .createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: `${stuck}-user-kubeconfig` }, stringData: { value: userKubeconfig } } })
+      // An EKS-shaped Cluster (its control plane an AWSManagedControlPlane) and the Secret CAPA writes for it.
+      await eksNs.objects
+        .create({
+          apiVersion: 'cluster.x-k8s.io/v1beta2',
+          kind: 'Cluster',
+          metadata: { name: eks, namespace: eksNs.name },
+          spec: {
+            controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'AWSManagedControlPlane', name: `${eks}-missing` },
+            infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'AWSManagedCluster', name: `${eks}-missing` },
+          },
+        } as never)
         .catch((e: { code?: number }) => assert.equal(e.code, 409));
-      const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: stuck } });
+      await ns.core
+        .createNamespacedSecret({ namespace: eksNs.name, body: { metadata: { name: `${eks}-user-kubeconfig` }, stringData: { value: userKubeconfig } } })
+        .catch((e: { code?: number }) => assert.equal(e.code, 409));
+      const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: eksNs.name, name: eks } });
       assert.equal(result.isError, undefined, textOf(result));
       assert.deepEqual(result.structuredContent, { kubeconfig: userKubeconfig, credential: 'aws-iam-token' });
     });

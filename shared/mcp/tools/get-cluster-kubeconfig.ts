@@ -23,8 +23,8 @@ export const getClusterKubeconfig = defineTool({
   sensitive: true,
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
-    await getCluster(kube, args.namespace, args.name);
-    const { kubeconfig, credential } = await readUserKubeconfig(kube, args.namespace, args.name);
+    const cluster = await getCluster(kube, args.namespace, args.name);
+    const { kubeconfig, credential } = await readUserKubeconfig(kube, cluster);
     const note =
       credential === 'aws-iam-token'
         ? '# credential: short-lived AWS IAM tokens minted by the exec plugin from your own AWS identity'
