@@ -15,7 +15,7 @@ import { requiredScope, type Scope } from '../../shared/auth/scopes.ts';
 import { tools } from '../../shared/mcp/registry.ts';
 import { testAuthPaths } from '../support/auth.ts';
 import { stuckCluster } from '../support/clusters.ts';
-import { startTestServer } from '../support/mcp.ts';
+import { modernRpc, startTestServer } from '../support/mcp.ts';
 import { motoClient, motoRegion, startMoto } from '../support/moto.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -53,29 +53,9 @@ await revokeKey(store, keys.revoked.record.id);
 
 const url = await startTestServer({ env: { CAPI_MCP_API_KEYS_SECRET_ARN: secretArn!, CAPI_MCP_API_KEYS_FILE: '' }, auth: { ttlMs, maxFailures: 1_000 } });
 
-const envelope = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'auth-matrix', version: '1.0.0' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-
 /** One stateless 2026-07-28 JSON-RPC request, with whatever Authorization header the case sends. */
-async function rpc(authorization: string | undefined, method: string, params: Record<string, unknown> = {}, name?: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-      ...(authorization !== undefined ? { authorization } : {}),
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+const rpc = (authorization: string | undefined, method: string, params: Record<string, unknown> = {}, name?: string) =>
+  modernRpc(url, authorization, method, params, name);
 
 const bearer = (token: string) => `Bearer ${token}`;
 const call = (token: string, tool: string, args: Record<string, unknown>) => rpc(bearer(token), 'tools/call', { name: tool, arguments: args }, tool);

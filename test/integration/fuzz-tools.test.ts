@@ -13,35 +13,14 @@ import fc from 'fast-check';
 import { tools } from '../../shared/mcp/registry.ts';
 import { authHeaders } from '../support/auth.ts';
 import { stuckCluster } from '../support/clusters.ts';
-import { startTestServer } from '../support/mcp.ts';
+import { modernRpc, startTestServer } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
 const runsPerTool = 1000;
 const ns = await useNamespace('fuzz');
 const url = await startTestServer();
 
-const envelope = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'fuzz', version: '1.0.0' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-
-async function callTool(name: string, args: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-      ...authHeaders(),
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: envelope } }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const callTool = (name: string, args: unknown) => modernRpc(url, authHeaders().authorization, 'tools/call', { name, arguments: args }, name);
 
 const hostile = fc.oneof(
   fc.constantFrom(

@@ -112,3 +112,37 @@ export async function authenticatingProxy(target: URL, token?: string): Promise<
   const { port } = server.address() as { port: number };
   return new URL(`http://127.0.0.1:${port}${target.pathname}`);
 }
+
+/**
+ * One stateless 2026-07-28 JSON-RPC request by hand (envelope in `_meta`, `Mcp-*` headers), for tests
+ * that need the raw HTTP answer: its status and headers as well as the message. `authorization` is sent
+ * as given (undefined: no header at all).
+ */
+export async function modernRpc(url: URL, authorization: string | undefined, method: string, params: Record<string, unknown> = {}, name?: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      ...(name ? { 'mcp-name': name } : {}),
+      ...(authorization !== undefined ? { authorization } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'capi-mcp-test', version: '1.0.0' },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
