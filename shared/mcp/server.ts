@@ -9,6 +9,7 @@ import { isToolApplicable, tools, type Gating } from './registry.ts';
 import type { Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { runTool } from './result.ts';
+import { enableTasks, type ExposedTool } from './tasks/enable-tasks.ts';
 
 export const serverInfo = { name: 'capi-mcp', version: '0.1.0' } as const;
 
@@ -28,10 +29,11 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions,
   });
+  const exposed: ExposedTool[] = [];
   for (const tool of tools) {
     if (!isToolApplicable(tool, gating)) continue;
     if (tool.requires?.some((dependency) => deps[dependency] === undefined)) continue;
-    server.registerTool(
+    const registered = server.registerTool(
       tool.name,
       {
         title: tool.title,
@@ -42,7 +44,9 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
       },
       (args: unknown) => runTool(tool, args, deps, request),
     );
+    exposed.push({ definition: tool, registered });
   }
   registerResources(server, deps);
+  enableTasks(server, exposed, deps, request);
   return server;
 }
