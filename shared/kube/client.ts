@@ -147,7 +147,9 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
  * kubernetes-client/javascript#2893), so every API call opened a TLS connection of its own: 8 handshakes
  * per get_cluster, about 60% of the client's CPU. The first Agent is kept and given to every later
  * request, as client-node does for its https.Agent: same cluster, same user, so the same TLS settings.
- * Headers (tokens an exec plugin refreshes) are still applied per request.
+ * Headers (tokens an exec plugin refreshes) are still applied per request. undici closes a connection
+ * idle for 4 s, so reuse covers bursts such as get_cluster's calls, and a Lambda container thawed after
+ * a pause opens a fresh one.
  */
 function sharingConnections(kc: KubeConfig): KubeConfig {
   let pool: ReturnType<RequestContext['getDispatcher']>;
