@@ -31,20 +31,33 @@ clusters.client('file');
 clusters.client('eks');
 const beforeFirstCall = [...heavy];
 const firstCall = await clusters.client('file').listNodes().then(() => 'succeeded', (error) => error.message);
-process.stdout.write(JSON.stringify({ beforeFirstCall, afterFirstCall: [...heavy], firstCall }));
+const afterFirstCall = [...heavy];
+const firstEksCall = await clusters.client('eks').listNodes().then(() => 'succeeded', (error) => error.message);
+process.stdout.write(JSON.stringify({ beforeFirstCall, afterFirstCall, firstCall, afterFirstEksCall: [...heavy], firstEksCall }));
 `;
+
+/** AWS settings that make the EKS client fail at once: fixed credentials, an endpoint nothing listens on. */
+const unreachableAws = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_ENDPOINT_URL_EKS: 'http://127.0.0.1:9',
+  AWS_MAX_ATTEMPTS: '1',
+};
 
 describe('management-cluster clients', () => {
   it('load neither client-node nor the AWS SDK until a call needs them', async () => {
     // Act
-    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', probe]);
-    const { beforeFirstCall, afterFirstCall, firstCall } = JSON.parse(stdout);
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', probe], { env: unreachableAws });
+    const { beforeFirstCall, afterFirstCall, firstCall, afterFirstEksCall, firstEksCall } = JSON.parse(stdout);
 
     // Assess
     assert.deepEqual(beforeFirstCall, []);
     assert.ok(afterFirstCall.includes('@kubernetes/client-node'), `loaded on the first call: ${afterFirstCall}`);
     assert.ok(!afterFirstCall.some((p: string) => p.startsWith('@aws-sdk/')), 'a kubeconfig cluster never loads the AWS SDK');
     assert.match(firstCall, /\/nonexistent\/kubeconfig/, 'an unreadable kubeconfig fails the call that needs it');
+    assert.ok(afterFirstEksCall.includes('@aws-sdk/client-eks'), `loaded on the first EKS call: ${afterFirstEksCall}`);
+    assert.match(firstEksCall, /^failed to describe EKS cluster mgmt in eu-west-1: /);
   });
 });
 
