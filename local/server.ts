@@ -11,7 +11,7 @@ import { requireKeyStore, type Config } from '../shared/config/config.ts';
 import { listen, type RunningServer } from '../shared/http/node-adapter.ts';
 import { createDeps } from '../shared/deps.ts';
 import { createWebHandler } from '../shared/http/web-handler.ts';
-import { prometheusMetrics } from '../shared/observability/metrics.ts';
+import { prometheusMetrics } from '../shared/observability/metrics-prometheus.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 
 export interface LocalServerOptions {

@@ -10,7 +10,7 @@ import { createDeps } from '../../shared/deps.ts';
 import { createWebHandler } from '../../shared/http/web-handler.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
-import { cloudWatchMetrics } from '../../shared/observability/metrics.ts';
+import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
 import { traced, tracer } from '../../shared/observability/tracing.ts';
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.

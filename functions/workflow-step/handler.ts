@@ -1,7 +1,7 @@
 /** Lambda entry point of the workflow's Apply and Poll task states. */
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDeps } from '../../shared/deps.ts';
-import { cloudWatchMetrics } from '../../shared/observability/metrics.ts';
+import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
 import { tracer } from '../../shared/observability/tracing.ts';
 import { runStep, type StepEvent } from '../../shared/workflows/steps.ts';
 

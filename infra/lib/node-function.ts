@@ -75,6 +75,9 @@ export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunc
       target: 'node24',
       minify: true,
       sourceMap: true,
+      // Stack traces need names and positions, not the sources: a map without them is a fraction of the
+      // size, and Node reads (and on the first error-stack access, parses) the whole map at cold start.
+      sourcesContent: false,
       mainFields: ['module', 'main'],
       // Bundle the AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default).
       externalModules: [],

@@ -4,7 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloudWatchMetrics, prometheusMetrics } from '../../shared/observability/metrics.ts';
+import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
+import { prometheusMetrics } from '../../shared/observability/metrics-prometheus.ts';
 
 /** The lines Powertools writes to stdout while `act` runs. */
 function stdoutOf(act: () => void): string[] {
