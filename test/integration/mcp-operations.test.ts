@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { stuckCluster } from '../support/clusters.ts';
+import { stuckCluster, inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -19,15 +19,7 @@ before(async () => {
 });
 after(() => client.close());
 
-const request = (name: string, overrides: Record<string, unknown> = {}) => ({
-  namespace: ns.name,
-  name,
-  cluster_class: 'in-memory',
-  kubernetes_version: 'v1.35.0',
-  control_plane_replicas: 1,
-  workers: [{ class: 'default-worker', name: 'md-0', replicas: 1 }],
-  ...overrides,
-});
+const request = (name: string, overrides: Record<string, any> = {}) => inMemoryCreateArgs(ns.name, name, overrides);
 
 async function clusterNames(): Promise<string[]> {
   const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', ns.name);

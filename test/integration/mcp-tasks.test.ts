@@ -31,6 +31,7 @@ import { taskStatusV1, taskStatusV2, taskTtlMs } from '../../shared/mcp/tasks/ta
 import type { ExecutionStatus } from '../../shared/workflows/engine.ts';
 import { connectV1, connectV2, testServerEnv, textOf } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
+import { inMemoryCreateArgs } from '../support/clusters.ts';
 
 // What the file opens (servers, then clients) is closed newest first when it ends, before the namespaces
 // are cleaned up: no engine acts on a cluster being deleted, and a failing clean-up leaves nothing open.
@@ -69,15 +70,7 @@ async function startServer(dir: string): Promise<URL> {
 const executions = mkdtempSync(join(tmpdir(), 'capi-mcp-task-executions-'));
 const url = await startServer(executions);
 
-const request = (name: string, overrides: Record<string, unknown> = {}) => ({
-  namespace: ns.name,
-  name,
-  cluster_class: 'in-memory',
-  kubernetes_version: 'v1.35.0',
-  control_plane_replicas: 1,
-  workers: [{ class: 'default-worker', name: 'md-0', replicas: 1 }],
-  ...overrides,
-});
+const request = (name: string, overrides: Record<string, any> = {}) => inMemoryCreateArgs(ns.name, name, overrides);
 
 const headersOf = (token: string) => ({ authorization: `Bearer ${token}` });
 

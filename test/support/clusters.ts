@@ -115,3 +115,16 @@ export async function classicCluster(ns: TestNamespace, name: string, workers: n
   ];
   for (const obj of objects) await ns.objects.create(obj);
 }
+
+/** create_cluster arguments for the sandbox's in-memory ClusterClass: 1 control plane, one worker pool `md-0`. */
+export function inMemoryCreateArgs(namespace: string, name: string, overrides: Record<string, any> = {}): Record<string, any> {
+  return {
+    namespace,
+    name,
+    cluster_class: 'in-memory',
+    kubernetes_version: inMemoryClusterClass.kubernetesVersion,
+    control_plane_replicas: 1,
+    workers: [{ class: 'default-worker', name: 'md-0', replicas: 1 }],
+    ...overrides,
+  };
+}
