@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { inMemoryClusterClass } from '../sandbox/recipe.ts';
+import { inMemoryTopologyCluster } from '../sandbox/recipe.ts';
 import { kubeClientFor } from '../shared/kube/client.ts';
 import { discoverCluster } from '../shared/kube/discovery.ts';
 import { Kinds } from '../shared/kube/kinds.ts';
@@ -62,19 +62,7 @@ export async function benchGetCluster(setup: GetClusterSetup): Promise<GetCluste
     ...capi,
     namespace,
     plural: 'clusters',
-    body: {
-      apiVersion: 'cluster.x-k8s.io/v1beta2',
-      kind: 'Cluster',
-      metadata: { name, namespace },
-      spec: {
-        topology: {
-          classRef: { name: 'in-memory' },
-          version: inMemoryClusterClass.kubernetesVersion,
-          controlPlane: { replicas: controlPlane },
-          workers: { machineDeployments: [{ class: 'default-worker', name: 'md-0', replicas: workers }] },
-        },
-      },
-    },
+    body: inMemoryTopologyCluster(namespace, name, workers, controlPlane),
   }).catch((error) => {
     if ((error as { code?: unknown }).code !== 409) throw error;
   });

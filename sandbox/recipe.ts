@@ -179,5 +179,22 @@ export const inMemoryClusterClass = {
   kubernetesVersion: 'v1.35.0',
 } as const;
 
+/** A topology Cluster of the in-memory class: `controlPlane` machines and one worker pool `md-0`. */
+export function inMemoryTopologyCluster(namespace: string, name: string, workers: number, controlPlane = 1) {
+  return {
+    apiVersion: 'cluster.x-k8s.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name, namespace },
+    spec: {
+      topology: {
+        classRef: { name: 'in-memory' },
+        version: inMemoryClusterClass.kubernetesVersion,
+        controlPlane: { replicas: controlPlane },
+        workers: { machineDeployments: [{ class: 'default-worker', name: 'md-0', replicas: workers }] },
+      },
+    },
+  };
+}
+
 /** Feature gates every CAPI manager runs with; ClusterTopology is still off by default in 1.13. */
 export const featureGates = 'ClusterTopology=true,MachinePool=true';

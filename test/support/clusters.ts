@@ -4,26 +4,14 @@
  * exists, so it stays Pending with InfrastructureReady False — a cluster that is truly not ready.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { inMemoryClusterClass } from '../../sandbox/recipe.ts';
+import { inMemoryClusterClass, inMemoryTopologyCluster } from '../../sandbox/recipe.ts';
 import type { TestNamespace } from './sandbox.ts';
 import { eventually } from './wait.ts';
 
 type Obj = KubernetesObject & { spec?: any; status?: any };
 
 export function topologyCluster(ns: string, name: string, workers: number, controlPlane = 1): Obj {
-  return {
-    apiVersion: 'cluster.x-k8s.io/v1beta2',
-    kind: 'Cluster',
-    metadata: { name, namespace: ns },
-    spec: {
-      topology: {
-        classRef: { name: 'in-memory' },
-        version: inMemoryClusterClass.kubernetesVersion,
-        controlPlane: { replicas: controlPlane },
-        workers: { machineDeployments: [{ class: 'default-worker', name: 'md-0', replicas: workers }] },
-      },
-    },
-  };
+  return inMemoryTopologyCluster(ns, name, workers, controlPlane);
 }
 
 export function stuckCluster(ns: string, name: string, labels: Record<string, string> = {}): Obj {
