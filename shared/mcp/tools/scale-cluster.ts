@@ -42,6 +42,6 @@ export const scaleCluster = defineTool({
     const cluster = await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
     // With a ClusterClass the topology is the one place to change; without, the objects themselves are.
     if (!cluster.spec?.topology) return startDirectScale(deps, args, cluster, request);
-    return startTopologyChange(deps, args, 'scale', (current) => scaleChange(current, request));
+    return startTopologyChange(deps, args, 'scale', (current) => scaleChange(current, request), cluster);
   },
 });

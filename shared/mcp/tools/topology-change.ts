@@ -16,9 +16,11 @@ export async function startTopologyChange(
   args: OperationArgs,
   action: OperationAction,
   compute: (cluster: KubeObject) => TopologyChange,
+  /** The Cluster, when the caller has read it already. */
+  read?: KubeObject,
 ) {
   const kube = deps.clusters.client(args.management_cluster);
-  const change = compute(await getCluster(kube, args.namespace, args.name));
+  const change = compute(read ?? (await getCluster(kube, args.namespace, args.name)));
   if (change.problems.length > 0) {
     throw new CapiMcpError(ErrorCode.InvalidInput, `cannot ${action} cluster ${args.namespace}/${args.name}: ${change.problems.join('; ')}`, {
       hint: 'call get_cluster to see its current topology',
