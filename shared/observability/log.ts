@@ -5,7 +5,8 @@
  * with `filter audit = 1`.
  */
 import { Console } from 'node:console';
-import { createWriteStream } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { redact, redactText } from './redact.ts';
 
@@ -38,9 +39,18 @@ export interface LogOptions {
 export function createLog(options: LogOptions = {}): Log {
   const logger = new Logger({ serviceName: 'capi-mcp', logLevel: (options.level ?? 'INFO') as never });
   if (options.file) {
-    const stream = createWriteStream(options.file, { flags: 'a', mode: 0o600 });
+    // Note: written synchronously, so a record is on disk before the call that wrote it returns (an audit
+    // record before the tool's answer goes out): whoever reads the file after an answer sees its record.
+    // The file is a local and test sink (Lambda logs to stdout); a line per call costs microseconds.
+    const fd = openSync(options.file, 'a', 0o600);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writeSync(fd, chunk);
+        done();
+      },
+    });
     // Note: Powertools offers no output option; its console is the one seam, swapped here for a file.
-    (logger as unknown as { console: Console }).console = new Console({ stdout: stream, stderr: stream });
+    (logger as unknown as { console: Console }).console = new Console({ stdout: sink, stderr: sink });
   }
   const emit = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
     logger[level](redactText(message), (fields ? redact(fields) : {}) as Record<string, unknown>);
