@@ -14,6 +14,7 @@
  * | `customDomain` | JSON `{"domainName","certificateArn","hostedZoneId"?,"hostedZoneName"?}` | none |
  * | `vpc` | JSON `{"vpcId","subnetIds":[…],"securityGroupIds":[…]}` | outside any VPC |
  * | `alarmEmail` | an e-mail address for the alarm topic | none |
+ * | `mcpReservedConcurrency` | concurrent executions reserved for, and capping, the MCP function; `0` reserves none | `20` |
  */
 import { z } from 'zod';
 import { type CapiMcpSettings, logLevels } from './stack.ts';
@@ -66,6 +67,9 @@ const keys = {
       .strict(),
   ).optional(),
   alarmEmail: z.email().optional(),
+  mcpReservedConcurrency: z
+    .preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number({ error: 'a whole number, 0 or more' }).int().min(0))
+    .optional(),
 } as const;
 
 /** The settings named by `capi-mcp:*` keys of `context` (all of the app's context). */

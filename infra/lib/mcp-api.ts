@@ -27,6 +27,16 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { capiMcpFunction, metricsFunctionName, type VpcPlacement } from './node-function.ts';
 
+/**
+ * Concurrent executions reserved for the MCP function unless a deployment chooses otherwise.
+ *
+ * Note: the reservation is also a ceiling. A caller who keeps requests slow (a large body, a cluster that
+ * answers late) then occupies at most these executions, not the account's shared pool — which the
+ * workflow steps and every other function in the account draw from. 20 executions serve ~400 calls per
+ * second at the usual 50 ms, well above the stage's throttling (50 per second, bursts of 100).
+ */
+export const defaultMcpReservedConcurrency = 20;
+
 /** A custom domain for the endpoint; the ACM certificate must be in the stack's region (regional endpoint). */
 export interface CustomDomain {
   readonly domainName: string;
@@ -44,6 +54,12 @@ export interface McpApiProps {
   readonly webAclArn?: string;
   readonly customDomain?: CustomDomain;
   readonly vpc?: VpcPlacement;
+  /**
+   * Concurrent executions reserved for (and capping) the function; default `defaultMcpReservedConcurrency`.
+   * 0 reserves none: the function then draws on the account's unreserved pool, without a ceiling of its
+   * own (Lambda's own 0, which would stop the function, is never set).
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export class McpApi extends Construct {
@@ -58,6 +74,7 @@ export class McpApi extends Construct {
   constructor(scope: Construct, id: string, props: McpApiProps) {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    const reserved = props.reservedConcurrency ?? defaultMcpReservedConcurrency;
 
     this.functionMetricsName = metricsFunctionName(this, 'mcp');
     this.function = capiMcpFunction(this, 'Function', {
@@ -66,6 +83,7 @@ export class McpApi extends Construct {
       timeout: Duration.seconds(29), // API Gateway's integration timeout
       environment: props.environment,
       ...(props.vpc ? { vpc: props.vpc } : {}),
+      ...(reserved > 0 ? { reservedConcurrentExecutions: reserved } : {}),
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });

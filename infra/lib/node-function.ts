@@ -35,6 +35,8 @@ export interface CapiMcpFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Run in these subnets; default outside any VPC. */
   readonly vpc?: VpcPlacement;
+  /** Concurrent executions reserved for the function, and its ceiling; default none (the account's unreserved pool). */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunc
     role,
     environment: { ...props.environment, POWERTOOLS_METRICS_FUNCTION_NAME: metricsFunctionName(scope, props.name), NODE_OPTIONS: '--enable-source-maps' },
     logGroup,
+    ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     ...(props.vpc
       ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: [...props.vpc.subnets] }, securityGroups: [...props.vpc.securityGroups] }
       : {}),

@@ -44,6 +44,8 @@ export interface CapiMcpSettings {
   readonly vpc?: VpcSettings;
   /** Mail alarms to this address. */
   readonly alarmEmail?: string;
+  /** Concurrent executions reserved for (and capping) the MCP function; default 20, 0 for none (see McpApi). */
+  readonly mcpReservedConcurrency?: number;
 }
 
 export interface CapiMcpStackProps extends StackProps, CapiMcpSettings {}
@@ -80,6 +82,7 @@ export class CapiMcpStack extends Stack {
       ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
       ...(props.customDomain ? { customDomain: props.customDomain } : {}),
       ...(vpc ? { vpc } : {}),
+      ...(props.mcpReservedConcurrency !== undefined ? { reservedConcurrency: props.mcpReservedConcurrency } : {}),
     });
     const mcpFunction = this.mcpApi.function;
     this.keyStore.grantRead(mcpFunction);

@@ -34,6 +34,9 @@ describe('settings from CDK context', () => {
     ],
     ['a VPC placement', { 'capi-mcp:vpc': JSON.stringify(fullSettings.vpc) }, { vpc: fullSettings.vpc! }],
     ['an alarm address', { 'capi-mcp:alarmEmail': 'platform-oncall@example.com' }, { alarmEmail: 'platform-oncall@example.com' }],
+    ['a reserved concurrency as cdk.json holds it (a number)', { 'capi-mcp:mcpReservedConcurrency': 50 }, { mcpReservedConcurrency: 50 }],
+    ['a reserved concurrency as -c passes it (a string)', { 'capi-mcp:mcpReservedConcurrency': '50' }, { mcpReservedConcurrency: 50 }],
+    ['no reserved concurrency (0)', { 'capi-mcp:mcpReservedConcurrency': '0' }, { mcpReservedConcurrency: 0 }],
   ];
   for (const [name, context, expected] of cases) {
     it(`reads ${name}`, () => {
@@ -52,6 +55,10 @@ describe('settings from CDK context', () => {
     ['a hosted zone id without its name', { 'capi-mcp:customDomain': { domainName: 'mcp.example.com', certificateArn, hostedZoneId: 'Z0123456789ABCDEFGHIJ' } }, /hostedZoneId and hostedZoneName go together/],
     ['a VPC without subnets', { 'capi-mcp:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: [], securityGroupIds: ['sg-0123456789abcdef0'] } }, /capi-mcp:vpc is invalid/],
     ['an alarm address that is none', { 'capi-mcp:alarmEmail': 'oncall' }, /capi-mcp:alarmEmail is invalid/],
+    ['a reserved concurrency misspelled', { 'capi-mcp:mcpReservedConcurency': 20 }, /Unknown CDK context capi-mcp:mcpReservedConcurency; .*capi-mcp:mcpReservedConcurrency/],
+    ['a negative reserved concurrency', { 'capi-mcp:mcpReservedConcurrency': -1 }, /capi-mcp:mcpReservedConcurrency is invalid/],
+    ['a fractional reserved concurrency', { 'capi-mcp:mcpReservedConcurrency': 2.5 }, /capi-mcp:mcpReservedConcurrency is invalid/],
+    ['a reserved concurrency in words', { 'capi-mcp:mcpReservedConcurrency': 'twenty' }, /capi-mcp:mcpReservedConcurrency is invalid.*a whole number, 0 or more/s],
   ];
   for (const [name, context, message] of invalid) {
     it(`refuses ${name}, naming the key`, () => {

@@ -1,7 +1,7 @@
 /**
  * What each deployment option adds to the template — and that nothing of it appears when the option is
- * not set: WAF, custom domain, VPC placement, read-only, namespaces and log level, and EKS clusters in
- * another region.
+ * not set: WAF, custom domain, VPC placement, read-only, namespaces and log level, the MCP function's
+ * reserved concurrency, and EKS clusters in another region.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,6 +115,27 @@ describe('namespaces and log level', () => {
       assert.equal(fn.Properties.Environment.Variables.CAPI_MCP_ALLOWED_NAMESPACES, undefined);
       assert.equal(fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL, 'INFO');
     }
+  });
+});
+
+describe('reserved concurrency', () => {
+  const reservedOf = ({ stack, template }: ReturnType<typeof synth>) => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, any>;
+    const mcp = logicalId(stack.mcpApi.function);
+    const [step] = Object.keys(functions).filter((id) => id !== mcp);
+    return { mcp: functions[mcp]!.Properties.ReservedConcurrentExecutions, step: functions[step!]!.Properties.ReservedConcurrentExecutions };
+  };
+
+  it('reserves 20 executions for the MCP function by default, and caps it there; the workflow step keeps the shared pool', () => {
+    assert.deepEqual(reservedOf(minimal), { mcp: 20, step: undefined });
+  });
+
+  it('reserves the configured number', () => {
+    assert.deepEqual(reservedOf(full), { mcp: 50, step: undefined });
+  });
+
+  it('reserves none at 0, rather than a reservation of 0 that would stop the function', () => {
+    assert.deepEqual(reservedOf(synth({ ...minimalSettings, mcpReservedConcurrency: 0 })), { mcp: undefined, step: undefined });
   });
 });
 

@@ -27,6 +27,7 @@ export const fullSettings: CapiMcpSettings = {
   },
   vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupIds: ['sg-0123456789abcdef0'] },
   alarmEmail: 'platform-oncall@example.com',
+  mcpReservedConcurrency: 50,
 };
 
 export interface SynthOptions {

@@ -46,6 +46,7 @@ describe('npm run synth, offline and without credentials', () => {
     assert.equal(code, 0, output);
     assert.equal(resourcesOf(template, 'AWS::Lambda::Function').length, 2);
     assert.equal(resourcesOf(template, 'AWS::SecretsManager::Secret').length, 1);
+    assert.deepEqual(resourcesOf(template, 'AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions).sort(), [20, undefined]);
   });
 
   it('synthesizes every option given as -c capi-mcp:<key>, passing the AwsSolutions checks', async () => {
@@ -59,6 +60,7 @@ describe('npm run synth, offline and without credentials', () => {
       customDomain: JSON.stringify({ domainName: customDomain!.domainName, certificateArn: customDomain!.certificateArn, hostedZoneId: customDomain!.hostedZone!.id, hostedZoneName: customDomain!.hostedZone!.name }),
       vpc: JSON.stringify(vpc),
       alarmEmail: fullSettings.alarmEmail!,
+      mcpReservedConcurrency: String(fullSettings.mcpReservedConcurrency),
     };
     const { code, output, template } = await npmRunSynth(
       Object.entries(context).flatMap(([key, value]) => ['-c', `capi-mcp:${key}=${value}`]),
@@ -69,6 +71,7 @@ describe('npm run synth, offline and without credentials', () => {
     assert.equal(resourcesOf(template, 'AWS::WAFv2::WebACLAssociation').length, 1);
     assert.equal(resourcesOf(template, 'AWS::ApiGateway::DomainName').length, 1);
     assert.equal(resourcesOf(template, 'AWS::SNS::Subscription').length, 1);
+    assert.deepEqual(resourcesOf(template, 'AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions).sort(), [50, undefined]);
     for (const fn of resourcesOf(template, 'AWS::Lambda::Function')) {
       assert.deepEqual(fn.Properties.VpcConfig.SubnetIds, vpc!.subnetIds);
       assert.equal(fn.Properties.Environment.Variables.CAPI_MCP_ALLOWED_NAMESPACES, 'team-a,team-b');
