@@ -29,6 +29,13 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** What the server reads of a Secret: enough to check who wrote it, and its decoded data. */
+export interface KubeSecret {
+  readonly type?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly data: Readonly<Record<string, string>>;
+}
+
 /** Where a kind is served: enough to LIST or GET it. */
 export interface ResourceRef {
   readonly group: string;
@@ -57,8 +64,8 @@ export interface KubeClient {
   get(ref: ResourceRef, namespace: string, name: string): Promise<KubeObject>;
   /** Resolves a kind of an API group (as in a v1beta2 contract reference) to where it is served. */
   resolve(group: string, kind: string): Promise<ResourceRef>;
-  /** The decoded data of a Secret. */
-  readSecret(namespace: string, name: string): Promise<Record<string, string>>;
+  /** A Secret: its type, labels and decoded data. */
+  readSecret(namespace: string, name: string): Promise<KubeSecret>;
   /** Events of a namespace (one LIST), optionally narrowed by a field selector. */
   listEvents(namespace: string, fieldSelector?: string): Promise<KubeObject[]>;
   /** Nodes of the cluster this client points at. */
@@ -94,8 +101,18 @@ const callTimeoutMs = 10_000;
 /** Loads @kubernetes/client-node on first use (the module system keeps it loaded). */
 const clientNode = () => import('./client-node.ts');
 
+export interface KubeClientOptions {
+  /** Deadline of one API call. */
+  readonly timeoutMs?: number;
+  /**
+   * Errors carry the HTTP status or a connection error code, never text the API server sent: for API
+   * servers a tenant may control (workload clusters), whose answers must not reach another caller.
+   */
+  readonly opaqueErrors?: boolean;
+}
+
 /** A KubeClient over a KubeConfig that `configure` fills in (load a file, a string, options). */
-export async function kubeClientFrom(configure: (kc: KubeConfig) => void, options: { timeoutMs?: number } = {}): Promise<KubeClient> {
+export async function kubeClientFrom(configure: (kc: KubeConfig) => void, options: KubeClientOptions = {}): Promise<KubeClient> {
   const { KubeConfig } = await clientNode();
   const kc = new KubeConfig();
   configure(kc);
@@ -163,7 +180,7 @@ function sharingConnections(kc: KubeConfig): KubeConfig {
 }
 
 /** A KubeClient over a client-node KubeConfig. */
-export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs } = {}): Promise<KubeClient> {
+export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false }: KubeClientOptions = {}): Promise<KubeClient> {
   const { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
   const kc = sharingConnections(config);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -171,7 +188,7 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
   const apis = kc.makeApiClient(ApisApi);
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const resolved = new Map<string, Promise<ResourceRef>>();
-  const call = <T>(what: string, fn: () => Promise<T>) => withDeadline(what, fn, timeoutMs);
+  const call = <T>(what: string, fn: () => Promise<T>) => withDeadline(what, fn, timeoutMs, opaqueErrors);
 
   async function resolveUncached(group: string, kind: string): Promise<ResourceRef> {
     const groups = await call('discover API groups', () => apis.getAPIVersions());
@@ -221,7 +238,11 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
     },
     async readSecret(namespace, name) {
       const secret = await call(`read Secret ${namespace}/${name}`, () => core.readNamespacedSecret({ namespace, name }));
-      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      return {
+        ...(secret.type ? { type: secret.type } : {}),
+        labels: secret.metadata?.labels ?? {},
+        data: Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+      };
     },
     async listEvents(namespace, fieldSelector) {
       const list = await call(`list Events in namespace ${namespace}`, () => core.listNamespacedEvent({ namespace, fieldSelector }));
@@ -250,7 +271,7 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
 }
 
 /** Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. */
-async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: number, opaque: boolean): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -261,18 +282,18 @@ async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: nu
   try {
     return await Promise.race([fn(), deadline]);
   } catch (error) {
-    throw toCapiMcpError(what, error);
+    throw toCapiMcpError(what, error, opaque);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** Maps a client-node ApiException (or a network error) to a CapiMcpError. */
-export function toCapiMcpError(what: string, error: unknown): CapiMcpError {
+export function toCapiMcpError(what: string, error: unknown, opaque = false): CapiMcpError {
   if (error instanceof CapiMcpError) return error;
   const status = (error as { code?: unknown }).code;
   if (typeof status === 'number') {
-    const reason = apiMessage((error as { body?: unknown }).body) ?? `HTTP ${status}`;
+    const reason = (opaque ? undefined : apiMessage((error as { body?: unknown }).body)) ?? `HTTP ${status}`;
     const code =
       status === 404 ? ErrorCode.NotFound
       : status === 401 || status === 403 ? ErrorCode.Forbidden
@@ -282,7 +303,17 @@ export function toCapiMcpError(what: string, error: unknown): CapiMcpError {
       : ErrorCode.Upstream;
     return new CapiMcpError(code, `failed to ${what}: ${reason}`, { cause: error });
   }
+  if (opaque) return new CapiMcpError(ErrorCode.Upstream, `failed to ${what}: no answer (${connectionErrorCode(error)})`, { cause: error });
   return new CapiMcpError(ErrorCode.Upstream, `failed to ${what}: ${messageOf(error)}`, { cause: error });
+}
+
+/** A Node or TLS error code (ECONNREFUSED, CERT_HAS_EXPIRED, …) from an error or its causes: fixed vocabulary, no peer text. */
+function connectionErrorCode(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  }
+  return 'connection failed';
 }
 
 /** The `message` of a Kubernetes Status body (client-node passes it as a string or an object). */

@@ -8,6 +8,7 @@
 import type { ManagementClusterConfig } from '../config/config.ts';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { deferredKubeClient, kubeClientFrom, once, type KubeClient } from './client.ts';
+import type { ParsedKubeconfig } from './kubeconfig.ts';
 
 export interface ManagementClusters {
   /** Configured names, the default first. */
@@ -50,7 +51,23 @@ async function eksClient({ clusterName, region }: { clusterName: string; region:
   return eksKubeClient(clusterName, region);
 }
 
-/** A KubeClient for a workload cluster from the kubeconfig text of its `<cluster>-kubeconfig` Secret. */
-export function workloadClient(kubeconfig: string): KubeClient {
-  return deferredKubeClient(once(() => kubeClientFrom((kc) => kc.loadFromString(kubeconfig), { timeoutMs: 5_000 })));
+/**
+ * A KubeClient for a workload cluster from the parsed parts of its kubeconfig (shared/kube/kubeconfig.ts),
+ * never from a kubeconfig text: the client library gets a server, a CA, and a certificate or token, and
+ * nothing that could make it run a command, read a file or use a proxy. Its errors carry no text the
+ * workload API server sent.
+ */
+export function workloadClient(access: ParsedKubeconfig): KubeClient {
+  const c = access.credential;
+  if (c.kind === 'exec') throw new CapiMcpError(ErrorCode.Upstream, 'capi-mcp never runs a kubeconfig exec plugin');
+  const cluster = { name: 'workload', server: access.server, caData: access.caData, skipTLSVerify: false, ...(access.tlsServerName ? { tlsServerName: access.tlsServerName } : {}) };
+  const user = c.kind === 'token' ? { name: 'workload', token: c.token } : { name: 'workload', certData: c.certData, keyData: c.keyData };
+  return deferredKubeClient(
+    once(() =>
+      kubeClientFrom((kc) => kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [{ name: 'workload', cluster: 'workload', user: 'workload' }], currentContext: 'workload' }), {
+        timeoutMs: 5_000,
+        opaqueErrors: true,
+      }),
+    ),
+  );
 }

@@ -1,56 +1,92 @@
 /**
- * Reads a workload cluster's admin kubeconfig from the `<cluster>-kubeconfig` Secret (key `value`) that
- * CAPI writes once the control plane is initialized. The text is a credential: it never appears in an
- * error message.
+ * Reads a workload cluster's kubeconfig Secrets, which are untrusted input (shared/kube/kubeconfig.ts):
+ * the Secret must have Cluster API's type and carry the cluster's name label, its kubeconfig must pass
+ * the allow-list, and its server must be the Cluster's own control-plane endpoint. The text is a
+ * credential: it never appears in an error message.
  */
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../errors.ts';
-import type { KubeClient, KubeObject } from './client.ts';
+import type { KubeClient, KubeObject, KubeSecret } from './client.ts';
+import { assertServerIsEndpoint, kubeconfigText, parseKubeconfig, type ParsedKubeconfig } from './kubeconfig.ts';
 import { userKubeconfigOf } from '../providers/registry.ts';
 
-export async function readWorkloadKubeconfig(kube: KubeClient, namespace: string, cluster: string): Promise<string> {
-  const secretName = `${cluster}-kubeconfig`;
-  let data: Record<string, string>;
-  try {
-    data = await kube.readSecret(namespace, secretName);
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${cluster} has no kubeconfig yet (Secret ${secretName} does not exist)`, {
-        hint: 'its control plane is not initialized yet; call get_cluster to follow provisioning',
-      });
-    }
-    throw wrapError(`failed to read the kubeconfig of cluster ${namespace}/${cluster}`, error);
-  }
-  const value = data.value;
-  if (!value) {
-    throw new CapiMcpError(ErrorCode.NotFound, `Secret ${namespace}/${secretName} has no "value" key`, {
-      hint: 'call get_cluster to check the control plane',
-    });
-  }
-  return value;
-}
+/** The Secret type Cluster API and its providers give every cluster Secret (clusterv1.ClusterSecretType). */
+export const clusterSecretType = 'cluster.x-k8s.io/secret';
+const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
 
 /** Which credential a kubeconfig handed to a user carries. */
-export type KubeconfigCredential = 'aws-iam-token' | 'admin-certificate';
+export type KubeconfigCredential = 'aws-iam-token' | 'admin-certificate' | 'bearer-token';
+
+/**
+ * What the server may use to reach a workload cluster's API server: the parsed parts of CAPI's
+ * `<cluster>-kubeconfig` (key `value`), checked against the Cluster. Never an exec plugin.
+ */
+export async function readWorkloadAccess(kube: KubeClient, cluster: KubeObject): Promise<ParsedKubeconfig> {
+  const { namespace = '', name } = cluster.metadata;
+  const secretName = `${name}-kubeconfig`;
+  const secret = await readClusterSecret(kube, cluster, secretName, () => {
+    throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no kubeconfig yet (Secret ${secretName} does not exist)`, {
+      hint: 'its control plane is not initialized yet; call get_cluster to follow provisioning',
+    });
+  });
+  const source = `the kubeconfig in Secret ${namespace}/${secretName}`;
+  const parsed = parseKubeconfig(kubeconfigValue(secret, namespace, secretName), { source });
+  assertServerIsEndpoint(parsed, cluster.spec?.controlPlaneEndpoint, source);
+  return parsed;
+}
 
 /**
  * The kubeconfig to hand to a person, from the Secret the cluster's provider names (shared/providers):
  * for EKS, CAPA's `<cluster>-user-kubeconfig`, whose exec plugin mints short-lived IAM tokens from the
- * user's own AWS identity; otherwise CAPI's admin kubeconfig, a long-lived client certificate. Says which.
- * Should the provider's Secret be missing, CAPI's `<cluster>-kubeconfig` is returned with the provider's
- * credential kind (for EKS that Secret, too, holds a token CAPA refreshes, not a certificate).
- *
- * Note: get_cluster_nodes keeps the admin kubeconfig — the server cannot run a user's exec plugin.
+ * user's own AWS identity; otherwise CAPI's admin kubeconfig. It is rebuilt from the checked parts, so
+ * what a person runs is exactly the provider's documented shape, and the label says what it carries.
+ * A missing provider Secret is an error, never a fallback to another credential.
  */
 export async function readUserKubeconfig(kube: KubeClient, cluster: KubeObject): Promise<{ kubeconfig: string; credential: KubeconfigCredential }> {
   const { namespace = '', name } = cluster.metadata;
   const { secretName, credential } = userKubeconfigOf(cluster);
-  if (secretName !== `${name}-kubeconfig`) {
-    try {
-      const value = (await kube.readSecret(namespace, secretName)).value;
-      if (value) return { kubeconfig: value, credential };
-    } catch (error) {
-      if (!isNotFound(error)) throw wrapError(`failed to read the user kubeconfig of cluster ${namespace}/${name}`, error);
-    }
+  const secret = await readClusterSecret(kube, cluster, secretName, () => {
+    throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no user kubeconfig yet (Secret ${secretName} does not exist)`, {
+      hint: 'its provider writes it once the control plane is ready; call get_cluster to follow provisioning',
+    });
+  });
+  const source = `the kubeconfig in Secret ${namespace}/${secretName}`;
+  const tokenExec = credential === 'aws-iam-token';
+  const parsed = parseKubeconfig(kubeconfigValue(secret, namespace, secretName), { source, allowExec: tokenExec });
+  if (tokenExec && parsed.credential.kind !== 'exec') {
+    throw new CapiMcpError(ErrorCode.Upstream, `${source} is refused: its provider mints tokens with an exec plugin, and it has none`, {
+      hint: 'the Secret was not written by the provider; check who wrote it',
+    });
   }
-  return { kubeconfig: await readWorkloadKubeconfig(kube, namespace, name), credential };
+  assertServerIsEndpoint(parsed, cluster.spec?.controlPlaneEndpoint, source);
+  const kind = parsed.credential.kind;
+  return {
+    kubeconfig: kubeconfigText(parsed, `${namespace}-${name}`),
+    credential: kind === 'exec' ? 'aws-iam-token' : kind === 'client-certificate' ? 'admin-certificate' : 'bearer-token',
+  };
+}
+
+/** A Secret of the cluster's, refused unless Cluster API's type and the cluster's name label say so. */
+async function readClusterSecret(kube: KubeClient, cluster: KubeObject, secretName: string, missing: () => never): Promise<KubeSecret> {
+  const { namespace = '', name } = cluster.metadata;
+  let secret: KubeSecret;
+  try {
+    secret = await kube.readSecret(namespace, secretName);
+  } catch (error) {
+    if (isNotFound(error)) missing();
+    throw wrapError(`failed to read the kubeconfig of cluster ${namespace}/${name}`, error);
+  }
+  if (secret.type !== clusterSecretType || secret.labels[clusterNameLabel] !== name) {
+    throw new CapiMcpError(ErrorCode.Upstream, `Secret ${namespace}/${secretName} is refused: it is not a Cluster API Secret of cluster ${name} (type ${clusterSecretType}, label ${clusterNameLabel}=${name})`, {
+      hint: 'the Secret was not written by Cluster API or its provider; check who wrote it',
+    });
+  }
+  return secret;
+}
+
+function kubeconfigValue(secret: KubeSecret, namespace: string, secretName: string): string {
+  const value = secret.data.value;
+  if (!value) {
+    throw new CapiMcpError(ErrorCode.NotFound, `Secret ${namespace}/${secretName} has no "value" key`, { hint: 'call get_cluster to check the control plane' });
+  }
+  return value;
 }

@@ -29,7 +29,7 @@ export interface ShippedClusterClass {
 export interface UserKubeconfig {
   /** Appended to the Cluster's name: CAPI's admin kubeconfig is `<cluster>-kubeconfig`. */
   readonly secretSuffix: string;
-  readonly credential: KubeconfigCredential;
+  readonly credential: Exclude<KubeconfigCredential, 'bearer-token'>;
 }
 
 export interface Provider {

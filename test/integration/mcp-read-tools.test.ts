@@ -9,6 +9,7 @@ import { clusterObjects, provisionedCluster, stuckCluster } from '../support/clu
 import { connectV1, connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const ns = await useNamespace('mcp-read', { withClusterClass: true });
 // EKS-shaped fixtures live apart, so list_clusters here sees only the two clusters above.
@@ -109,17 +110,31 @@ for (const [label, connect] of [
       assert.match(textOf(result), /Next: .*get_cluster/);
     });
 
-    it('get_cluster_kubeconfig returns the kubeconfig Secret value and says it is the admin certificate', async () => {
+    it('get_cluster_kubeconfig returns the admin kubeconfig, rebuilt from its checked parts, and says it is the admin certificate', async () => {
       const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: ready } });
       assert.equal(result.isError, undefined, textOf(result));
       const secret = await ns.core.readNamespacedSecret({ name: `${ready}-kubeconfig`, namespace: ns.name });
-      assert.equal(result.structuredContent.kubeconfig, Buffer.from(secret.data!.value!, 'base64').toString('utf8'));
+      const stored = parseYaml(Buffer.from(secret.data!.value!, 'base64').toString('utf8'));
+      const given = parseYaml(result.structuredContent.kubeconfig);
+      assert.deepEqual(given.clusters[0].cluster, stored.clusters[0].cluster, 'the same server and CA');
+      assert.deepEqual(given.users[0].user, stored.users[0].user, 'the same client certificate and key');
       assert.equal(result.structuredContent.credential, 'admin-certificate');
       assert.match(textOf(result), /^# credential: the cluster admin client certificate/);
     });
 
-    it('get_cluster_kubeconfig prefers the token-based user kubeconfig of an EKS cluster', async () => {
-      const userKubeconfig = 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token, --cluster-name, eks-1]\n';
+    it('get_cluster_kubeconfig prefers the token-based user kubeconfig of an EKS cluster, in the shape CAPA writes', async () => {
+      const ca = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n').toString('base64');
+      const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'read-eks_eks-1'], env: null, provideClusterInfo: false };
+      // What CAPA's createUserKubeconfigSecret writes (clientcmd.Write of its api.Config).
+      const userKubeconfig = stringifyYaml({
+        apiVersion: 'v1',
+        clusters: [{ name: 'read-eks_eks-1', cluster: { server: 'https://abc.gr7.us-east-1.eks.amazonaws.com', 'certificate-authority-data': ca } }],
+        contexts: [{ name: 'read-eks_eks-1-user@read-eks_eks-1', context: { cluster: 'read-eks_eks-1', user: 'read-eks_eks-1-user' } }],
+        'current-context': 'read-eks_eks-1-user@read-eks_eks-1',
+        kind: 'Config',
+        preferences: {},
+        users: [{ name: 'read-eks_eks-1-user', user: { exec } }],
+      });
       // An EKS-shaped Cluster (its control plane an AWSManagedControlPlane) and the Secret CAPA writes for it.
       await eksNs.objects
         .create({
@@ -127,17 +142,24 @@ for (const [label, connect] of [
           kind: 'Cluster',
           metadata: { name: eks, namespace: eksNs.name },
           spec: {
+            controlPlaneEndpoint: { host: 'abc.gr7.us-east-1.eks.amazonaws.com', port: 443 },
             controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'AWSManagedControlPlane', name: `${eks}-missing` },
             infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'AWSManagedCluster', name: `${eks}-missing` },
           },
         } as never)
         .catch((e: { code?: number }) => assert.equal(e.code, 409));
       await ns.core
-        .createNamespacedSecret({ namespace: eksNs.name, body: { metadata: { name: `${eks}-user-kubeconfig` }, stringData: { value: userKubeconfig } } })
+        .createNamespacedSecret({
+          namespace: eksNs.name,
+          body: { metadata: { name: `${eks}-user-kubeconfig`, labels: { 'cluster.x-k8s.io/cluster-name': eks } }, type: 'cluster.x-k8s.io/secret', stringData: { value: userKubeconfig } },
+        })
         .catch((e: { code?: number }) => assert.equal(e.code, 409));
       const result = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: eksNs.name, name: eks } });
       assert.equal(result.isError, undefined, textOf(result));
-      assert.deepEqual(result.structuredContent, { kubeconfig: userKubeconfig, credential: 'aws-iam-token' });
+      assert.equal(result.structuredContent.credential, 'aws-iam-token');
+      const given = parseYaml(result.structuredContent.kubeconfig);
+      assert.equal(given.clusters[0].cluster.server, 'https://abc.gr7.us-east-1.eks.amazonaws.com');
+      assert.deepEqual(given.users[0].user.exec, { apiVersion: exec.apiVersion, command: 'aws', args: exec.args, interactiveMode: 'Never' });
     });
 
     it('a missing cluster is a tool error that points to list_clusters', async () => {

@@ -10,13 +10,19 @@ import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } fr
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const outputSchema = toolOutput(z.object({ kubeconfig: z.string(), credential: z.enum(['aws-iam-token', 'admin-certificate']) }));
+const outputSchema = toolOutput(z.object({ kubeconfig: z.string(), credential: z.enum(['aws-iam-token', 'admin-certificate', 'bearer-token']) }));
+
+const notes = {
+  'aws-iam-token': '# credential: short-lived AWS IAM tokens minted by the exec plugin from your own AWS identity',
+  'admin-certificate': '# credential: the cluster admin client certificate (long-lived; keep it secret)',
+  'bearer-token': '# credential: a bearer token written by the cluster\'s provider (keep it secret)',
+} as const;
 
 export const getClusterKubeconfig = defineTool({
   name: 'get_cluster_kubeconfig',
   title: 'Get cluster kubeconfig',
   description:
-    "SENSITIVE: a kubeconfig for the workload cluster (IAM-token based for EKS, else the admin certificate; says which); call only when the user needs kubectl access.",
+    "SENSITIVE: a kubeconfig for the workload cluster (IAM-token based for EKS, else the provider's admin credential; says which); call only when the user needs kubectl access.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -25,10 +31,7 @@ export const getClusterKubeconfig = defineTool({
     const kube = deps.clusters.client(args.management_cluster);
     const cluster = await getCluster(kube, args.namespace, args.name);
     const { kubeconfig, credential } = await readUserKubeconfig(kube, cluster);
-    const note =
-      credential === 'aws-iam-token'
-        ? '# credential: short-lived AWS IAM tokens minted by the exec plugin from your own AWS identity'
-        : '# credential: the cluster admin client certificate (long-lived; keep it secret)';
+    const note = notes[credential];
     return { structured: { kubeconfig, credential }, text: `${note}\n${kubeconfig}` };
   },
 });

@@ -7,7 +7,7 @@ import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { workloadClient } from '../../kube/management-clusters.ts';
-import { readWorkloadKubeconfig } from '../../kube/workload-kubeconfig.ts';
+import { readWorkloadAccess } from '../../kube/workload-kubeconfig.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
@@ -33,13 +33,14 @@ export const getClusterNodes = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
-    await getCluster(kube, args.namespace, args.name);
-    const kubeconfig = await readWorkloadKubeconfig(kube, args.namespace, args.name);
+    const cluster = await getCluster(kube, args.namespace, args.name);
+    const access = await readWorkloadAccess(kube, cluster);
     let items: KubeObject[];
     try {
-      items = await workloadClient(kubeconfig).listNodes();
+      items = await workloadClient(access).listNodes();
     } catch (error) {
-      throw new CapiMcpError(ErrorCode.Upstream, `the API server of cluster ${args.namespace}/${args.name} is not reachable: ${messageOf(error)}`, {
+      // Note: the workload client's errors carry a status or an error code only, never the peer's text.
+      throw new CapiMcpError(ErrorCode.Upstream, `the API server of cluster ${args.namespace}/${args.name} did not list its Nodes: ${messageOf(error)}`, {
         hint: 'call get_cluster to check that its control plane is ready',
       });
     }
