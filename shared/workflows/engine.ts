@@ -4,12 +4,15 @@
  * - the same name and the same input while that execution runs → the running execution;
  * - a closed execution's name, or the same name with other input → ExecutionAlreadyExists.
  *
- * Operation ids are execution names derived from the operation (action, cluster, target), so a retried
- * or concurrent identical request joins the running execution instead of starting a second one.
- * Re-running an operation whose earlier execution closed (re-creating a deleted cluster) takes the next
- * free generation of the name: `<base>`, `<base>-g2`, `<base>-g3`, …
+ * Operation ids are execution names derived from the operation — management cluster, action, namespace,
+ * name and target, hashed as canonical JSON — so a retried or concurrent identical request joins the
+ * running execution instead of starting a second one, and operations on different clusters never share
+ * a name (nor its generations). Re-running an operation whose earlier execution closed (re-creating a
+ * deleted cluster) takes the next free generation of the name: `<base>`, `<base>-g2`, … `<base>-g100`.
  */
 import { createHash } from 'node:crypto';
+import { CapiMcpError, ErrorCode } from '../errors.ts';
+import { canonicalJson } from './canonical-json.ts';
 import type { Operation, Verdict, WorkflowInput } from './operation.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -37,25 +40,60 @@ export class ExecutionAlreadyExists extends Error {
 
 export interface WorkflowEngine {
   start(name: string, input: WorkflowInput): Promise<ExecutionRecord>;
-  describe(name: string): Promise<ExecutionRecord | undefined>;
+  /**
+   * The execution `name`; undefined when there is none, or when `visible` refuses its input. `visible` is
+   * decided from the input alone, before anything else is read, so an execution a caller may not see
+   * costs the same calls as one that does not exist.
+   */
+  describe(name: string, visible?: (input: WorkflowInput) => boolean): Promise<ExecutionRecord | undefined>;
   list(): Promise<ExecutionRecord[]>;
   stop(name: string, cause: string): Promise<ExecutionRecord>;
 }
 
-/** The execution-name stem of an operation: readable, within Step Functions' 80 characters, unique per target. */
+/** How many times one operation (one id) may run; the last generation's name is `<base>-g100`. */
+export const maxGenerations = 100;
+
+/** Step Functions' limit on an execution name, which must also match [A-Za-z0-9-_]. */
+const maxNameLength = 80;
+
+/** Hex digits of the tuple's SHA-256 in an id: 80 bits, beyond reach of a second preimage. */
+const digestLength = 20;
+
+/**
+ * The execution-name stem of an operation: a readable `<action>_<namespace>_<name>` prefix (cut to fit,
+ * `_` never occurs in a Kubernetes name, so the fields stay apart) and a digest of the full tuple — the
+ * management cluster, action, namespace, name and `target` (what the operation changes) — as canonical
+ * JSON. Every generation's name stays within Step Functions' 80 characters.
+ */
 export function executionBaseName(operation: Operation, target: unknown): string {
+  const tuple = { managementCluster: operation.managementCluster ?? '', action: operation.action, namespace: operation.namespace, name: operation.name, target };
+  const digest = createHash('sha256').update(canonicalJson(tuple)).digest('hex').slice(0, digestLength);
+  const room = maxNameLength - `_${digest}-g${maxGenerations}`.length;
+  const readable = `${operation.action}_${operation.namespace}_${operation.name}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(0, room);
+  return `${readable}_${digest}`;
+}
+
+/**
+ * The stem ids had before they covered namespace and name (`delete-team-a-x-y-<digest>` served both
+ * team-a/x-y and team/a-x-y). Read only to join an operation started under it: remove one release after
+ * the change, by when every such execution has ended (operations time out within 7200 s).
+ */
+export function legacyExecutionBaseName(operation: Operation, target: unknown): string {
   const digest = createHash('sha256').update(JSON.stringify([operation.managementCluster ?? '', target])).digest('hex').slice(0, 10);
   const readable = `${operation.action}-${operation.namespace}-${operation.name}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(0, 60);
   return `${readable}-${digest}`;
 }
 
+const generationName = (base: string, generation: number) => (generation === 1 ? base : `${base}-g${generation}`);
+
 /**
  * Starts `input` under the first generation of `base` that is not closed, or joins the running one.
- * Returns the execution record, whose name is the operation id.
+ * Returns the execution record, whose name is the operation id. Refuses (Conflict) once all
+ * `maxGenerations` are taken: only runs of this very operation take them.
  */
 export async function startOperation(engine: WorkflowEngine, base: string, input: WorkflowInput): Promise<ExecutionRecord> {
-  for (let generation = 1; generation <= 100; generation++) {
-    const name = generation === 1 ? base : `${base}-g${generation}`;
+  for (let generation = 1; generation <= maxGenerations; generation++) {
+    const name = generationName(base, generation);
     try {
       return await engine.start(name, input);
     } catch (error) {
@@ -66,21 +104,33 @@ export async function startOperation(engine: WorkflowEngine, base: string, input
       if (existing?.status === 'RUNNING' && sameOperation(existing.input, input)) return existing;
     }
   }
-  throw new Error(`operation ${base} has run 100 times; refusing to start it again`);
+  const { action, namespace, name } = input.operation;
+  throw new CapiMcpError(ErrorCode.Conflict, `the ${action} of ${namespace}/${name} has run ${maxGenerations} times with these arguments (operation ${base}); it may not start again yet`, {
+    hint: 'an id is free again once its record expires (Step Functions keeps a closed execution 90 days); other arguments make another operation',
+  });
 }
 
+/** Whether two inputs run the same operation: equal as canonical JSON, whatever their key order. */
 function sameOperation(a: WorkflowInput, b: WorkflowInput): boolean {
-  return JSON.stringify(a.operation) === JSON.stringify(b.operation);
+  return canonicalJson(a.operation) === canonicalJson(b.operation);
 }
 
 /** The running execution of `input` among the generations of `base`, if there is one. */
 export async function findRunning(engine: WorkflowEngine, base: string, input: WorkflowInput): Promise<ExecutionRecord | undefined> {
-  for (let generation = 1; generation <= 100; generation++) {
-    const record = await engine.describe(generation === 1 ? base : `${base}-g${generation}`);
+  for (let generation = 1; generation <= maxGenerations; generation++) {
+    const record = await engine.describe(generationName(base, generation));
     if (!record) return undefined;
     if (record.status === 'RUNNING' && sameOperation(record.input, input)) return record;
   }
   return undefined;
+}
+
+/** The running execution of `input` changing `target`: under its id, or under its legacy id. */
+export async function findRunningOperation(engine: WorkflowEngine, input: WorkflowInput, target: unknown): Promise<ExecutionRecord | undefined> {
+  return (
+    (await findRunning(engine, executionBaseName(input.operation, target), input)) ??
+    (await findRunning(engine, legacyExecutionBaseName(input.operation, target), input))
+  );
 }
 
 /** An execution as an agent reads it. */

@@ -7,6 +7,7 @@
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, type ExecutionRecord, type WorkflowEngine } from './engine.ts';
 import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
@@ -42,7 +43,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     // Note: check-and-insert has no await in between, so concurrent calls in this process see one record.
     const existing = this.records.get(name);
     if (existing) {
-      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      if (existing.status === 'RUNNING' && canonicalJson(existing.input) === canonicalJson(input)) return existing;
       throw new ExecutionAlreadyExists(name);
     }
     const record: ExecutionRecord = { name, input, status: 'RUNNING', startedAt: new Date().toISOString(), currentStep: 'Apply' };
@@ -52,8 +53,9 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     return record;
   }
 
-  async describe(name: string): Promise<ExecutionRecord | undefined> {
-    return this.records.get(name);
+  async describe(name: string, visible?: (input: WorkflowInput) => boolean): Promise<ExecutionRecord | undefined> {
+    const record = this.records.get(name);
+    return record && (!visible || visible(record.input)) ? record : undefined;
   }
 
   async list(): Promise<ExecutionRecord[]> {

@@ -26,6 +26,7 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, type ExecutionRecord, type ExecutionStatus, type WorkflowEngine } from './engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
 
@@ -78,11 +79,12 @@ export class SfnWorkflowEngine implements WorkflowEngine {
    * StartExecution's name semantics are the engine contract (engine.ts): for a name whose execution is
    * RUNNING with the identical input string, Step Functions returns that execution instead of starting
    * another; for a closed execution's name, or other input, it refuses with ExecutionAlreadyExists.
-   * Note: identical means the same JSON text, so callers must build equal inputs in the same key order.
+   * Note: identical means the same JSON text, so the input is sent as canonical JSON: equal inputs built
+   * in another key order still join.
    */
   async start(name: string, input: WorkflowInput): Promise<ExecutionRecord> {
     try {
-      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: canonicalJson(input) }));
     } catch (error) {
       if (error instanceof SfnExecutionAlreadyExists) throw new ExecutionAlreadyExists(name);
       throw new Error(`failed to start execution ${name}: ${(error as Error).message}`, { cause: error });
@@ -92,10 +94,18 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     return record;
   }
 
-  async describe(name: string): Promise<ExecutionRecord | undefined> {
+  /**
+   * DescribeExecution, then (for an execution `visible` accepts) its newest history events. An execution
+   * `visible` refuses, or whose input is not an operation, ends after the one call a missing one costs.
+   */
+  async describe(name: string, visible?: (input: WorkflowInput) => boolean): Promise<ExecutionRecord | undefined> {
     const executionArn = this.executionArn(name);
     try {
       const description = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      if (visible) {
+        const input = operationInputOf(description);
+        if (!input || !visible(input)) return undefined;
+      }
       const history = await this.client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: historyWindow }));
       return recordOf(description, history.events ?? []);
     } catch (error) {
@@ -151,8 +161,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
  */
 export function recordOf(description: DescribeExecutionOutput, events: readonly HistoryEvent[]): ExecutionRecord {
   const name = description.name ?? description.executionArn?.split(':').pop() ?? '';
-  const input = parseJson(description.input) as WorkflowInput | undefined;
-  if (!input || typeof input.operation?.action !== 'string') throw new NotAnOperation(name);
+  const input = operationInputOf(description);
+  if (!input) throw new NotAnOperation(name);
   const newestFirst = [...events].sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
   const ended = terminalDetails(newestFirst);
   const error = nonEmpty(description.error) ?? ended?.error;
@@ -170,6 +180,12 @@ export function recordOf(description: DescribeExecutionOutput, events: readonly 
     ...(error ? { error } : {}),
     ...(cause ? { cause } : {}),
   };
+}
+
+/** The execution's input, when it is a workflow input. */
+function operationInputOf(description: DescribeExecutionOutput): WorkflowInput | undefined {
+  const input = parseJson(description.input) as WorkflowInput | undefined;
+  return input && typeof input.operation?.action === 'string' ? input : undefined;
 }
 
 /** The last state entered, leaving out the states a failure passes through on its way to the end. */

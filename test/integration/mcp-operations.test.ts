@@ -12,6 +12,9 @@ import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const ns = await useNamespace('mcp-ops', { withClusterClass: true });
+// `<ns>-<suffix>`: with cluster `x-y` there and `<suffix>-x-y` in ns, the pair that shared ids before
+// ids covered namespace and name (as team-a/x-y and team/a-x-y did).
+const inner = await useNamespace(ns.name);
 const url = await startTestServer();
 let client: TestClient;
 before(async () => {
@@ -238,5 +241,26 @@ describe('list_operations and cancel_operation', () => {
     const again = await client.callTool({ name: 'cancel_operation', arguments: { operation_id: running[0].operation_id } });
     assert.equal(again.isError, true);
     assert.match(textOf(again), /already ended ABORTED/);
+  });
+});
+
+describe('operation ids', () => {
+  it('gives the deletes of team-a/x-y and team/a-x-y (so named here) ids that share no generations', async () => {
+    const suffix = inner.name.slice(ns.name.length + 1);
+    const pair = [
+      { namespace: inner.name, name: 'x-y' },
+      { namespace: ns.name, name: `${suffix}-x-y` },
+    ];
+    for (const { namespace, name } of pair) await ns.objects.create(stuckCluster(namespace, name) as never);
+    const ids: string[] = [];
+    for (const { namespace, name } of pair) {
+      const started = await client.callTool({ name: 'delete_cluster', arguments: { namespace, name, confirm: name } });
+      assert.equal(started.isError, undefined, textOf(started));
+      ids.push(started.structuredContent.operation_id);
+    }
+    const bases = ids.map((id) => id.replace(/-g\d+$/, ''));
+    assert.notEqual(bases[0], bases[1], ids.join(' and '));
+    assert.deepEqual(ids, bases, 'each is the first run of its own operation');
+    for (const id of ids) assert.equal((await followToEnd(id)).status, 'SUCCEEDED');
   });
 });

@@ -19,19 +19,34 @@
  *
  * Only one execution at a time may call the Lambda: the queue is shared. Tests that leave an execution
  * running give it a long pollSeconds and wait until it has reached Wait, past its Apply.
+ *
+ * Last, the local adapter serves MCP with this engine to a key limited to one namespace: every lookup
+ * of an operation in another namespace sends Step Functions exactly the calls a lookup of a missing one
+ * does, and answers the same text.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
+import { startLocalServer } from '../../local/server.ts';
+import { createKey } from '../../shared/auth/key-admin.ts';
+import { FileKeyStore } from '../../shared/auth/key-store.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { mcpPath } from '../../shared/http/web-handler.ts';
 import { ExecutionAlreadyExists, startOperation, type ExecutionRecord } from '../../shared/workflows/engine.ts';
 import type { Verdict, WorkflowInput } from '../../shared/workflows/operation.ts';
 import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
 import { configureMoto, motoAccountId, motoClient, motoRegion, queueLambdaResults, startMoto, type Moto } from '../support/moto.ts';
 import { eventually } from '../support/wait.ts';
+import { connectV1, modernRpc, testServerEnv } from '../support/mcp.ts';
 
 let moto: Moto;
 let engine: SfnWorkflowEngine;
+let stateMachineArn: string;
 
 before(async () => {
   moto = await startMoto();
@@ -46,7 +61,8 @@ before(async () => {
       roleArn: `arn:aws:iam::${motoAccountId}:role/capi-mcp-workflows`,
     }),
   );
-  engine = new SfnWorkflowEngine({ client, stateMachineArn: machine.stateMachineArn! });
+  stateMachineArn = machine.stateMachineArn!;
+  engine = new SfnWorkflowEngine({ client, stateMachineArn });
 });
 
 after(async () => {
@@ -180,5 +196,75 @@ describe('SfnWorkflowEngine on moto Step Functions', () => {
     assert.deepEqual([first.name, same.name, otherTimeouts.name], ['create-g', 'create-g', 'create-g']);
     assert.equal(otherTimeouts.input.timeoutSeconds, 900, 'the running execution, with its own input');
     assert.equal(await engine.describe('create-g-g2'), undefined);
+  });
+});
+
+describe('operation lookups by a key limited to one namespace, over MCP with this engine', () => {
+  const commands: string[] = [];
+  let url: URL;
+  let token: string;
+  let hidden: string;
+  let visible: string;
+  let server: Awaited<ReturnType<typeof startLocalServer>> | undefined;
+  after(() => server?.close());
+
+  before(async () => {
+    // The engine the server uses sends through a client that records each Step Functions command.
+    const client = motoClient(SFNClient, moto);
+    client.middlewareStack.add((next, context) => (args) => (commands.push(String(context.commandName)), next(args)), { step: 'initialize', name: 'recordCommands' });
+    const counted = new SfnWorkflowEngine({ client, stateMachineArn });
+    const keys = join(mkdtempSync(join(tmpdir(), 'capi-mcp-keys-')), 'api-keys.json');
+    token = (await createKey(new FileKeyStore(keys), { name: 'team-a', scopes: ['read', 'write'], namespaces: ['team-a'] })).token;
+    server = await startLocalServer(loadConfig({ ...testServerEnv(), CAPI_MCP_API_KEYS_FILE: keys }), { port: 0, workflows: counted });
+    url = new URL(`${server.url}${mcpPath}`);
+    for (const [name, namespace] of [['create-hidden', 'team-b'], ['create-visible', 'team-a']] as const) {
+      await queueLambdaResults(moto, [applied(name)]);
+      await engine.start(name, { ...input(name), operation: { action: 'create', namespace, name } });
+      await waiting(name);
+    }
+    [hidden, visible] = ['create-hidden', 'create-visible'];
+  });
+
+  /** The Step Functions commands one lookup sent, and its answer with the id taken out. */
+  async function traced(id: string, lookup: (id: string) => Promise<string>) {
+    commands.length = 0;
+    const answer = (await lookup(id)).replaceAll(id, '<id>');
+    return { commands: [...commands], answer };
+  }
+
+  const tool = (name: string) => async (id: string) => {
+    const { body } = await modernRpc(url, `Bearer ${token}`, 'tools/call', { name, arguments: { operation_id: id } }, name);
+    return `${body.result?.isError ? 'error' : 'ok'}: ${body.result?.content?.[0]?.text ?? JSON.stringify(body)}`;
+  };
+  const tasksGet = async (id: string) => {
+    const client = (await connectV1(url, token)) as unknown as { request(request: unknown, schema: unknown): Promise<unknown>; close(): Promise<void> };
+    try {
+      return `ok: ${JSON.stringify(await client.request({ method: 'tasks/get', params: { taskId: id } } as never, z.record(z.string(), z.unknown())))}`;
+    } catch (error) {
+      return `error: ${(error as Error).message}`;
+    } finally {
+      await client.close();
+    }
+  };
+  const lookups: [string, (id: string) => Promise<string>][] = [
+    ['get_operation', tool('get_operation')],
+    ['cancel_operation', tool('cancel_operation')],
+    ['tasks/get', tasksGet],
+  ];
+
+  for (const [what, lookup] of lookups) {
+    it(`${what} on another namespace's operation sends the calls and answers the text of a missing one`, async () => {
+      const elsewhere = await traced(hidden, lookup);
+      const missing = await traced('create-missing', lookup);
+      assert.match(missing.answer, /operation <id> not found|task <id>|not found/);
+      assert.deepEqual(elsewhere.commands, missing.commands);
+      assert.equal(elsewhere.answer, missing.answer);
+    });
+  }
+
+  it("get_operation still reads an operation in the key's namespace, history included", async () => {
+    const seen = await traced(visible, tool('get_operation'));
+    assert.match(seen.answer, /^ok: operation <id>: create team-a\/<id> RUNNING/);
+    assert.deepEqual(seen.commands, ['DescribeExecutionCommand', 'GetExecutionHistoryCommand']);
   });
 });

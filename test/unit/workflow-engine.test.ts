@@ -8,9 +8,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExecutionAlreadyExists, startOperation } from '../../shared/workflows/engine.ts';
+import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
+import {
+  ExecutionAlreadyExists,
+  executionBaseName,
+  findRunningOperation,
+  legacyExecutionBaseName,
+  maxGenerations,
+  startOperation,
+} from '../../shared/workflows/engine.ts';
 import { LocalWorkflowEngine } from '../../shared/workflows/local-store-engine.ts';
-import type { WorkflowInput } from '../../shared/workflows/operation.ts';
+import type { Operation, WorkflowInput } from '../../shared/workflows/operation.ts';
 
 const arn = 'arn:aws:lambda:local:000000000000:function:Step';
 const definition = {
@@ -110,5 +118,91 @@ describe('LocalWorkflowEngine', () => {
     assert.equal(stopped.status, 'ABORTED');
     assert.equal(stopped.cause, 'cancelled by the test');
     h.release();
+  });
+});
+
+describe('executionBaseName', () => {
+  const op = (fields: Partial<Operation> = {}): Operation => ({ action: 'delete', namespace: 'team-a', name: 'x-y', ...fields });
+  const id = (fields: Partial<Operation> = {}, target: unknown = 'delete') => executionBaseName(op(fields), target);
+
+  it('gives the delete of team-a/x-y and the delete of team/a-x-y distinct ids', () => {
+    assert.notEqual(id(), id({ namespace: 'team', name: 'a-x-y' }));
+  });
+
+  it('gives the same id whatever the key order of the target, at every depth', () => {
+    const target = { topology: { version: 'v1.35.0', workers: [{ class: 'w', name: 'md-0', replicas: 1 }] }, paused: false };
+    const reordered = { paused: false, topology: { workers: [{ replicas: 1, name: 'md-0', class: 'w' }], version: 'v1.35.0' } };
+    assert.equal(id({ action: 'create' }, reordered), id({ action: 'create' }, target));
+  });
+
+  const changes: [string, Partial<Operation>, unknown][] = [
+    ['the management cluster', { managementCluster: 'eu' }, 'delete'],
+    ['the action', { action: 'create' }, 'delete'],
+    ['the namespace', { namespace: 'team-b' }, 'delete'],
+    ['the name', { name: 'x-z' }, 'delete'],
+    ['the target', {}, 'delete-again'],
+  ];
+  for (const [what, fields, target] of changes) {
+    it(`changes the id when only ${what} changes`, () => {
+      assert.notEqual(id(fields, target), id());
+    });
+  }
+
+  it('keeps every generation a valid Step Functions execution name, for the longest namespace and name', () => {
+    const base = id({ namespace: 'n'.repeat(63), name: `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}` });
+    for (const name of [base, `${base}-g${maxGenerations}`]) {
+      assert.ok(name.length <= 80, `${name} is ${name.length} characters`);
+      assert.match(name, /^[A-Za-z0-9_-]+$/);
+    }
+  });
+
+  it('keeps the id readable: action, namespace and name lead it', () => {
+    assert.match(id(), /^delete_team-a_x-y_[0-9a-f]+$/);
+  });
+});
+
+describe('operation generations', () => {
+  const neighbour: WorkflowInput = { operation: { action: 'delete', namespace: 'team', name: 'a-x-y' }, timeoutSeconds: 60, pollSeconds: 1 };
+  const ours: WorkflowInput = { operation: { action: 'delete', namespace: 'team-a', name: 'x-y' }, timeoutSeconds: 60, pollSeconds: 1 };
+
+  it("a neighbour's closed operations take no generation of ours", async () => {
+    const h = harness();
+    h.release();
+    const { engine } = await LocalWorkflowEngine.open(mkdtempSync(join(tmpdir(), 'wf-')), h.workflow);
+    for (let i = 0; i < 3; i++) {
+      const record = await startOperation(engine, executionBaseName(neighbour.operation, 'delete'), neighbour);
+      await until(engine, record.name, 'SUCCEEDED');
+    }
+    const base = executionBaseName(ours.operation, 'delete');
+    assert.equal((await startOperation(engine, base, ours)).name, base);
+    await engine.idle();
+  });
+
+  it(`refuses run number ${maxGenerations + 1} of one operation as a Conflict that says when it may run again`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-'));
+    const base = executionBaseName(ours.operation, 'delete');
+    const startedAt = '2026-01-01T00:00:00.000Z';
+    for (let g = 1; g <= maxGenerations; g++) {
+      const name = g === 1 ? base : `${base}-g${g}`;
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, input: ours, status: 'SUCCEEDED', startedAt, stoppedAt: startedAt }));
+    }
+    const { engine } = await LocalWorkflowEngine.open(dir, harness().workflow);
+    await assert.rejects(startOperation(engine, base, ours), (error: unknown) => {
+      assert.ok(error instanceof CapiMcpError, String(error));
+      assert.equal(error.code, ErrorCode.Conflict);
+      assert.match(error.message, new RegExp(`the delete of team-a/x-y has run ${maxGenerations} times`));
+      assert.match(error.hint ?? '', /90 days/);
+      return true;
+    });
+  });
+
+  it('joins an operation still running under its id from before ids covered namespace and name', async () => {
+    const h = harness();
+    const { engine } = await LocalWorkflowEngine.open(mkdtempSync(join(tmpdir(), 'wf-')), h.workflow);
+    const legacy = await engine.start(legacyExecutionBaseName(ours.operation, 'delete'), ours);
+    assert.equal((await findRunningOperation(engine, ours, 'delete'))?.name, legacy.name);
+    assert.equal(await findRunningOperation(engine, neighbour, 'delete'), undefined, "the neighbour's operation is not ours");
+    h.release();
+    await engine.idle();
   });
 });

@@ -8,8 +8,10 @@ import type { ExecutionRecord } from '../../workflows/engine.ts';
 import type { ToolDeps } from '../tool.ts';
 
 export async function findOperation(deps: ToolDeps, id: string, hint: string): Promise<ExecutionRecord> {
-  const record = await deps.workflows!.describe(id);
-  if (!record || !mayUseNamespace(deps.caller, record.input.operation.namespace)) {
+  // The engine applies the namespace check as soon as it has the input, before reading anything more:
+  // an operation elsewhere then costs exactly the calls (and answer) of one that does not exist.
+  const record = await deps.workflows!.describe(id, (input) => mayUseNamespace(deps.caller, input.operation.namespace));
+  if (!record) {
     throw new CapiMcpError(ErrorCode.NotFound, `operation ${id} not found`, { hint });
   }
   return record;

@@ -3,7 +3,7 @@
  * operation if it is already running, otherwise run the tool's checks and start it. The checks run only
  * for a new operation, so a retry of a running one is answered even once its cluster exists.
  */
-import { executionBaseName, findRunning, startOperation } from '../../workflows/engine.ts';
+import { executionBaseName, findRunningOperation, startOperation } from '../../workflows/engine.ts';
 import type { Operation, WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
 import { startedResult } from './operation-schema.ts';
@@ -34,14 +34,16 @@ export function operationInput(
   };
 }
 
-/** `target` names what the operation changes (it keys the operation id); `check` throws to refuse. */
+/**
+ * `target` names what the operation changes (with the cluster and action it keys the operation id);
+ * `check` throws to refuse.
+ */
 export async function startOrJoin(deps: ToolDeps, input: WorkflowInput, target: unknown, check: () => Promise<void>) {
   const engine = deps.workflows!;
-  const base = executionBaseName(input.operation, target);
-  const running = await findRunning(engine, base, input);
+  const running = await findRunningOperation(engine, input, target);
   if (running) return startedResult(running, deps.now());
   await check();
-  const record = await startOperation(engine, base, input);
+  const record = await startOperation(engine, executionBaseName(input.operation, target), input);
   deps.metrics.operationStarted(input.operation.action);
   return startedResult(record, deps.now());
 }
