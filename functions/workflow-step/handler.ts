@@ -13,6 +13,7 @@ export async function handler(event: StepEvent) {
   tracer.annotateColdStart();
   tracer.addServiceNameAnnotation();
   tracer.putAnnotation('step', event.step);
-  tracer.putAnnotation('operation', `${event.operation.action} ${event.operation.namespace}/${event.operation.name}`);
+  // The input is checked by runStep; here it only labels the trace, bounded.
+  tracer.putAnnotation('operation', `${String(event.operation?.action)} ${String(event.operation?.namespace)}/${String(event.operation?.name)}`.slice(0, 600));
   return runStep(event, deps);
 }

@@ -6,6 +6,8 @@
 import { isTrue } from '../capi/conditions.ts';
 import { summarizeCluster, whyNotAvailable } from '../capi/summary.ts';
 import type { KubeObject } from '../kube/client.ts';
+import { Kinds } from '../kube/kinds.ts';
+import { controlPlaneGroup } from '../providers/provider.ts';
 
 export type OperationAction = 'create' | 'delete' | 'scale' | 'upgrade';
 
@@ -38,6 +40,90 @@ export interface Expectation {
  */
 export function fieldManagerOf(action: OperationAction): string {
   return `capi-mcp-${action}`;
+}
+
+/** A kind as an allow-list names it: its API group and kind, any version of it. */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+const clusterKind: GroupKind = { group: Kinds.Cluster.group, kind: Kinds.Cluster.kind };
+
+/**
+ * What the Apply step of each action may write — the one table of it. The tools plan within it (a plan
+ * outside it is refused before any operation starts) and the step checks it again before any API call,
+ * since its input is only as trustworthy as whoever could start an execution:
+ * - `cluster`: the operation carries its own Cluster (whole for a create, the changed fields otherwise);
+ * - `objects`: what it may patch besides, in the Cluster's namespace: the replicas of the
+ *   MachineDeployments and KubeadmControlPlane of a cluster without a ClusterClass
+ *   (shared/capi/direct-scale.ts), which the topology controller would otherwise own.
+ * A delete applies nothing: it deletes the operation's own Cluster, named by its namespace and name.
+ */
+export const plannedWrites: Readonly<Record<OperationAction, { readonly cluster: boolean; readonly objects: readonly GroupKind[] }>> = {
+  create: { cluster: true, objects: [] },
+  scale: {
+    cluster: true,
+    objects: [
+      { group: Kinds.MachineDeployment.group, kind: Kinds.MachineDeployment.kind },
+      { group: controlPlaneGroup, kind: 'KubeadmControlPlane' },
+    ],
+  },
+  upgrade: { cluster: true, objects: [] },
+  delete: { cluster: false, objects: [] },
+};
+
+/**
+ * What is wrong with `operation` as a plan (empty when nothing): an action outside the table, an object
+ * of a kind its action does not write, outside its namespace, or a Cluster other than its own. Reads
+ * anything (a step's input is untrusted), never throws.
+ */
+export function planProblems(operation: unknown): string[] {
+  const op = (typeof operation === 'object' && operation !== null ? operation : {}) as Record<string, unknown>;
+  const { action, namespace, name } = op;
+  if (typeof action !== 'string' || !Object.hasOwn(plannedWrites, action)) return [`action "${String(action).slice(0, 63)}" is not an operation`];
+  if (!isName(namespace) || !isName(name)) return ['namespace and name must be names'];
+  const plan = plannedWrites[action as OperationAction];
+  const problems: string[] = [];
+  const article = action === 'upgrade' ? 'an' : 'a';
+  if (op.cluster !== undefined) {
+    if (!plan.cluster) problems.push(`${article} ${action} applies nothing`);
+    else {
+      const { label, groupKind, metadata } = describeObject(op.cluster);
+      if (!sameGroupKind(groupKind, clusterKind)) problems.push(`${label}: not a Cluster (${clusterKind.group})`);
+      else if (metadata.namespace !== namespace || metadata.name !== name) problems.push(`${label}: not the operation's cluster ${namespace}/${name}`);
+    }
+  }
+  const objects = op.objects === undefined ? [] : Array.isArray(op.objects) ? op.objects : [op.objects];
+  for (const obj of objects) {
+    const { label, groupKind, metadata } = describeObject(obj);
+    if (plan.objects.length === 0) problems.push(`${label}: ${article} ${action} applies ${plan.cluster ? 'only the Cluster' : 'nothing'}`);
+    else if (!plan.objects.some((allowed) => sameGroupKind(groupKind, allowed))) {
+      problems.push(`${label}: ${article} ${action} applies only ${plan.objects.map((k) => `${k.kind} (${k.group})`).join(', ')}`);
+    } else if (metadata.namespace !== namespace) problems.push(`${label}: outside the operation's namespace ${namespace}`);
+  }
+  return problems;
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 253;
+}
+
+/** An object's group and kind (undefined for a malformed apiVersion), and a bounded label for messages. */
+function describeObject(obj: unknown) {
+  const o = (typeof obj === 'object' && obj !== null ? obj : {}) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  const metadata = typeof o.metadata === 'object' && o.metadata !== null ? o.metadata : {};
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const parts = apiVersion.split('/');
+  const version = parts.at(-1) ?? '';
+  const group = parts.length === 2 ? parts[0]! : parts.length === 1 ? '' : undefined;
+  const groupKind = group !== undefined && /^v\d+((alpha|beta)\d+)?$/.test(version) && typeof o.kind === 'string' ? { group, kind: o.kind } : undefined;
+  const where = `${typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : ''}${String(metadata.name)}`;
+  return { label: `${String(o.kind)} ${apiVersion} ${where}`.slice(0, 600), groupKind, metadata };
+}
+
+function sameGroupKind(a: GroupKind | undefined, b: GroupKind): boolean {
+  return a !== undefined && a.group === b.group && a.kind === b.kind;
 }
 
 /** The state machine's input. */

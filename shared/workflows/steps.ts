@@ -2,12 +2,14 @@
  * The workflow's task steps, as the step Lambda (and the local engine) run them: Apply makes the change,
  * Poll reads the Cluster and returns a verdict. Transient API failures are thrown as TransientError so
  * the state machine's Retry (with backoff) handles them; anything else fails the step and is caught.
+ * Before any API call, either step checks that its operation is a plan (operation.ts, `plannedWrites`):
+ * an input that would write another kind, namespace or cluster fails the execution, never retried.
  */
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 import { getIfExists } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
 import type { Deps } from '../deps.ts';
-import { fieldManagerOf, verdict, type Operation, type Verdict } from './operation.ts';
+import { fieldManagerOf, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
 
 /** The error name the state machine retries on. */
 export const transientErrorName = 'TransientError';
@@ -19,9 +21,13 @@ export type StepEvent =
 export type StepDeps = Deps;
 
 export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ applied: string } | Verdict> {
-  const kube = deps.clusters.client(event.operation.managementCluster);
-  const { namespace, name } = event.operation;
   try {
+    const problems = planProblems(event.operation);
+    if (problems.length > 0) {
+      throw new CapiMcpError(ErrorCode.InvalidInput, `refusing the ${event.step} step of operation ${label(event.operation)}: ${problems.join('; ')}`);
+    }
+    const { namespace, name } = event.operation;
+    const kube = deps.clusters.client(event.operation.managementCluster);
     if (event.step === 'apply') {
       if (event.operation.action === 'delete') {
         await kube.delete(Kinds.Cluster, namespace, name).catch((error: unknown) => {
@@ -45,12 +51,17 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     // One line per failed step, so an outage (retried) or a refusal (final) can be found by operation.
     deps.log.warn('workflow step failed', {
       step: event.step,
-      operation: `${event.operation.action} ${namespace}/${name}`,
+      operation: label(event.operation),
       retried: failure.name === transientErrorName,
       error: failure.message,
     });
     throw failure;
   }
+}
+
+/** `<action> <namespace>/<name>`, bounded: the input may be anything. */
+function label(operation: Partial<Operation> | undefined): string {
+  return `${String(operation?.action)} ${String(operation?.namespace)}/${String(operation?.name)}`.slice(0, 600);
 }
 
 /** Timeouts and upstream failures are worth retrying; invalid input or a refusal is not. */

@@ -1,8 +1,9 @@
 /**
  * The cluster-operation state machine exactly as CDK synthesizes it, run by the local engine against
  * the test sandbox's real controllers: a create converges, a delete removes, an operation that cannot
- * converge ends Failed with the last observed reason, and a rejected apply ends Failed with the API
- * server's message. Wait and retry pauses run at a fifth of their deployed length.
+ * converge ends Failed with the last observed reason, a rejected apply ends Failed with the API
+ * server's message, and an input that plans another kind ends Failed at once, not retried, writing
+ * nothing. Wait and retry pauses run at a fifth of their deployed length.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,5 +70,19 @@ describe('the synthesized cluster-operation workflow, run locally', () => {
     assert.equal(outcome.status === 'FAILED' && outcome.error, 'InvalidInput');
     assert.match(outcome.status === 'FAILED' ? outcome.cause : '', /version must be a valid semantic version/);
     assert.equal(await clusterExists('wf-bad'), false);
+  });
+});
+
+describe('the workflow step, given what no tool plans', () => {
+  it('ends Failed at its first Apply for a Secret, not retried, and the Secret is not written', async () => {
+    const steps: string[] = [];
+    const counting: LocalWorkflow = { ...workflow, step: (event) => (steps.push(event.step), runStep(event, deps)) };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'planted', namespace: ns.name }, stringData: { token: 'x' } };
+    const outcome = await runLocally(counting, { operation: operation('create', 'planted', secret), timeoutSeconds: 60, pollSeconds: 5 });
+    assert.equal(outcome.status, 'FAILED', JSON.stringify(outcome));
+    assert.equal(outcome.status === 'FAILED' && outcome.error, 'InvalidInput');
+    assert.match(outcome.status === 'FAILED' ? outcome.cause : '', /refusing the apply step of operation create .*\/planted: Secret v1 .*planted: not a Cluster \(cluster\.x-k8s\.io\)/);
+    assert.deepEqual(steps, ['apply'], 'one Apply, no retry');
+    await assert.rejects(ns.core.readNamespacedSecret({ namespace: ns.name, name: 'planted' }), (error: { code?: number }) => error.code === 404);
   });
 });

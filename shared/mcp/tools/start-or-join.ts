@@ -3,8 +3,9 @@
  * operation if it is already running, otherwise run the tool's checks and start it. The checks run only
  * for a new operation, so a retry of a running one is answered even once its cluster exists.
  */
+import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { executionBaseName, findRunningOperation, startOperation } from '../../workflows/engine.ts';
-import type { Operation, WorkflowInput } from '../../workflows/operation.ts';
+import { planProblems, type Operation, type WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
 import { startedResult } from './operation-schema.ts';
 
@@ -36,10 +37,18 @@ export function operationInput(
 
 /**
  * `target` names what the operation changes (with the cluster and action it keys the operation id);
- * `check` throws to refuse.
+ * `check` throws to refuse. A plan the workflow step would refuse (operation.ts, `plannedWrites`) is
+ * refused here, before anything starts.
  */
 export async function startOrJoin(deps: ToolDeps, input: WorkflowInput, target: unknown, check: () => Promise<void>) {
   const engine = deps.workflows!;
+  const { action, namespace, name } = input.operation;
+  const problems = planProblems(input.operation);
+  if (problems.length > 0) {
+    throw new CapiMcpError(ErrorCode.InvalidInput, `cannot ${action} cluster ${namespace}/${name}: ${problems.join('; ')}`, {
+      hint: 'call get_cluster to see its objects',
+    });
+  }
   const running = await findRunningOperation(engine, input, target);
   if (running) return startedResult(running, deps.now());
   await check();
