@@ -5,31 +5,36 @@
  *   takes effect within a minute everywhere without a redeploy. If a re-read fails, the last copy serves
  *   for one more TTL, then requests are refused (fail closed) rather than trusting a stale document.
  * - Successful verifications are remembered by the token's SHA-256 together with the stored hash they
- *   matched, so a client pays scrypt about once per TTL, and a rotated or revoked key stops matching as
- *   soon as the document changes.
- * - Unknown id, wrong secret, expired and disabled keys get the same answer after the same scrypt work;
+ *   matched: a legacy scrypt record costs scrypt about once per TTL, a rotated or revoked key stops
+ *   matching as soon as the document changes, and a token known good is never throttled.
+ * - Unknown id, wrong secret, expired and disabled keys get the same answer after the same work;
  *   only the log record (never the caller) says which it was.
- * - Repeated failures from one key id or one source are throttled (429) before any scrypt is spent.
+ * - Failures count per key id at a source and per source, never per key id alone: failures made with a
+ *   key's public id from elsewhere must not lock its holder out. A source over either limit is answered
+ *   429 before any verification (it may test no more guesses), unless the token has verified before.
  */
 import { createHash } from 'node:crypto';
-import { decoyHash, parseKey, verifySecret } from './api-key.ts';
+import { decoyFor, parseKey, verifyOrDecoy } from './api-key.ts';
 import type { KeyFile, KeyRecord, KeyStore } from './key-store.ts';
 import type { Caller } from './scopes.ts';
 
 export type AuthFailureReason = 'missing' | 'malformed' | 'unknown-key' | 'wrong-secret' | 'expired' | 'disabled';
 
+type Throttled = { readonly ok: false; readonly status: 429; readonly reason: 'throttled'; readonly retryAfterSeconds: number; readonly keyId?: string };
 type Unauthorized = { readonly ok: false; readonly status: 401; readonly reason: AuthFailureReason; readonly keyId?: string };
 
 export type AuthResult =
   | { readonly ok: true; readonly caller: Caller }
   | Unauthorized
-  | { readonly ok: false; readonly status: 429; readonly reason: 'throttled'; readonly retryAfterSeconds: number; readonly keyId?: string }
+  | Throttled
   | { readonly ok: false; readonly status: 503; readonly reason: 'store-unavailable'; readonly detail: string };
 
 export interface AuthenticatorOptions {
   readonly ttlMs?: number;
-  /** Failures allowed per key id and per source within `failureWindowMs` before 429. */
+  /** Failures allowed for one key id from one source within `failureWindowMs` before 429 (default 10). */
   readonly maxFailures?: number;
+  /** Failures allowed from one source, whatever the key ids, within `failureWindowMs` before 429 (default 3 × maxFailures). */
+  readonly maxSourceFailures?: number;
   readonly failureWindowMs?: number;
   readonly now?: () => number;
 }
@@ -40,10 +45,11 @@ export class Authenticator {
   private readonly store: KeyStore;
   private readonly ttlMs: number;
   private readonly maxFailures: number;
+  private readonly maxSourceFailures: number;
   private readonly failureWindowMs: number;
   private readonly now: () => number;
-  private document?: { readonly file: KeyFile; readonly loadedAt: number };
-  private loading?: Promise<KeyFile>;
+  private document?: KeyDocument;
+  private loading?: Promise<KeyDocument>;
   private readonly verified = new Map<string, string>();
   private readonly failures = new Map<string, number[]>();
 
@@ -51,6 +57,7 @@ export class Authenticator {
     this.store = store;
     this.ttlMs = options.ttlMs ?? 30_000;
     this.maxFailures = options.maxFailures ?? 10;
+    this.maxSourceFailures = options.maxSourceFailures ?? 3 * this.maxFailures;
     this.failureWindowMs = options.failureWindowMs ?? 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -59,39 +66,42 @@ export class Authenticator {
     const token = bearerToken(authorization);
     if (token === undefined) return { ok: false, status: 401, reason: 'missing' };
     const parsed = parseKey(token);
-    const keyId = parsed?.id;
-    const throttled = this.throttled([`source:${source}`, ...(keyId ? [`key:${keyId}`] : [])]);
-    if (throttled > 0) return { ok: false, status: 429, reason: 'throttled', retryAfterSeconds: throttled, ...(keyId ? { keyId } : {}) };
-    if (!parsed) return this.fail({ ok: false, status: 401, reason: 'malformed' }, source);
+    if (!parsed) return this.throttledAnswer(source) ?? this.fail({ ok: false, status: 401, reason: 'malformed' }, source);
 
-    let file: KeyFile;
+    let document: KeyDocument;
     try {
-      file = await this.keys();
+      document = await this.keys();
     } catch (error) {
       return { ok: false, status: 503, reason: 'store-unavailable', detail: (error as Error).message };
     }
-    const record = file.keys.find((k) => k.id === parsed.id);
+    const record = document.file.keys.find((k) => k.id === parsed.id);
     const fingerprint = createHash('sha256').update(token).digest('hex');
-    const matches =
-      record !== undefined && this.verified.get(fingerprint) === record.hash ? true : await verifySecret(parsed.secret, record?.hash ?? decoyHash);
+    // Note: a token that verified before skips the throttle: failures others made from its source (a
+    // shared NAT) or with its id cannot lock it out. Everything else faces it before any verification.
+    const knownGood = record !== undefined && this.verified.get(fingerprint) === record.hash;
+    if (!knownGood) {
+      const throttled = this.throttledAnswer(source, parsed.id);
+      if (throttled) return throttled;
+    }
+    const matches = knownGood || (await verifyOrDecoy(parsed.secret, record?.hash, document.decoy));
     const refusal = refusalOf(record, matches, this.now());
     if (refusal) {
       this.verified.delete(fingerprint);
       return this.fail({ ok: false, status: 401, reason: refusal, keyId: parsed.id }, source);
     }
     remember(this.verified, fingerprint, record!.hash);
-    this.failures.delete(`key:${parsed.id}`);
+    this.failures.delete(pairBucket(parsed.id, source));
     return { ok: true, caller: { keyId: record!.id, scopes: record!.scopes, ...(record!.namespaces ? { namespaces: record!.namespaces } : {}) } };
   }
 
-  private async keys(): Promise<KeyFile> {
+  private async keys(): Promise<KeyDocument> {
     const now = this.now();
-    if (this.document && now - this.document.loadedAt < this.ttlMs) return this.document.file;
+    if (this.document && now - this.document.loadedAt < this.ttlMs) return this.document;
     this.loading ??= this.store
       .read()
       .then((file) => {
-        this.document = { file, loadedAt: this.now() };
-        return file;
+        this.document = { file, loadedAt: this.now(), decoy: decoyFor(file.keys.map((k) => k.hash)) };
+        return this.document;
       })
       .finally(() => {
         this.loading = undefined;
@@ -100,14 +110,23 @@ export class Authenticator {
       return await this.loading;
     } catch (error) {
       // One more TTL on the last good copy, then fail closed.
-      if (this.document && now - this.document.loadedAt < 2 * this.ttlMs) return this.document.file;
+      if (this.document && now - this.document.loadedAt < 2 * this.ttlMs) return this.document;
       throw error;
     }
   }
 
+  /** The 429 for `source` (and the key id it names) when either is over its limit. */
+  private throttledAnswer(source: string, keyId?: string): Throttled | undefined {
+    const wait = Math.max(
+      this.wait(sourceBucket(source), this.maxSourceFailures),
+      keyId === undefined ? 0 : this.wait(pairBucket(keyId, source), this.maxFailures),
+    );
+    return wait > 0 ? { ok: false, status: 429, reason: 'throttled', retryAfterSeconds: wait, ...(keyId ? { keyId } : {}) } : undefined;
+  }
+
   private fail(result: Unauthorized, source: string): Unauthorized {
     const at = this.now();
-    for (const bucket of [`source:${source}`, ...(result.keyId ? [`key:${result.keyId}`] : [])]) {
+    for (const bucket of [sourceBucket(source), ...(result.keyId ? [pairBucket(result.keyId, source)] : [])]) {
       const recent = (this.failures.get(bucket) ?? []).filter((t) => at - t < this.failureWindowMs);
       recent.push(at);
       remember(this.failures, bucket, recent);
@@ -115,17 +134,23 @@ export class Authenticator {
     return result;
   }
 
-  /** Seconds until the busiest of `buckets` drops below the limit; 0 when none is over it. */
-  private throttled(buckets: readonly string[]): number {
+  /** Seconds until `bucket` drops below `limit` failures; 0 when it is below. */
+  private wait(bucket: string, limit: number): number {
     const at = this.now();
-    let wait = 0;
-    for (const bucket of buckets) {
-      const recent = (this.failures.get(bucket) ?? []).filter((t) => at - t < this.failureWindowMs);
-      if (recent.length >= this.maxFailures) wait = Math.max(wait, Math.ceil((recent[recent.length - this.maxFailures]! + this.failureWindowMs - at) / 1000));
-    }
-    return wait;
+    const recent = (this.failures.get(bucket) ?? []).filter((t) => at - t < this.failureWindowMs);
+    return recent.length >= limit ? Math.ceil((recent[recent.length - limit]! + this.failureWindowMs - at) / 1000) : 0;
   }
 }
+
+interface KeyDocument {
+  readonly file: KeyFile;
+  readonly loadedAt: number;
+  /** What an unknown id is verified against (api-key.ts `decoyFor`), derived once per document. */
+  readonly decoy: string;
+}
+
+const sourceBucket = (source: string) => `source:${source}`;
+const pairBucket = (keyId: string, source: string) => `key:${keyId}@${source}`;
 
 function refusalOf(record: KeyRecord | undefined, matches: boolean, now: number): AuthFailureReason | undefined {
   if (!record) return 'unknown-key';

@@ -1,8 +1,8 @@
 /**
  * Where API keys live: one JSON document, the same format in a local file (the embedded default) and in
- * a Secrets Manager secret (production). It holds key ids, scrypt hashes, scopes, namespaces, expiry and
- * a disabled flag — never a secret. Both stores read and write the whole document: keys are few and
- * change rarely, and one document keeps a revocation atomic.
+ * a Secrets Manager secret (production). It holds key ids, hashes (SHA-256; scrypt for keys not rotated
+ * since that era), scopes, namespaces, expiry and a disabled flag — never a secret. Both stores read and
+ * write the whole document: keys are few and change rarely, and one document keeps a revocation atomic.
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -19,7 +19,7 @@ const keyRecordSchema = z
   .object({
     id: z.string().regex(/^[a-z2-7]{12}$/),
     name: z.string().min(1).max(100),
-    hash: z.string().startsWith('scrypt$'),
+    hash: z.string().regex(/^(?:sha256\$[A-Za-z0-9_-]{43}|scrypt\$.+)$/),
     scopes: z.array(z.enum(scopes)).min(1),
     namespaces: z.array(z.string().min(1)).optional(),
     createdAt: z.iso.datetime(),

@@ -1,14 +1,17 @@
 /**
- * API keys end to end below HTTP: format, scrypt hashing, and the authenticator over a real file store —
- * every refusal reason, the identical answer for unknown id and wrong secret, revocation and rotation
- * through the store after the cache TTL, throttling, and failing closed when the store cannot be read.
+ * API keys end to end below HTTP: format, hashing (SHA-256; scrypt records of before still verify), and
+ * the authenticator over a real file store — every refusal reason, the identical answer and work for
+ * unknown id and wrong secret, revocation and rotation through the store after the cache TTL, throttling
+ * per key id at a source and per source, and failing closed when the store cannot be read.
  */
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import crypto, { scryptSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decoyHash, generateKey, hashSecret, parseKey, verifySecret } from '../../shared/auth/api-key.ts';
+import { decoyFor, generateKey, hashSecret, parseKey, verifySecret } from '../../shared/auth/api-key.ts';
 import { Authenticator } from '../../shared/auth/authenticator.ts';
 import { createKey, revokeKey, rotateKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore, type KeyStore } from '../../shared/auth/key-store.ts';
@@ -39,19 +42,47 @@ describe('API key format and hashing', () => {
     it(`refuses ${what}`, () => assert.equal(parseKey(token), undefined));
   }
 
-  it('verifies the right secret and no other, and the stored hash is salted', async () => {
-    const hash = await hashSecret('s3cret');
-    assert.equal(await verifySecret('s3cret', hash), true);
-    assert.equal(await verifySecret('s3cret!', hash), false);
-    assert.notEqual(await hashSecret('s3cret'), hash);
-    assert.ok(!hash.includes('s3cret'));
+  it('stores a new secret as its SHA-256, never the secret, and verifies the right secret and no other', async () => {
+    const secret = parseKey(generateKey().token)!.secret;
+    const hash = await hashSecret(secret);
+    assert.match(hash, /^sha256\$[A-Za-z0-9_-]{43}$/);
+    assert.ok(!hash.includes(secret));
+    assert.equal(await verifySecret(secret, hash), true);
+    assert.equal(await verifySecret(`${secret.slice(0, -1)}x`, hash), false);
   });
 
-  it('matches nothing with the decoy hash or a corrupted hash', async () => {
-    assert.equal(await verifySecret('', decoyHash), false);
-    assert.equal(await verifySecret('x', 'scrypt$16384$8$1$AAAA$AAAA'), false);
-    assert.equal(await verifySecret('x', 'bcrypt$whatever'), false);
+  it('still verifies the scrypt records that stores written before hold', async () => {
+    // A record as the scrypt era wrote it (N=2^14, r=8, p=1, 16-byte salt): stores keep working until each key is rotated.
+    const secret = 'legacy-secret';
+    const salt = Buffer.alloc(16, 7);
+    const legacy = ['scrypt', 16384, 8, 1, salt.toString('base64url'), scryptSync(secret, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$');
+    assert.equal(await verifySecret(secret, legacy), true);
+    assert.equal(await verifySecret('legacy-secret!', legacy), false);
   });
+
+  const matchesNothing: [string, string][] = [
+    ['the decoy of a store of SHA-256 records', decoyFor([])],
+    ['the decoy of a store with scrypt records left', decoyFor(['scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'])],
+    ['a truncated scrypt record', 'scrypt$16384$8$1$AAAA$AAAA'],
+    ['a truncated SHA-256 record', 'sha256$AAAA'],
+    ['an unknown scheme', 'bcrypt$whatever'],
+    ['an empty record', ''],
+  ];
+  for (const [what, stored] of matchesNothing) {
+    it(`matches no secret with ${what}`, async () => {
+      assert.equal(await verifySecret('', stored), false);
+      assert.equal(await verifySecret(parseKey(generateKey().token)!.secret, stored), false);
+    });
+  }
+
+  const decoys: [string, string[], RegExp][] = [
+    ['a store of SHA-256 records gets a SHA-256 decoy', ['sha256$' + 'B'.repeat(43)], /^sha256\$/],
+    ['an empty store gets a SHA-256 decoy', [], /^sha256\$/],
+    ['a store with one scrypt record left gets a scrypt decoy of the same cost', ['sha256$' + 'B'.repeat(43), 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43)], /^scrypt\$16384\$8\$1\$/],
+  ];
+  for (const [what, hashes, expected] of decoys) {
+    it(what, () => assert.match(decoyFor(hashes), expected));
+  }
 });
 
 describe('scopes derived from annotations', () => {
@@ -136,29 +167,16 @@ describe('the authenticator', () => {
     assert.equal(!after.ok && after.reason, 'disabled');
   });
 
-  it('throttles a key id and a source after repeated failures, before spending scrypt', async () => {
-    const store = tempStore();
-    const { token, record } = await createKey(store, { name: 't', scopes: ['read'] });
-    let now = 1_000_000;
-    const auth = new Authenticator(store, { maxFailures: 3, failureWindowMs: 60_000, now: () => now });
-    const wrong = bearer(`capi_${record.id}_${'B'.repeat(43)}`);
-    for (let i = 0; i < 3; i++) assert.equal((await auth.authenticate(wrong, `10.0.1.${i}`)).ok, false);
-    const throttled = await auth.authenticate(bearer(token), '10.0.2.1');
-    assert.equal(!throttled.ok && throttled.status, 429, 'the key id is throttled even with the right secret, from another source');
-    assert.ok(!throttled.ok && throttled.status === 429 && throttled.retryAfterSeconds > 0);
-    for (let i = 0; i < 3; i++) await auth.authenticate('Bearer junk', '10.9.9.9');
-    const fromSource = await auth.authenticate(bearer(generateKey().token), '10.9.9.9');
-    assert.equal(!fromSource.ok && fromSource.status, 429, 'the source is throttled');
-    now += 61_000;
-    assert.equal((await auth.authenticate(bearer(token), '10.0.2.1')).ok, true, 'the window passes');
-  });
-
   it('fails closed when the store cannot be read past one extra TTL, and names no secret', async () => {
     const store = tempStore();
     const { token } = await createKey(store, { name: 't', scopes: ['read'] });
     let now = 0;
     let broken = false;
-    const flaky: KeyStore = { description: 'flaky', read: () => (broken ? Promise.reject(new Error('endpoint unreachable')) : store.read()), write: (f) => store.write(f) };
+    const flaky: KeyStore = {
+      description: 'flaky',
+      read: () => (broken ? Promise.reject(new Error('endpoint unreachable')) : store.read()),
+      write: (f) => store.write(f),
+    };
     const auth = new Authenticator(flaky, { ttlMs: 30_000, now: () => now });
     assert.equal((await auth.authenticate(bearer(token), 's')).ok, true);
     broken = true;
@@ -175,4 +193,144 @@ describe('the authenticator', () => {
     const result = await new Authenticator(store).authenticate(bearer(generateKey().token), 's');
     assert.equal(!result.ok && result.status, 503);
   });
+});
+
+describe('throttling: failures count per key id at a source and per source, never against a key everywhere', () => {
+  type Sent = 'holder' | 'other' | 'wrong-secret for the holder\'s id' | 'unknown id' | 'junk';
+  interface Attempt {
+    readonly send: Sent;
+    readonly from: string;
+    readonly times?: number;
+  }
+  const fiftyFromFiveSources: Attempt[] = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.5'].map((from) => ({
+    send: 'wrong-secret for the holder\'s id',
+    from,
+    times: 10,
+  }));
+  // Defaults: 10 failures a minute for one key id from one source, 30 from one source whatever the ids.
+  const cases: { readonly name: string; readonly before: readonly Attempt[]; readonly then: Attempt; readonly status: 200 | 401 | 429 }[] = [
+    {
+      name: 'the holder who verified before gets in while the key id fails 50 times from five other sources',
+      before: [{ send: 'holder', from: '10.0.0.1' }, ...fiftyFromFiveSources],
+      then: { send: 'holder', from: '10.0.0.1' },
+      status: 200,
+    },
+    {
+      name: 'a fresh process lets the holder in from a source that has not failed while the key id fails 50 times elsewhere',
+      before: fiftyFromFiveSources,
+      then: { send: 'holder', from: '10.0.0.1' },
+      status: 200,
+    },
+    {
+      name: 'the holder who verified before gets in from a source that others behind it have exhausted',
+      before: [{ send: 'holder', from: '10.2.0.1' }, { send: 'wrong-secret for the holder\'s id', from: '10.2.0.1', times: 10 }, { send: 'unknown id', from: '10.2.0.1', times: 30 }],
+      then: { send: 'holder', from: '10.2.0.1' },
+      status: 200,
+    },
+    {
+      name: 'a source that failed 10 times on a key id may still use another key',
+      before: [{ send: 'wrong-secret for the holder\'s id', from: '10.3.0.1', times: 10 }],
+      then: { send: 'other', from: '10.3.0.1' },
+      status: 200,
+    },
+    {
+      name: 'a source that failed 9 times on a key id is still answered 401, not throttled',
+      before: [{ send: 'wrong-secret for the holder\'s id', from: '10.4.0.1', times: 9 }],
+      then: { send: 'wrong-secret for the holder\'s id', from: '10.4.0.1' },
+      status: 401,
+    },
+    {
+      name: 'a source that failed 10 times on a key id gets 429 for it, even with the right secret: it may test no more guesses',
+      before: [{ send: 'wrong-secret for the holder\'s id', from: '10.5.0.1', times: 10 }],
+      then: { send: 'holder', from: '10.5.0.1' },
+      status: 429,
+    },
+    {
+      name: 'a source that failed 30 times across key ids gets 429 for any token it has not verified before',
+      before: [{ send: 'unknown id', from: '10.6.0.1', times: 30 }],
+      then: { send: 'other', from: '10.6.0.1' },
+      status: 429,
+    },
+    {
+      name: 'malformed tokens count against their source',
+      before: [{ send: 'junk', from: '10.7.0.1', times: 30 }],
+      then: { send: 'junk', from: '10.7.0.1' },
+      status: 429,
+    },
+  ];
+  for (const { name, before, then, status } of cases) {
+    it(name, async () => {
+      const store = tempStore();
+      const holder = await createKey(store, { name: 'holder', scopes: ['read'] });
+      const other = await createKey(store, { name: 'other', scopes: ['read'] });
+      const auth = new Authenticator(store, { now: () => 1_000_000 });
+      const tokens: Record<Sent, () => string> = {
+        holder: () => holder.token,
+        other: () => other.token,
+        "wrong-secret for the holder's id": () => `capi_${holder.record.id}_${'B'.repeat(43)}`,
+        'unknown id': () => generateKey().token,
+        junk: () => 'junk',
+      };
+      for (const { send, from, times = 1 } of before) {
+        for (let i = 0; i < times; i++) await auth.authenticate(bearer(tokens[send]()), from);
+      }
+      const result = await auth.authenticate(bearer(tokens[then.send]()), then.from);
+      assert.equal(result.ok ? 200 : result.status, status, JSON.stringify(result));
+      if (!result.ok && result.status === 429) assert.ok(result.retryAfterSeconds >= 1 && result.retryAfterSeconds <= 60, `Retry-After ${result.retryAfterSeconds}`);
+    });
+  }
+
+  it('lets a throttled source in again once its failures leave the window', async () => {
+    const store = tempStore();
+    const { token, record } = await createKey(store, { name: 't', scopes: ['read'] });
+    let now = 1_000_000;
+    const auth = new Authenticator(store, { maxFailures: 3, failureWindowMs: 60_000, now: () => now });
+    for (let i = 0; i < 3; i++) await auth.authenticate(bearer(`capi_${record.id}_${'B'.repeat(43)}`), '10.8.0.1');
+    const throttled = await auth.authenticate(bearer(token), '10.8.0.1');
+    assert.equal(!throttled.ok && throttled.status === 429 && throttled.retryAfterSeconds, 60);
+    now += 61_000;
+    assert.equal((await auth.authenticate(bearer(token), '10.8.0.1')).ok, true);
+  });
+});
+
+describe('the work a refusal costs', () => {
+  /** A record as the scrypt era wrote it, for a secret nobody holds. */
+  const legacyRecord = {
+    id: 'legacylegacy',
+    name: 'legacy',
+    hash: ['scrypt', 16384, 8, 1, Buffer.alloc(16, 1).toString('base64url'), scryptSync('nobody', Buffer.alloc(16, 1), 32, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$'),
+    scopes: ['read'],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    disabled: false,
+  };
+  const cases: [string, boolean, number][] = [
+    ['in a store of SHA-256 records, unknown id and wrong secret each cost one SHA-256 and no scrypt', false, 0],
+    ['while a scrypt record remains, unknown id and wrong secret on a SHA-256 key each cost one scrypt', true, 1],
+  ];
+  for (const [name, withLegacy, scrypts] of cases) {
+    it(name, async (t) => {
+      const store = tempStore();
+      const good = await createKey(store, { name: 'good', scopes: ['read'] });
+      if (withLegacy) {
+        const file = JSON.parse(readFileSync(store.path, 'utf8'));
+        writeFileSync(store.path, JSON.stringify({ ...file, keys: [...file.keys, legacyRecord] }));
+      }
+      const auth = new Authenticator(store, { maxFailures: 100 });
+      await auth.authenticate(bearer(good.token), 'warm-up');
+      const scrypt = t.mock.method(crypto, 'scrypt');
+      syncBuiltinESMExports();
+      t.after(() => {
+        scrypt.mock.restore();
+        syncBuiltinESMExports();
+      });
+      const answers = [];
+      for (const token of [`capi_${'a'.repeat(12)}_${parseKey(good.token)!.secret}`, `capi_${good.record.id}_${'A'.repeat(43)}`]) {
+        const before = scrypt.mock.callCount();
+        const result = await auth.authenticate(bearer(token), '10.9.0.1');
+        answers.push(result.ok ? 200 : result.status);
+        assert.equal(scrypt.mock.callCount() - before, scrypts, token.slice(0, 18));
+      }
+      assert.deepEqual(answers, [401, 401]);
+    });
+  }
 });
