@@ -13,7 +13,8 @@ const kubeconfig = `apiVersion: v1\nusers:\n- name: admin\n  user:\n    client-c
 
 describe('redactText', () => {
   const cases: [string, string, string][] = [
-    ['an API key keeps its public id only', `key ${key.token} used`, key.token.slice(key.token.lastIndexOf('_') + 1)],
+    // The whole secret: it is base64url and may itself hold '_', so nothing after the last '_' would do.
+    ['an API key keeps its public id only', `key ${key.token} used`, key.token.slice(`capi_${key.id}_`.length)],
     ['a bearer header', `Authorization: Bearer ${key.token}`, key.token],
     ['a PEM private key', `oops ${pem} end`, 'MIIEowIBAAKCAQEAx4Wb'],
     ['base64 PEM in a kubeconfig', kubeconfig, pemBase64.slice(0, 40)],
