@@ -1,9 +1,14 @@
 /**
  * Serves a Web-standard handler from a Node HTTP server: the local front door of `npm start` and of the
  * tests, calling the very same handler the Lambda calls.
+ *
+ * The request body is handed over as a stream the handler pulls from, so nothing of it is read before the
+ * checks that need no body (Host, API key) and never more than the handler's cap (shared/http/body-limit.ts).
+ * A body the handler leaves unread is not read on to keep the connection alive: the answer closes it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { WebHandler } from './web-handler.ts';
 
 export interface RunningServer {
@@ -35,23 +40,44 @@ export async function listen(handler: WebHandler, host: string, port: number): P
   };
 }
 
+/** How long a connection whose body was left unread may stay open after its answer, for the client to read it. */
+const lingerMs = 1_000;
+
 async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
   const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
     method: req.method ?? 'GET',
     headers,
-    ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
-  });
+    ...(req.method !== 'GET' && req.method !== 'HEAD' ? { body: pulledBody(req), duplex: 'half' } : {}),
+  } as RequestInit);
   const response = await handler(request, { ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}) });
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  const unread = !req.complete;
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...(unread ? { connection: 'close' } : {}) });
   if (response.body) {
     for await (const chunk of response.body) res.write(chunk);
   }
   res.end();
+  if (unread) {
+    // Node half-closes after the answer; a client still sending is cut off once it had time to read it.
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), lingerMs).unref());
+  }
+}
+
+/** The request body as a Web stream that reads from the socket only when the handler asks for more. */
+function pulledBody(req: Readable): ReadableStream<Uint8Array> {
+  let chunks: AsyncIterator<Buffer> | undefined;
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        chunks ??= req[Symbol.asyncIterator]();
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -2,8 +2,8 @@
  * The HTTP surface shared by the Lambda and the local adapter, as a Web-standard Request → Response
  * function: `/mcp` is the stateless Streamable HTTP MCP endpoint (both protocol eras), `/healthz` a
  * liveness probe and the only route that answers without an API key. Order of checks on `/mcp`: Host and
- * Origin (DNS rebinding), then the API key (401 / 429 / 503), then MCP — a server built for this caller,
- * listing only what its scopes allow.
+ * Origin (DNS rebinding), a declared body size (413), then the API key (401 / 429 / 503), then the body,
+ * read up to its cap (413), then MCP — a server built for this caller, listing only what its scopes allow.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -15,6 +15,7 @@ import {
 import type { Authenticator } from '../auth/authenticator.ts';
 import { hasScope, type Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
+import { declaresTooLarge, payloadTooLarge, withBodyWithinLimit } from './body-limit.ts';
 import { createMcpServer } from '../mcp/server.ts';
 
 export const mcpPath = '/mcp';
@@ -61,6 +62,7 @@ export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHan
 
     const requestId = meta.requestId ?? randomUUID();
     const source = meta.sourceIp ?? 'unknown';
+    if (declaresTooLarge(request)) return tooLarge(deps, requestId, source);
     const result = await options.authenticator.authenticate(request.headers.get('authorization'), source);
     if (!result.ok) {
       const { status, reason } = result;
@@ -80,8 +82,14 @@ export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHan
       scopes: [...caller.scopes],
       extra: { caller, requestId },
     };
-    return mcp.fetch(request, { authInfo });
+    const bounded = await withBodyWithinLimit(request);
+    return bounded ? mcp.fetch(bounded, { authInfo }) : tooLarge(deps, requestId, source);
   };
+}
+
+function tooLarge(deps: Deps, requestId: string, source: string): Response {
+  deps.log.warn('request refused', { requestId, status: 413, reason: 'body-too-large', source });
+  return payloadTooLarge();
 }
 
 type Refusal = Exclude<Awaited<ReturnType<Authenticator['authenticate']>>, { ok: true }>;
