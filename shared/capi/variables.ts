@@ -32,6 +32,25 @@ function validatorFor(schema: object): ValidateFunction {
   return validate;
 }
 
+/**
+ * Bytes a variable value may take as JSON. Note: every value is stored in the Cluster object, which etcd
+ * holds to 1.5 MiB in all; the largest real values (CA bundles, cloud-init files) are a few KiB.
+ */
+export const maxVariableValueBytes = 64 * 1024;
+
+/** One line per variable whose value is larger than `maxVariableValueBytes` as JSON; empty when none is. */
+export function variableSizeProblems(values: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(values).flatMap(([name, value]) => {
+    let bytes: number;
+    try {
+      bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
+    } catch {
+      return [`variable "${name}" cannot be written as JSON`]; // nested too deep for a recursive writer
+    }
+    return bytes > maxVariableValueBytes ? [`variable "${name}" is ${bytes} bytes as JSON; at most ${maxVariableValueBytes}`] : [];
+  });
+}
+
 /** One line per value that does not match its variable's schema; empty when all do. */
 export function variableProblems(definitions: readonly VariableDefinition[], values: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];

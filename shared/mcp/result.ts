@@ -11,6 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import { hasScope, mayUseNamespace, requiredScope } from '../auth/scopes.ts';
 import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 import { redactText } from '../observability/redact.ts';
+import { argumentBoundsProblem, maxArgumentBytes } from './argument-limits.ts';
 import type { ToolDefinition, ToolDeps } from './tool.ts';
 
 export interface CallContext {
@@ -25,6 +26,7 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDep
   let reason: string | undefined;
   try {
     authorize(tool, named.namespace, deps);
+    assertArgumentBounds(args);
     const output = await tool.handler(args as never, deps);
     return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured as Record<string, unknown> };
   } catch (error) {
@@ -63,6 +65,14 @@ export function assertNamespace(deps: Pick<ToolDeps, 'caller'>, namespace: strin
   if (mayUseNamespace(deps.caller, namespace)) return;
   throw new CapiMcpError(ErrorCode.Forbidden, `API key ${deps.caller.keyId} may not use namespace ${namespace}`, {
     hint: `use one of the key's namespaces: ${deps.caller.namespaces!.join(', ')}`,
+  });
+}
+
+function assertArgumentBounds(args: unknown): void {
+  const problem = argumentBoundsProblem(args);
+  if (problem === undefined) return;
+  throw new CapiMcpError(ErrorCode.InvalidInput, problem, {
+    hint: `send each value within ${maxArgumentBytes / 1024} KiB; larger content belongs in a Secret or ConfigMap the ClusterClass reads, not in an argument`,
   });
 }
 

@@ -1,7 +1,7 @@
-/** variableProblems: ClusterClass variable values against their OpenAPI v3 schemas, table-driven. */
+/** variableProblems and variableSizeProblems: ClusterClass variable values against their schemas and their size bound, table-driven. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { variableProblems, type VariableDefinition } from '../../shared/capi/variables.ts';
+import { maxVariableValueBytes, variableProblems, variableSizeProblems, type VariableDefinition } from '../../shared/capi/variables.ts';
 
 const definitions: VariableDefinition[] = [
   { name: 'region', required: true, schema: { openAPIV3Schema: { type: 'string', enum: ['eu-west-1', 'us-east-1'] } } },
@@ -40,4 +40,21 @@ describe('variableProblems', () => {
   for (const [name, values, expected] of table) {
     it(name, () => assert.deepEqual(variableProblems(definitions, values), expected));
   }
+});
+
+describe('variableSizeProblems', () => {
+  let deep: unknown = 0;
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  const table: [string, Record<string, unknown>, string[]][] = [
+    ['accepts values within the bound', { region: 'eu-west-1', files: [{ path: '/etc/a', content: 'x'.repeat(1000) }] }, []],
+    ['accepts a value of exactly the bound as JSON', { ca: 'a'.repeat(maxVariableValueBytes - 2) }, []],
+    ['names a string one byte over as JSON (its quotes count)', { ca: 'a'.repeat(maxVariableValueBytes - 1) }, [`variable "ca" is ${maxVariableValueBytes + 1} bytes as JSON; at most 65536`]],
+    [
+      'names an object of small parts that is large in all, and every such variable',
+      { files: Array.from({ length: 2000 }, () => 'c'.repeat(40)), other: { list: Array.from({ length: 2000 }, () => 'd'.repeat(40)) } },
+      ['variable "files" is 86001 bytes as JSON; at most 65536', 'variable "other" is 86010 bytes as JSON; at most 65536'],
+    ],
+    ['names a value too deep to write as JSON rather than throwing', { deep }, ['variable "deep" cannot be written as JSON']],
+  ];
+  for (const [name, values, expected] of table) it(name, () => assert.deepEqual(variableSizeProblems(values), expected));
 });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { buildTopologyCluster, topologyProblems } from '../../capi/topology.ts';
+import { variableSizeProblems } from '../../capi/variables.ts';
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../../errors.ts';
 import { getIfExists, type KubeObject } from '../../kube/client.ts';
 import { Kinds } from '../../kube/kinds.ts';
@@ -59,6 +60,12 @@ export const createCluster = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {
+    const oversized = variableSizeProblems(args.variables ?? {});
+    if (oversized.length > 0) {
+      throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${oversized.join('; ')}`, {
+        hint: 'larger content belongs in a Secret or ConfigMap the ClusterClass reads, not in a variable',
+      });
+    }
     const kube = deps.clusters.client(args.management_cluster);
     // The class decides the shape of the request (an EKS control plane takes no replica count), so it is
     // read before the operation input — the idempotency key — is built.
