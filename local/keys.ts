@@ -40,9 +40,15 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function list(value: string | undefined): string[] | undefined {
-  const items = value?.split(',').map((s) => s.trim()).filter(Boolean);
-  return items && items.length > 0 ? items : undefined;
+/**
+ * A comma-separated option. With `refusal`, a given value must name at least one item and no empty
+ * one: `--namespaces ""` is a typo or an empty variable, never "no limit", so it stops the command.
+ */
+function list(value: string | undefined, refusal?: string): string[] | undefined {
+  const items = value?.split(',').map((s) => s.trim());
+  if (refusal && items && (items.length === 0 || items.some((s) => s === ''))) fail(refusal);
+  const named = items?.filter(Boolean);
+  return named && named.length > 0 ? named : undefined;
 }
 
 function expiry(value: string | undefined): Date | undefined {
@@ -56,10 +62,10 @@ function expiry(value: string | undefined): Date | undefined {
 switch (command) {
   case 'create': {
     if (!values.name) fail('create needs --name');
-    const scopes = list(values.scopes) ?? fail(`create needs --scopes (any of ${knownScopes.join(', ')})`);
+    const scopes = list(values.scopes, `--scopes needs one or more of ${knownScopes.join(', ')}, comma-separated`) ?? fail(`create needs --scopes (any of ${knownScopes.join(', ')})`);
     const unknown = scopes.filter((s) => !(knownScopes as readonly string[]).includes(s));
     if (unknown.length > 0) fail(`unknown scope(s) ${unknown.join(', ')}; known: ${knownScopes.join(', ')}`);
-    const namespaces = list(values.namespaces);
+    const namespaces = list(values.namespaces, '--namespaces needs one or more namespace names, comma-separated, none empty (leave it out for a key that may use every namespace)');
     const expiresAt = expiry(values.expires);
     const { token, record } = await createKey(store, {
       name: values.name,
