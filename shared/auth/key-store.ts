@@ -10,7 +10,7 @@
  * key-admin.ts re-reads and retries. The file store takes a lock file (O_EXCL) around check-and-rename;
  * Secrets Manager stages the new version without AWSCURRENT, then moves AWSCURRENT from the version read
  * to it (UpdateSecretVersionStage fails when the label has moved since).
- * */
+ */
 import { createHash, randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
