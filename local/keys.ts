@@ -4,7 +4,7 @@
  * (`--secret-arn`, with the usual AWS credentials). A new or rotated key is printed once; the store only
  * ever holds its hash.
  *
- *   create --name NAME --scopes read[,kubeconfig,write,admin] [--namespaces a,b] [--expires 30d|2027-01-01T00:00:00Z]
+ *   create --name NAME --scopes read[,kubeconfig,write,admin] [--namespaces a,b] [--management-clusters a,b] [--expires 30d|2027-01-01T00:00:00Z]
  *   list
  *   revoke ID
  *   rotate ID
@@ -23,6 +23,7 @@ const { positionals, values } = parseArgs({
     name: { type: 'string' },
     scopes: { type: 'string' },
     namespaces: { type: 'string' },
+    'management-clusters': { type: 'string' },
     expires: { type: 'string' },
     file: { type: 'string' },
     'secret-arn': { type: 'string' },
@@ -66,11 +67,13 @@ switch (command) {
     const unknown = scopes.filter((s) => !(knownScopes as readonly string[]).includes(s));
     if (unknown.length > 0) fail(`unknown scope(s) ${unknown.join(', ')}; known: ${knownScopes.join(', ')}`);
     const namespaces = list(values.namespaces, '--namespaces needs one or more namespace names, comma-separated, none empty (leave it out for a key that may use every namespace)');
+    const managementClusters = list(values['management-clusters'], '--management-clusters needs one or more management cluster names, comma-separated, none empty (leave it out for a key that may use every one)');
     const expiresAt = expiry(values.expires);
     const { token, record } = await createKey(store, {
       name: values.name,
       scopes: scopes as Scope[],
       ...(namespaces ? { namespaces } : {}),
+      ...(managementClusters ? { managementClusters } : {}),
       ...(expiresAt ? { expiresAt } : {}),
     });
     console.log(`created key ${record.id} (${record.name}; scopes ${record.scopes.join(',')}) in ${store.description}`);
@@ -81,7 +84,7 @@ switch (command) {
     const { keys } = await store.read();
     for (const k of keys) {
       const state = k.disabled ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : 'active';
-      console.log(`${k.id}  ${state.padEnd(7)}  ${k.name}  scopes=${k.scopes.join(',')}  namespaces=${k.namespaces?.join(',') ?? '*'}  expires=${k.expiresAt ?? 'never'}`);
+      console.log(`${k.id}  ${state.padEnd(7)}  ${k.name}  scopes=${k.scopes.join(',')}  namespaces=${k.namespaces?.join(',') ?? '*'}  management-clusters=${k.managementClusters?.join(',') ?? '*'}  expires=${k.expiresAt ?? 'never'}`);
     }
     if (keys.length === 0) console.log(`no keys in ${store.description}`);
     break;

@@ -91,7 +91,7 @@ export class Authenticator {
     }
     remember(this.verified, fingerprint, record!.hash);
     this.failures.delete(pairBucket(parsed.id, source));
-    return { ok: true, caller: { keyId: record!.id, scopes: record!.scopes, ...(record!.namespaces ? { namespaces: record!.namespaces } : {}) } };
+    return { ok: true, caller: { keyId: record!.id, scopes: record!.scopes, ...(record!.namespaces ? { namespaces: record!.namespaces } : {}), ...(record!.managementClusters ? { managementClusters: record!.managementClusters } : {}) } };
   }
 
   private async keys(): Promise<KeyDocument> {

@@ -16,6 +16,8 @@ export interface NewKey {
   readonly name: string;
   readonly scopes: readonly Scope[];
   readonly namespaces?: readonly string[];
+  /** Never empty: a key limited to no management cluster is refused rather than stored. */
+  readonly managementClusters?: readonly string[];
   readonly expiresAt?: Date;
 }
 
@@ -28,6 +30,7 @@ export async function createKey(store: KeyStore, spec: NewKey, now = new Date())
     hash: hashSecret(parseKey(token)!.secret),
     scopes: [...new Set(spec.scopes)],
     ...(spec.namespaces ? { namespaces: [...spec.namespaces] } : {}),
+    ...(spec.managementClusters ? { managementClusters: [...new Set(spec.managementClusters)] } : {}),
     createdAt: now.toISOString(),
     ...(spec.expiresAt ? { expiresAt: spec.expiresAt.toISOString() } : {}),
     disabled: false,
@@ -91,6 +94,9 @@ function refuseEmptyLimits(spec: NewKey): void {
   if (spec.scopes.length === 0) throw new Error(`a key needs scopes: at least one of (${knownScopes.join(', ')})`);
   const unknown = spec.scopes.find((s) => !(knownScopes as readonly string[]).includes(s));
   if (unknown !== undefined) throw new Error(`unknown scope "${unknown}"; known: ${knownScopes.join(', ')}`);
+  if (spec.managementClusters !== undefined && (spec.managementClusters.length === 0 || spec.managementClusters.some((c) => c === ''))) {
+    throw new Error('a key limited to management clusters needs at least one, none empty; leave the limit out for a key that may use every one');
+  }
   if (spec.namespaces === undefined) return;
   if (spec.namespaces.length === 0) throw new Error('a key limited to namespaces needs at least one; leave the limit out for a key that may use every namespace');
   const invalid = spec.namespaces.find((n) => !namespaceName.test(n));

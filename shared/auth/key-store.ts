@@ -1,8 +1,9 @@
 /**
  * Where API keys live: one JSON document, the same format in a local file (the embedded default) and in
  * a Secrets Manager secret (production). It holds key ids, hashes (SHA-256; scrypt for keys not rotated
- * since that era), scopes, namespaces, expiry and a disabled flag — never a secret. Both stores read and
- * write the whole document: keys are few and change rarely, and one document keeps a revocation atomic.
+ * since that era), scopes, namespace and management-cluster limits, expiry and a disabled flag — never a secret.
+ * Both stores read and write the whole document: keys are few and change rarely, and one document keeps
+ * a revocation atomic.
  *
  * Writes are compare-and-swap: `replace` writes only over the version `readVersioned` returned and
  * otherwise throws KeyStoreConflictError, so two administrators working at once cannot undo each other
@@ -33,6 +34,8 @@ const keyRecordSchema = z
     hash: z.string().regex(/^(?:sha256\$[A-Za-z0-9_-]{43}|scrypt\$.+)$/),
     scopes: z.array(z.enum(scopes)).min(1),
     namespaces: z.array(z.string().min(1)).optional(),
+    /** Management clusters the key is limited to; never empty (a key for nothing is a mistake, not a limit). */
+    managementClusters: z.array(z.string().min(1)).min(1).optional(),
     createdAt: z.iso.datetime(),
     expiresAt: z.iso.datetime().optional(),
     disabled: z.boolean().default(false),

@@ -2,7 +2,8 @@
  * What a key may do. Scopes are derived from a tool's annotations, never from a list of tool names:
  * a tool that changes something needs `write`, a tool whose result carries credentials needs
  * `kubeconfig`, everything else needs `read`; `admin` holds all of them. A key may also be limited to
- * namespaces, which every tool honours (lists are filtered, anything else outside them is refused).
+ * namespaces, which every tool honours (lists read only those namespaces, anything else outside them is
+ * refused or not found), and to management clusters (any other reads as one that is not configured).
  */
 import type { ToolAnnotations } from '../mcp/tool.ts';
 
@@ -15,6 +16,8 @@ export interface Caller {
   readonly scopes: readonly Scope[];
   /** Namespaces the key is limited to; undefined means every namespace. */
   readonly namespaces?: readonly string[];
+  /** Management clusters the key is limited to; undefined means every configured one. */
+  readonly managementClusters?: readonly string[];
 }
 
 export function requiredScope(tool: { readonly annotations: ToolAnnotations; readonly sensitive?: boolean }): Scope {
@@ -29,6 +32,10 @@ export function hasScope(caller: Caller, scope: Scope): boolean {
 
 export function mayUseNamespace(caller: Caller, namespace: string): boolean {
   return caller.namespaces === undefined || caller.namespaces.includes(namespace);
+}
+
+export function mayUseManagementCluster(caller: Caller, name: string): boolean {
+  return caller.managementClusters === undefined || caller.managementClusters.includes(name);
 }
 
 /** An unrestricted caller, for code paths that act as the server itself (workflow steps, the CLI). */

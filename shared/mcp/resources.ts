@@ -1,14 +1,15 @@
 /**
  * MCP resources: `capi://clusters/{namespace}/{name}` (the same summary list_clusters gives) and
  * `capi://clusterclasses` (every ClusterClass with its variables, so an agent can see what a cluster of
- * that class accepts).
+ * that class accepts). Both read the default management cluster; a key limited to others reads neither,
+ * and a key limited to namespaces reads only those.
  */
 import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { summarizeCluster } from '../capi/summary.ts';
 import { getCluster } from '../kube/discovery.ts';
 import { Kinds } from '../kube/kinds.ts';
 import type { KubeObject } from '../kube/client.ts';
-import { hasScope, mayUseNamespace } from '../auth/scopes.ts';
+import { hasScope, mayUseManagementCluster, mayUseNamespace } from '../auth/scopes.ts';
 import { CapiMcpError, ErrorCode, isNotFound } from '../errors.ts';
 import type { ToolDeps } from './tool.ts';
 
@@ -24,8 +25,8 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     { title: 'Cluster summary', description: 'Summary of one Cluster API cluster', mimeType: 'application/json' },
     async (uri, variables) => {
       assertRead(deps);
-      // A key limited to namespaces learns nothing about others, not even whether a cluster exists there.
-      if (!mayUseNamespace(deps.caller, String(variables.namespace))) throw new ResourceNotFoundError(uri.href);
+      // A limited key learns nothing about clusters elsewhere, not even whether one exists there.
+      if (!mayUseNamespace(deps.caller, String(variables.namespace)) || !mayUseDefault(deps)) throw new ResourceNotFoundError(uri.href);
       try {
         const cluster = await getCluster(deps.clusters.client(), String(variables.namespace), String(variables.name));
         return json(uri, summarizeCluster(cluster, deps.now()));
@@ -42,10 +43,17 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     { title: 'ClusterClasses', description: 'ClusterClasses with their worker classes and variables', mimeType: 'application/json' },
     async (uri) => {
       assertRead(deps);
+      if (!mayUseDefault(deps)) {
+        throw new CapiMcpError(ErrorCode.Forbidden, `API key ${deps.caller.keyId} may not use the default management cluster, which resources read`);
+      }
       const { items } = await deps.clusters.client().list(Kinds.ClusterClass);
       return json(uri, { clusterClasses: items.filter((cc) => mayUseNamespace(deps.caller, cc.metadata.namespace ?? '')).map(describeClass) });
     },
   );
+}
+
+function mayUseDefault(deps: ToolDeps): boolean {
+  return mayUseManagementCluster(deps.caller, deps.clusters.names[0] ?? '');
 }
 
 function assertRead(deps: ToolDeps): void {

@@ -1,14 +1,14 @@
 /**
  * The one place where a tool call is checked, run, audited and turned into an MCP result:
- * 1. the caller's scope (derived from the tool's annotations) and namespace limits are enforced before
- *    the handler runs, so no tool can forget them;
+ * 1. the caller's scope (derived from the tool's annotations), namespace and management-cluster limits
+ *    are enforced before the handler runs, so no tool can forget them;
  * 2. a CapiMcpError becomes an `isError` result whose text says what failed and what to do next;
  *    anything else is reported as an upstream error by message only (never a stack trace), redacted;
  * 3. every call writes one audit record (key id, tool, redacted arguments, cluster, outcome, duration)
  *    and counts in the metrics by tool and outcome.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { hasScope, mayUseNamespace, requiredScope } from '../auth/scopes.ts';
+import { hasScope, mayUseManagementCluster, mayUseNamespace, requiredScope } from '../auth/scopes.ts';
 import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 import { redactText } from '../observability/redact.ts';
 import { argumentBoundsProblem, maxArgumentBytes } from './argument-limits.ts';
@@ -20,12 +20,12 @@ export interface CallContext {
 
 export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDeps, context: CallContext): Promise<CallToolResult> {
   const started = performance.now();
-  const named = (args ?? {}) as { namespace?: unknown; name?: unknown };
+  const named = (args ?? {}) as { namespace?: unknown; name?: unknown; management_cluster?: unknown };
   const cluster = typeof named.namespace === 'string' && typeof named.name === 'string' ? `${named.namespace}/${named.name}` : undefined;
   let outcome: 'ok' | 'error' | 'denied' = 'ok';
   let reason: string | undefined;
   try {
-    authorize(tool, named.namespace, deps);
+    authorize(tool, named, deps);
     assertArgumentBounds(args);
     const output = await tool.handler(args as never, deps);
     return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured as Record<string, unknown> };
@@ -50,14 +50,15 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDep
   }
 }
 
-function authorize(tool: ToolDefinition, namespace: unknown, deps: ToolDeps): void {
+function authorize(tool: ToolDefinition, args: { namespace?: unknown; management_cluster?: unknown }, deps: ToolDeps): void {
   const scope = requiredScope(tool);
   if (!hasScope(deps.caller, scope)) {
     throw new CapiMcpError(ErrorCode.Forbidden, `${tool.name} needs the "${scope}" scope, which API key ${deps.caller.keyId} does not have`, {
       hint: `ask an administrator for a key with the ${scope} scope`,
     });
   }
-  if (typeof namespace === 'string') assertNamespace(deps, namespace);
+  if (typeof args.namespace === 'string') assertNamespace(deps, args.namespace);
+  if ('management_cluster' in tool.inputSchema.shape) assertManagementCluster(deps, args.management_cluster);
 }
 
 /** Refuses a namespace outside the caller's limits; tools that take a namespace another way call it too. */
@@ -65,6 +66,25 @@ export function assertNamespace(deps: Pick<ToolDeps, 'caller'>, namespace: strin
   if (mayUseNamespace(deps.caller, namespace)) return;
   throw new CapiMcpError(ErrorCode.Forbidden, `API key ${deps.caller.keyId} may not use namespace ${namespace}`, {
     hint: `use one of the key's namespaces: ${deps.caller.namespaces!.join(', ')}`,
+  });
+}
+
+/**
+ * Refuses a management cluster outside the caller's limits exactly as one that is not configured, and
+ * names only those the caller may use; left out, the default serves only if it is one of them (without
+ * being named). Unlimited callers pass: the kube layer refuses unknown names, naming every configured one.
+ */
+export function assertManagementCluster(deps: Pick<ToolDeps, 'caller' | 'clusters'>, requested: unknown): void {
+  if (deps.caller.managementClusters === undefined) return;
+  const usable = deps.clusters.names.filter((n) => mayUseManagementCluster(deps.caller, n));
+  const name = typeof requested === 'string' ? requested : deps.clusters.names[0];
+  if (name !== undefined && usable.includes(name)) return;
+  const none = 'ask an administrator: none of the management clusters this server reaches is one the key may use';
+  if (typeof requested === 'string') {
+    throw new CapiMcpError(ErrorCode.InvalidInput, `unknown management cluster "${requested}"`, { hint: usable.length > 0 ? `use one of: ${usable.join(', ')}` : none });
+  }
+  throw new CapiMcpError(ErrorCode.InvalidInput, `API key ${deps.caller.keyId} may not use the default management cluster`, {
+    hint: usable.length > 0 ? `pass management_cluster: one of ${usable.join(', ')}` : none,
   });
 }
 

@@ -1,16 +1,17 @@
 /**
- * Operations as a caller may see them: a key limited to namespaces neither sees nor touches operations on
- * clusters elsewhere, and cannot tell them from operations that do not exist.
+ * Operations as a caller may see them: a key limited to namespaces or management clusters neither sees
+ * nor touches operations on clusters elsewhere, and cannot tell them from operations that do not exist.
  */
-import { mayUseNamespace } from '../../auth/scopes.ts';
+import { mayUseManagementCluster, mayUseNamespace } from '../../auth/scopes.ts';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import type { ExecutionRecord } from '../../workflows/engine.ts';
+import type { WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
 
 export async function findOperation(deps: ToolDeps, id: string, hint: string): Promise<ExecutionRecord> {
   // The engine applies the namespace check as soon as it has the input, before reading anything more:
   // an operation elsewhere then costs exactly the calls (and answer) of one that does not exist.
-  const record = await deps.workflows!.describe(id, (input) => mayUseNamespace(deps.caller, input.operation.namespace));
+  const record = await deps.workflows!.describe(id, (input) => mayUseOperation(deps, input));
   if (!record) {
     throw new CapiMcpError(ErrorCode.NotFound, `operation ${id} not found`, { hint });
   }
@@ -18,5 +19,10 @@ export async function findOperation(deps: ToolDeps, id: string, hint: string): P
 }
 
 export function visibleOperations(deps: ToolDeps, records: readonly ExecutionRecord[]): ExecutionRecord[] {
-  return records.filter((r) => mayUseNamespace(deps.caller, r.input.operation.namespace));
+  return records.filter((r) => mayUseOperation(deps, r.input));
+}
+
+/** An operation without a management cluster ran on the default one, the first configured. */
+function mayUseOperation(deps: ToolDeps, { operation }: WorkflowInput): boolean {
+  return mayUseNamespace(deps.caller, operation.namespace) && mayUseManagementCluster(deps.caller, operation.managementCluster ?? deps.clusters.names[0] ?? '');
 }
