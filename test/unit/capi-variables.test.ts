@@ -20,6 +20,9 @@ const definitions: VariableDefinition[] = [
     },
   },
   { name: 'free', schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+  { name: 'evil', schema: { openAPIV3Schema: { type: 'string', pattern: '^(a+)+$' } } },
+  { name: 'backref', schema: { openAPIV3Schema: { type: 'string', pattern: '^(a)\\1$' } } },
+  { name: 'long', schema: { openAPIV3Schema: { type: 'string', pattern: `^(${'a|'.repeat(300)}a)$` } } },
   { name: 'untyped' },
 ];
 
@@ -34,6 +37,10 @@ describe('variableProblems', () => {
       'variable "controlPlane" at /instanceType: must match pattern "^[a-z0-9]+\\.[a-z0-9]+$"',
       'variable "controlPlane" at /rootVolumeGiB: must be >= 8',
     ]],
+    ['checks a pattern written to backtrack, in linear time', { evil: `${'a'.repeat(40)}!` }, ['variable "evil": must match pattern "^(a+)+$"']],
+    // Patterns the linear engine cannot run are left to the API server's dry run (Go's RE2).
+    ['leaves a pattern with a backreference to the API server', { backref: 'ab' }, []],
+    ['leaves an over-long pattern to the API server', { long: 'b' }, []],
     ['names a missing nested field and an unknown one', { controlPlane: { size: 'big' } }, ['variable "controlPlane": must have required property \'instanceType\'', 'variable "controlPlane": must NOT have additional properties']],
     ['ignores variables that were not given', {}, []],
   ];
