@@ -1,5 +1,6 @@
 /**
- * The parts of @kubernetes/client-node that client.ts uses, in a module of their own that client.ts
+ * The parts of @kubernetes/client-node (and of undici, its HTTP client, for workload clusters' pinned
+ * connections) that client.ts uses, in a module of their own that client.ts
  * imports dynamically, on the first call that reaches an API server.
  *
  * Note: not `import('@kubernetes/client-node')` itself: esbuild cannot tree-shake a dynamically imported
@@ -7,3 +8,4 @@
  * from a static import keep the tree-shaking; the dynamic import of this file keeps the laziness.
  */
 export { ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+export { Agent } from 'undici';

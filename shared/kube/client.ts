@@ -109,7 +109,28 @@ export interface KubeClientOptions {
    * servers a tenant may control (workload clusters), whose answers must not reach another caller.
    */
   readonly opaqueErrors?: boolean;
+  /** Connect to this endpoint only, with these credentials (workload clusters; see PinnedEndpoint). */
+  readonly pinned?: PinnedEndpoint;
 }
+
+/**
+ * An API server the client may talk to and nothing else, for workload clusters whose answers a tenant may
+ * control: requests to any other origin (a redirect to the metadata service, a plain-http port) fail,
+ * TLS is verified against `ca` whatever NODE_TLS_REJECT_UNAUTHORIZED says, an answer is cut off past
+ * `maxResponseBytes`, and every request is aborted at its deadline instead of streaming on after it.
+ */
+export interface PinnedEndpoint {
+  /** `https://host:port`. */
+  readonly origin: string;
+  /** PEM. */
+  readonly ca: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly servername?: string;
+}
+
+/** A Nodes list of a 5,000-node cluster is a few MiB; nothing a tool reads from a workload cluster is larger. */
+export const maxWorkloadResponseBytes = 8 * 1024 * 1024;
 
 /** A KubeClient over a KubeConfig that `configure` fills in (load a file, a string, options). */
 export async function kubeClientFrom(configure: (kc: KubeConfig) => void, options: KubeClientOptions = {}): Promise<KubeClient> {
@@ -168,11 +189,16 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
  * idle for 4 s, so reuse covers bursts such as get_cluster's calls, and a Lambda container thawed after
  * a pause opens a fresh one.
  */
-function sharingConnections(kc: KubeConfig): KubeConfig {
+function sharingConnections(kc: KubeConfig, pinned?: { readonly dispatcher: unknown; readonly timeoutMs: number }): KubeConfig {
   let pool: ReturnType<RequestContext['getDispatcher']>;
   const shared: KubeConfig = Object.create(kc);
   shared.applySecurityAuthentication = async (context) => {
     await kc.applySecurityAuthentication(context);
+    if (pinned) {
+      context.setDispatcher(pinned.dispatcher as never);
+      context.setSignal(AbortSignal.timeout(pinned.timeoutMs));
+      return;
+    }
     const fresh = context.getDispatcher();
     if (fresh) context.setDispatcher((pool ??= fresh));
   };
@@ -180,9 +206,9 @@ function sharingConnections(kc: KubeConfig): KubeConfig {
 }
 
 /** A KubeClient over a client-node KubeConfig. */
-export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false }: KubeClientOptions = {}): Promise<KubeClient> {
-  const { ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
-  const kc = sharingConnections(config);
+export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false, pinned }: KubeClientOptions = {}): Promise<KubeClient> {
+  const { Agent, ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
+  const kc = sharingConnections(config, pinned && { dispatcher: pinnedDispatcher(Agent, pinned, timeoutMs), timeoutMs });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const apis = kc.makeApiClient(ApisApi);
@@ -268,6 +294,31 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
       );
     },
   };
+}
+
+/** An undici dispatcher that reaches `pinned.origin` only (see PinnedEndpoint). */
+function pinnedDispatcher(AgentClass: typeof import('undici').Agent, pinned: PinnedEndpoint, timeoutMs: number): unknown {
+  const origin = new URL(pinned.origin).origin;
+  const agent = new AgentClass({
+    connect: {
+      ca: pinned.ca,
+      ...(pinned.cert ? { cert: pinned.cert } : {}),
+      ...(pinned.key ? { key: pinned.key } : {}),
+      ...(pinned.servername ? { servername: pinned.servername } : {}),
+      rejectUnauthorized: true,
+    },
+    maxResponseSize: maxWorkloadResponseBytes,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  return agent.compose((dispatch) => (options, handler) => {
+    if (new URL(String(options.origin)).origin === origin) return dispatch(options, handler);
+    const refused = Object.assign(new Error('refused: not the endpoint checked for this cluster'), { code: 'ERR_OTHER_ORIGIN_REFUSED' });
+    const h = handler as { onResponseError?: (controller: unknown, error: Error) => void; onError?: (error: Error) => void };
+    if (h.onResponseError) h.onResponseError(null, refused);
+    else h.onError?.(refused);
+    return true;
+  });
 }
 
 /** Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. */

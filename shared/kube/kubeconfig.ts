@@ -15,11 +15,18 @@
  * Refusals name the offending field only when it is one of the known dangerous ones; other text of the
  * document is never echoed (it may come from another tenant).
  */
-import { parse, stringify } from 'yaml';
+import { isMap, parseDocument, stringify, visit } from 'yaml';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 
-/** Larger than any kubeconfig CAPI or CAPA writes (a few KiB of certificates), small enough to parse at once. */
-export const maxKubeconfigBytes = 64 * 1024;
+/**
+ * Larger than any kubeconfig CAPI or CAPA writes (≈6 KiB with RSA-2048 keys, ≈10 KiB with RSA-4096), small
+ * enough to parse at once. Note: the `yaml` parser is superlinear on some shapes (flow collections, comment
+ * runs: 1.7 s at 64 KiB), so the structure is budgeted too, before parsing: what CAPI writes is a few dozen
+ * block-style lines with no flow collections or comments.
+ */
+export const maxKubeconfigBytes = 32 * 1024;
+const maxLines = 256;
+const maxFlowAndCommentChars = 256;
 
 export type KubeconfigCredentialData =
   | { readonly kind: 'client-certificate'; readonly certData: string; readonly keyData: string }
@@ -80,7 +87,7 @@ const allowed = {
 const execApiVersions = new Set(['client.authentication.k8s.io/v1beta1', 'client.authentication.k8s.io/v1']);
 /** EKS cluster names: 1–100 of letters, digits, hyphens and underscores, starting with a letter or digit. */
 const eksClusterName = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-const base64Pem = /^[A-Za-z0-9+/]+={0,2}$/;
+const base64Chars = /^[A-Za-z0-9+/]+={0,2}$/;
 const bearerToken = /^[\x21-\x7e]{1,8192}$/;
 
 /**
@@ -94,13 +101,9 @@ export function parseKubeconfig(text: string, { allowExec = false, source = 'the
       hint: 'the Secret was not written by Cluster API or its provider; check who wrote it (capi-mcp never runs commands, reads files or follows proxies from a kubeconfig)',
     });
   if (Buffer.byteLength(text, 'utf8') > maxKubeconfigBytes) throw refuse(`it is larger than ${maxKubeconfigBytes / 1024} KiB`);
-  let doc: unknown;
-  try {
-    // Note: no aliases (a kubeconfig has none; they are how YAML bombs grow), duplicate keys refused.
-    doc = parse(text, { maxAliasCount: 0, uniqueKeys: true, prettyErrors: false });
-  } catch {
-    throw refuse('it is not valid YAML');
-  }
+  if (countOf(text, '\n') > maxLines || countOf(text, '[]{},#') > maxFlowAndCommentChars) throw refuse('its YAML is not shaped like a kubeconfig');
+  const doc = parseYaml(text);
+  if (doc === undefined) throw refuse('it is not valid YAML, or repeats a key');
   const root = record(doc, 'the document', allowed.root, refuse);
   if (root.kind !== undefined && root.kind !== 'Config') throw refuse('it is not a kubeconfig (kind is not Config)');
 
@@ -123,8 +126,8 @@ export function parseKubeconfig(text: string, { allowExec = false, source = 'the
   const user = users.find((u) => u.name === current.context.user)?.user;
   if (!cluster || !user) throw refuse('its current context names a cluster or user it does not define');
 
-  const caData = cluster['certificate-authority-data'];
-  if (typeof caData !== 'string' || !isBase64Pem(caData)) throw refuse('it has no certificate-authority-data (base64 PEM)');
+  const caData = base64Pem(cluster['certificate-authority-data']);
+  if (!caData) throw refuse('it has no certificate-authority-data (base64 PEM)');
   const tlsServerName = cluster['tls-server-name'];
   if (tlsServerName !== undefined && (typeof tlsServerName !== 'string' || !/^[A-Za-z0-9.-]{1,253}$/.test(tlsServerName))) {
     throw refuse('its tls-server-name is not a host name');
@@ -166,6 +169,8 @@ export function kubeconfigText(parsed: ParsedKubeconfig, name: string): string {
     c.kind === 'client-certificate' ? { 'client-certificate-data': c.certData, 'client-key-data': c.keyData }
     : c.kind === 'token' ? { token: c.token }
     : { exec: { apiVersion: c.exec.apiVersion, command: c.exec.command, args: execArgs(c.exec), interactiveMode: 'Never' } };
+  // Note: YAML 1.1, as kubectl reads it: a 1.2 writer leaves `token: yes` or `1_000` unquoted, which
+  // kubectl would read as a boolean or a number and refuse.
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
@@ -173,7 +178,7 @@ export function kubeconfigText(parsed: ParsedKubeconfig, name: string): string {
     users: [{ name, user }],
     contexts: [{ name, context: { cluster: name, user: name } }],
     'current-context': name,
-  });
+  }, { version: '1.1' });
 }
 
 function execArgs(exec: TokenExec): string[] {
@@ -187,10 +192,10 @@ function credentialOf(user: Record<string, unknown>, allowExec: boolean, refuse:
   const present = [cert !== undefined || key !== undefined, token !== undefined, user.exec !== undefined].filter(Boolean).length;
   if (present !== 1) throw refuse('its user must carry exactly one credential: a client certificate and key, or a token');
   if (cert !== undefined || key !== undefined) {
-    if (typeof cert !== 'string' || typeof key !== 'string' || !isBase64Pem(cert) || !isBase64Pem(key)) {
-      throw refuse('its client-certificate-data and client-key-data must both be base64 PEM');
-    }
-    return { kind: 'client-certificate', certData: cert, keyData: key };
+    const certData = base64Pem(cert);
+    const keyData = base64Pem(key);
+    if (!certData || !keyData) throw refuse('its client-certificate-data and client-key-data must both be base64 PEM');
+    return { kind: 'client-certificate', certData, keyData };
   }
   if (token !== undefined) {
     if (typeof token !== 'string' || !bearerToken.test(token)) throw refuse('its token is not a bearer token');
@@ -235,9 +240,48 @@ function httpsServer(value: unknown, refuse: (why: string) => CapiMcpError): str
   return `https://${url.host}`;
 }
 
-function isBase64Pem(value: string): boolean {
-  const compact = value.replace(/\s+/g, '');
-  return compact.length > 0 && compact.length <= 32_768 && base64Pem.test(compact) && Buffer.from(compact, 'base64').toString('latin1').startsWith('-----BEGIN ');
+/** The value without whitespace when it is base64 of a PEM block (what is handed on is the compact form); else undefined. */
+function base64Pem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const compact = value.replace(/[ \t\r\n]+/g, '');
+  const ok = compact.length > 0 && compact.length <= 32_768 && base64Chars.test(compact) && Buffer.from(compact, 'base64').toString('latin1').startsWith('-----BEGIN ');
+  return ok ? compact : undefined;
+}
+
+/**
+ * The document as plain data, or undefined when it is not YAML or a mapping repeats a key. Note: the
+ * parser's own duplicate check (`uniqueKeys`) is quadratic in a mapping's size (6 s for a 64 KiB flow map),
+ * so keys are checked here with a set per mapping. No aliases (a kubeconfig has none; they are how YAML
+ * bombs grow), and no warnings: they would print document text (unresolved tags) around the logger.
+ */
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, logLevel: 'silent' });
+  if (doc.errors.length > 0) return undefined;
+  let repeated = false;
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = (pair.key as { value?: unknown } | null)?.value ?? pair.key;
+        if (seen.has(key)) repeated = true;
+        seen.add(key);
+      }
+      return repeated ? visit.BREAK : undefined;
+    },
+  });
+  if (repeated) return undefined;
+  try {
+    return doc.toJS({ maxAliasCount: 0 });
+  } catch {
+    return undefined;
+  }
+}
+
+function countOf(text: string, chars: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (chars.includes(text[i]!)) n++;
+  return n;
 }
 
 function record(value: unknown, what: string, keys: ReadonlySet<string>, refuse: (why: string) => CapiMcpError): Record<string, unknown> {

@@ -54,8 +54,9 @@ async function eksClient({ clusterName, region }: { clusterName: string; region:
 /**
  * A KubeClient for a workload cluster from the parsed parts of its kubeconfig (shared/kube/kubeconfig.ts),
  * never from a kubeconfig text: the client library gets a server, a CA, and a certificate or token, and
- * nothing that could make it run a command, read a file or use a proxy. Its errors carry no text the
- * workload API server sent.
+ * nothing that could make it run a command, read a file or use a proxy. It reaches that server only (no
+ * redirects elsewhere), verifies TLS against the cluster's CA, reads bounded answers, and its errors carry
+ * no text the workload API server sent.
  */
 export function workloadClient(access: ParsedKubeconfig): KubeClient {
   const c = access.credential;
@@ -67,7 +68,15 @@ export function workloadClient(access: ParsedKubeconfig): KubeClient {
       kubeClientFrom((kc) => kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [{ name: 'workload', cluster: 'workload', user: 'workload' }], currentContext: 'workload' }), {
         timeoutMs: 5_000,
         opaqueErrors: true,
+        pinned: {
+          origin: access.server,
+          ca: pem(access.caData),
+          ...(c.kind === 'client-certificate' ? { cert: pem(c.certData), key: pem(c.keyData) } : {}),
+          ...(access.tlsServerName ? { servername: access.tlsServerName } : {}),
+        },
       }),
     ),
   );
 }
+
+const pem = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');

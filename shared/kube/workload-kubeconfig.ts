@@ -58,11 +58,41 @@ export async function readUserKubeconfig(kube: KubeClient, cluster: KubeObject):
     });
   }
   assertServerIsEndpoint(parsed, cluster.spec?.controlPlaneEndpoint, source);
+  if (parsed.credential.kind === 'exec') await assertExecNamesThisCluster(kube, cluster, parsed.credential.exec.clusterName, source);
   const kind = parsed.credential.kind;
   return {
     kubeconfig: kubeconfigText(parsed, `${namespace}-${name}`),
     credential: kind === 'exec' ? 'aws-iam-token' : kind === 'client-certificate' ? 'admin-certificate' : 'bearer-token',
   };
+}
+
+/**
+ * The token a person's exec plugin mints is valid for the EKS cluster it names, signed with the person's
+ * own AWS identity: it must be this Cluster's EKS cluster (its control plane's spec.eksClusterName, which
+ * CAPA's webhook always sets), or a planted name would have the person mint a token for another cluster
+ * and send it to this Cluster's endpoint.
+ */
+async function assertExecNamesThisCluster(kube: KubeClient, cluster: KubeObject, execName: string, source: string): Promise<void> {
+  const { namespace = '', name } = cluster.metadata;
+  const ref = cluster.spec?.controlPlaneRef as { apiGroup?: string; kind?: string; name?: string } | undefined;
+  let eksName: unknown;
+  if (ref?.apiGroup && ref.kind && ref.name) {
+    try {
+      eksName = (await kube.get(await kube.resolve(ref.apiGroup, ref.kind), namespace, ref.name)).spec?.eksClusterName;
+    } catch (error) {
+      if (!isNotFound(error)) throw wrapError(`failed to read the control plane of cluster ${namespace}/${name}`, error);
+    }
+  }
+  if (typeof eksName !== 'string' || eksName === '') {
+    throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no control plane naming its EKS cluster yet (spec.eksClusterName), so its user kubeconfig cannot be checked`, {
+      hint: 'call get_cluster to follow provisioning',
+    });
+  }
+  if (eksName !== execName) {
+    throw new CapiMcpError(ErrorCode.Upstream, `${source} is refused: its exec plugin mints tokens for another EKS cluster than this Cluster's`, {
+      hint: 'the Secret was not written by the provider; check who wrote it',
+    });
+  }
 }
 
 /** A Secret of the cluster's, refused unless Cluster API's type and the cluster's name label say so. */

@@ -21,6 +21,7 @@ import { ensurePki } from '../../sandbox/pki.ts';
 import { stuckCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
+import { eventually } from '../support/wait.ts';
 
 const ns = await useNamespace('kc-planted');
 const url = await startTestServer({ workflows: false });
@@ -35,10 +36,32 @@ const https = createTlsServer(
   { cert: readFileSync(join(pki.webhookDirs.planted!, 'tls.crt')), key: readFileSync(join(pki.webhookDirs.planted!, 'tls.key')) },
   (req, res) => {
     httpsSeen.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    if (req.headers.authorization === 'Bearer planted-redirect') {
+      // A tenant's own endpoint sending the server on to an internal address (the metadata service shape).
+      res.writeHead(302, { location: `http://127.0.0.1:${tcpPort}/latest/meta-data/` });
+      res.end();
+      return;
+    }
+    if (req.headers.authorization === 'Bearer planted-flood') {
+      // An endless answer: the server must cut it off, not buffer it.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      floodClosed = false;
+      res.on('close', () => (floodClosed = true));
+      const chunk = Buffer.alloc(1 << 20, 'a');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.write('{"kind":"NodeList","items":[{"metadata":{"name":"');
+      pump();
+      return;
+    }
     res.writeHead(403, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `forbidden: ${needle}`, reason: 'Forbidden', code: 403 }));
   },
 );
+/** Whether the endless answer's connection was closed by the client. */
+let floodClosed = false;
 /** Connections the planted plain-TCP address received (each answered with a needle, then closed). */
 let tcpConnections = 0;
 const tcp = createTcpServer((socket) => {
@@ -102,6 +125,9 @@ const planted = {
   insecure: kubeconfig({ 'insecure-skip-tls-verify': true, 'certificate-authority-data': undefined }, { token: 'planted-insecure' }),
   otherHost: kubeconfig({ server: `https://localhost:${httpsPort}` }, { token: 'planted-other-host' }),
   endpoint: kubeconfig({}, { token: 'planted-endpoint' }),
+  redirect: kubeconfig({}, { token: 'planted-redirect' }),
+  flood: kubeconfig({}, { token: 'planted-flood' }),
+  otherEks: kubeconfig({}, { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'someone-elses-prod'], env: null, provideClusterInfo: false } }),
 };
 
 before(async () => {
@@ -114,6 +140,11 @@ before(async () => {
   await plant('opaque', planted.endpoint, { opaque: true });
   await plant('endpoint', planted.endpoint);
   await plant('eks-no-user', planted.endpoint, { eks: true });
+  await plant('redirect', planted.redirect);
+  await plant('flood', planted.flood);
+  await plant('eks-other', planted.otherEks, { eks: true, suffix: '-user-kubeconfig' });
+  // CAPA's control plane of eks-other, naming the EKS cluster its tokens are for.
+  await ns.objects.create({ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'AWSManagedControlPlane', metadata: { name: 'eks-other-missing', namespace: ns.name }, spec: { eksClusterName: 'kc-planted_eks-other' } } as never);
 });
 
 describe('planted kubeconfig Secrets stay inert', () => {
@@ -156,6 +187,28 @@ describe('planted kubeconfig Secrets stay inert', () => {
     assert.equal(result.isError, true, textOf(result));
     assert.match(textOf(result), /HTTP 403/);
     assert.deepEqual(httpsSeen.at(-1), { path: '/api/v1/nodes', authorization: 'Bearer planted-endpoint' }, 'the one allowed connection carried the token it was given');
+  });
+
+  it("get_cluster_nodes follows no redirect away from the Cluster's endpoint (to an internal plain-http address)", async () => {
+    const before = tcpConnections;
+    const result = await call('get_cluster_nodes', 'redirect');
+    assert.equal(result.isError, true, textOf(result));
+    assert.equal(tcpConnections, before, 'the redirect target was never contacted');
+    assert.doesNotMatch(textOf(result), /meta-data/);
+  });
+
+  it('get_cluster_nodes cuts off an endless answer instead of buffering it', async () => {
+    const result = await call('get_cluster_nodes', 'flood');
+    assert.equal(result.isError, true, textOf(result));
+    assert.match(textOf(result), /UND_ERR_RES_EXCEEDED_MAX_SIZE/, 'cut off at the size cap, not left streaming until the deadline');
+    await eventually('the flooding connection closed by the server', async () => ({ done: floodClosed, value: undefined, seen: `closed=${floodClosed}` }), { timeoutMs: 3000, intervalMs: 100 });
+  });
+
+  it('get_cluster_kubeconfig never hands out an exec plugin that mints tokens for another EKS cluster', async () => {
+    const result = await call('get_cluster_kubeconfig', 'eks-other');
+    assert.equal(result.isError, true, textOf(result));
+    assert.match(textOf(result), /another EKS cluster/);
+    assert.doesNotMatch(JSON.stringify(result), /someone-elses-prod/);
   });
 
   it('get_cluster_kubeconfig never hands a person a planted exec command', async () => {

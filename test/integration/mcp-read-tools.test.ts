@@ -148,6 +148,10 @@ for (const [label, connect] of [
           },
         } as never)
         .catch((e: { code?: number }) => assert.equal(e.code, 409));
+      // Its control plane names the EKS cluster the user kubeconfig's tokens are for (CAPA's webhook sets it).
+      await eksNs.objects
+        .create({ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'AWSManagedControlPlane', metadata: { name: `${eks}-missing`, namespace: eksNs.name }, spec: { eksClusterName: 'read-eks_eks-1' } } as never)
+        .catch((e: { code?: number }) => assert.equal(e.code, 409));
       await ns.core
         .createNamespacedSecret({
           namespace: eksNs.name,

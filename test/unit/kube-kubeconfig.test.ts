@@ -72,7 +72,10 @@ describe('parseKubeconfig', () => {
     ['YAML aliases', 'a: &x [1]\nb: *x\n', /not valid YAML|allow-list/],
     ['duplicate keys', 'apiVersion: v1\napiVersion: v2\n', /not valid YAML/],
     ['another kind', kubeconfig({ root: { kind: 'Secret' } }), /not a kubeconfig/],
-    ['more than 64 KiB', kubeconfig() + `# ${'x'.repeat(maxKubeconfigBytes)}\n`, /larger than 64 KiB/],
+    [`more than ${maxKubeconfigBytes / 1024} KiB`, kubeconfig() + `# ${'x'.repeat(maxKubeconfigBytes)}\n`, new RegExp(`larger than ${maxKubeconfigBytes / 1024} KiB`)],
+    // Shapes the YAML parser takes seconds on at this size (a flow map of thousands of keys; comment runs).
+    ['a large flow mapping', `{${Array.from({ length: 4000 }, (_, i) => i).join(',')}}`, /not shaped like a kubeconfig/],
+    ['a run of comments in a flow sequence', `[${'#\n,'.repeat(5000)}]`, /not shaped like a kubeconfig/],
     ['an exec plugin even when handing out, if it is not a documented token plugin', kubeconfig({ user: { 'client-certificate-data': undefined, 'client-key-data': undefined, exec: { ...awsExec, command: 'bash' } } }), /exec plugin is not/],
   ];
   for (const [what, text, reason] of refused) {
@@ -102,6 +105,37 @@ describe('parseKubeconfig', () => {
       const text = kubeconfig({ user: { 'client-certificate-data': undefined, 'client-key-data': undefined, exec } }).replace(/\n\s+client-(certificate|key)-data: null/g, '');
       refusal(() => parseKubeconfig(text, { allowExec: true }));
     }
+  });
+
+  it('hands out YAML that kubectl (YAML 1.1) reads back with the same strings: no bare yes, on or 1_000', () => {
+    for (const token of ['yes', 'on', '1_000', 'null', '0x10']) {
+      const text = kubeconfig({ user: { 'client-certificate-data': undefined, 'client-key-data': undefined, token }, cluster: { 'tls-server-name': 'on' } }).replace(/\n\s+client-(certificate|key)-data: null/g, '');
+      const rebuilt = kubeconfigText(parseKubeconfig(text), 'ns-c1');
+      const read = parse(rebuilt, { version: '1.1' });
+      assert.equal(read.users[0].user.token, token);
+      assert.equal(read.clusters[0].cluster['tls-server-name'], 'on');
+    }
+  });
+
+  it('hands out base64 data without the whitespace it arrived with (a U+2028 would break kubectl)', () => {
+    const spaced = `${ca.slice(0, 10)}\n  ${ca.slice(10)}`;
+    const parsed = parseKubeconfig(kubeconfig({ cluster: { 'certificate-authority-data': spaced } }));
+    assert.equal(parsed.caData, ca);
+    refusal(() => parseKubeconfig(kubeconfig({ cluster: { 'certificate-authority-data': `${ca.slice(0, 10)}\u2028${ca.slice(10)}` } })));
+  });
+
+  it('prints nothing of the document: unresolved tags raise no parser warnings', () => {
+    const warned: unknown[] = [];
+    const [warn, emit] = [console.warn, process.emitWarning];
+    console.warn = (...args: unknown[]) => void warned.push(args);
+    process.emitWarning = ((w: unknown) => void warned.push(w)) as typeof process.emitWarning;
+    try {
+      refusal(() => parseKubeconfig(`${kubeconfig()}x: !PLANTED-TAG y\n`));
+    } finally {
+      console.warn = warn;
+      process.emitWarning = emit;
+    }
+    assert.deepEqual(warned, []);
   });
 
   it('rebuilds an admin kubeconfig from its parts only: extra contexts, preferences and comments are gone', () => {
