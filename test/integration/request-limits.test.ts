@@ -183,15 +183,23 @@ describe('tool arguments', () => {
 });
 
 describe('create_cluster with a variable crafted against redaction', () => {
-  /** Milliseconds of the fastest of five calls: load on a shared machine only ever adds time. */
-  async function fastest(call: () => Promise<unknown>): Promise<number> {
-    let best = Infinity;
+  /**
+   * Wall and CPU milliseconds of the fastest of five calls. Note: the server runs in this process, so its
+   * CPU time counts the work a call costs it without the load of other processes on a shared machine,
+   * which only ever adds wall time; the comparison is made on CPU time, wall time is reported too.
+   */
+  async function fastest(call: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+    let wall = Infinity;
+    let cpu = Infinity;
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
+      const startedCpu = process.cpuUsage();
       await call();
-      best = Math.min(best, performance.now() - started);
+      const { user, system } = process.cpuUsage(startedCpu);
+      wall = Math.min(wall, performance.now() - started);
+      cpu = Math.min(cpu, (user + system) / 1000);
     }
-    return best;
+    return { wall, cpu };
   }
 
   // 80 KB is over the argument bound (refused, yet audited with its arguments redacted); 60 KB is under it
@@ -204,11 +212,13 @@ describe('create_cluster with a variable crafted against redaction', () => {
           assert.match(((await r.json()) as any).result.content[0].text, /^InvalidInput: /);
         });
       await send('warm-up')();
-      const benignMs = await fastest(send('lorem ipsum '.repeat(size / 12)));
-      const limitMs = 10 * benignMs + 50;
-      const hostileMs = await fastest(send('-eyJ'.repeat(size / 4)));
-      t.diagnostic(`create_cluster, ${size / 1024} KB variable: "-eyJ…" ${hostileMs.toFixed(0)} ms, ordinary ${benignMs.toFixed(0)} ms`);
-      assert.ok(hostileMs <= limitMs, `"-eyJ…" took ${hostileMs.toFixed(0)} ms, more than 10× an ordinary value (${benignMs.toFixed(0)} ms) + 50 ms`);
+      const benign = await fastest(send('lorem ipsum '.repeat(size / 12)));
+      const limitMs = 10 * benign.cpu + 50;
+      const hostile = await fastest(send('-eyJ'.repeat(size / 4)));
+      t.diagnostic(
+        `create_cluster, ${size / 1024} KB variable: "-eyJ…" ${hostile.wall.toFixed(0)} ms (CPU ${hostile.cpu.toFixed(0)} ms), ordinary ${benign.wall.toFixed(0)} ms (CPU ${benign.cpu.toFixed(0)} ms)`,
+      );
+      assert.ok(hostile.cpu <= limitMs, `"-eyJ…" took ${hostile.cpu.toFixed(0)} CPU ms, more than 10× an ordinary value (${benign.cpu.toFixed(0)} ms) + 50 ms`);
     });
   }
 });
