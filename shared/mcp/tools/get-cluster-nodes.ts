@@ -1,4 +1,5 @@
 /** get_cluster_nodes: the workload cluster's Nodes, reached through its `<cluster>-kubeconfig` Secret. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ageSeconds, formatAge } from '../../capi/age.ts';
 import { count, outputObject } from '../../capi/schemas.ts';
@@ -45,7 +46,8 @@ export const getClusterNodes = defineTool({
       });
     }
     const now = deps.now();
-    const nodes = items.map((n) => toNode(n, now)).sort((a, b) => a.name.localeCompare(b.name));
+    // Note: a workload cluster's Nodes are its owner's data: shaped and bounded before they are answered.
+    const nodes = items.slice(0, maxNodes).map((n) => toNode(n, now)).sort((a, b) => a.name.localeCompare(b.name));
     const text = nodes.length
       ? nodes.map((n) => `${n.name} ${n.ready ? 'Ready' : 'NotReady'} ${n.roles.join(',') || '<none>'} ${n.kubeletVersion ?? '?'} ${n.internalIP ?? '-'} ${formatAge(n.ageSeconds)}`).join('\n')
       : 'no nodes yet';
@@ -53,19 +55,27 @@ export const getClusterNodes = defineTool({
   },
 });
 
+/** More Nodes than Kubernetes supports in one cluster (5,000) are not listed. */
+const maxNodes = 5_000;
+const nodeName = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const version = /^v?[0-9A-Za-z.+-]{1,64}$/;
+
 function toNode(node: KubeObject, now: Date): z.output<typeof nodeSchema> {
   const roles = Object.keys(node.metadata.labels ?? {})
     .filter((l) => l.startsWith('node-role.kubernetes.io/'))
     .map((l) => l.slice('node-role.kubernetes.io/'.length))
-    .filter(Boolean);
-  const addresses = (node.status?.addresses ?? []) as { type: string; address: string }[];
-  const internalIP = addresses.find((a) => a.type === 'InternalIP')?.address;
+    .filter((r) => r.length > 0 && r.length <= 63)
+    .slice(0, 8);
+  const addresses = (Array.isArray(node.status?.addresses) ? node.status.addresses : []) as { type?: unknown; address?: unknown }[];
+  const address = addresses.find((a) => a?.type === 'InternalIP')?.address;
+  const internalIP = typeof address === 'string' && isIP(address) ? address : undefined;
+  const kubelet = node.status?.nodeInfo?.kubeletVersion;
   const age = ageSeconds(node.metadata.creationTimestamp, now);
   return {
-    name: node.metadata.name,
+    name: typeof node.metadata?.name === 'string' && nodeName.test(node.metadata.name) ? node.metadata.name : '<invalid name>',
     roles,
     ready: isTrue(node, 'Ready'),
-    ...(node.status?.nodeInfo?.kubeletVersion ? { kubeletVersion: node.status.nodeInfo.kubeletVersion } : {}),
+    ...(typeof kubelet === 'string' && version.test(kubelet) ? { kubeletVersion: kubelet } : {}),
     ...(internalIP ? { internalIP } : {}),
     ...(age !== undefined ? { ageSeconds: age } : {}),
   };
