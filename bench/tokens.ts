@@ -8,9 +8,11 @@
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { getEncoding } from 'js-tiktoken';
 import { serverCaller } from '../shared/auth/scopes.ts';
+import { newCursorSecret } from '../shared/auth/key-store.ts';
 import { loadConfig } from '../shared/config/config.ts';
 import { createDeps } from '../shared/deps.ts';
 import { silentLog } from '../shared/observability/log.ts';
+import { cursorsFor } from '../shared/mcp/cursor.ts';
 import { createMcpServer } from '../shared/mcp/server.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 import { modernRequest, rpcMessage } from './access.ts';
@@ -48,7 +50,7 @@ export async function listAllTools(): Promise<Record<string, unknown>[]> {
   const workflows: WorkflowEngine = { start: unused, describe: unused, list: unused, stop: unused };
   // Note: management clusters are connected on first use, and listing uses none; the path is never read.
   const deps = { ...createDeps(loadConfig({ KUBECONFIG: '/nonexistent/kubeconfig' })), log: silentLog, workflows };
-  const handler = createMcpHandler(() => createMcpServer(deps, { readOnly: false, disableDestructive: false }, { caller: serverCaller, requestId: 'bench' }));
+  const handler = createMcpHandler(() => createMcpServer(deps, { readOnly: false, disableDestructive: false }, { caller: serverCaller, requestId: 'bench', cursors: cursorsFor(newCursorSecret(), serverCaller.keyId) }));
   const { headers, body } = modernRequest(undefined, 'tools/list');
   const response = await handler.fetch(new Request('http://localhost/mcp', { method: 'POST', headers, body }));
   const text = await response.text();

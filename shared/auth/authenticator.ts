@@ -94,6 +94,11 @@ export class Authenticator {
     return { ok: true, caller: { keyId: record!.id, scopes: record!.scopes, ...(record!.namespaces ? { namespaces: record!.namespaces } : {}), ...(record!.managementClusters ? { managementClusters: record!.managementClusters } : {}) } };
   }
 
+  /** The cursor secret of the key document last read (shared/mcp/cursor.ts); undefined if it has none. */
+  cursorKey(): string | undefined {
+    return this.document?.file.cursorKey;
+  }
+
   private async keys(): Promise<KeyDocument> {
     const now = this.now();
     if (this.document && now - this.document.loadedAt < this.ttlMs) return this.document;

@@ -1,7 +1,8 @@
 /**
  * Key lifecycle over any KeyStore: create (the token is returned once and never stored), list, revoke
  * (disable: the record stays for the audit trail) and rotate (a new secret under the same id and
- * scopes; the old secret stops working as soon as servers re-read the store).
+ * scopes; the old secret stops working as soon as servers re-read the store). Every write also gives a
+ * document without a cursor secret its first one (see key-store.ts).
  *
  * Every change is read → change → compare-and-swap (`modify`), retried on conflict, so operations that
  * run at once (two operators, a script) never undo each other: a `create` cannot write back a key that a
@@ -9,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKey, hashSecret, parseKey } from './api-key.ts';
-import { KeyStoreConflictError, type KeyFile, type KeyRecord, type KeyStore } from './key-store.ts';
+import { KeyStoreConflictError, withCursorKey, type KeyFile, type KeyRecord, type KeyStore } from './key-store.ts';
 import { scopes as knownScopes, type Scope } from './scopes.ts';
 
 export interface NewKey {
@@ -35,7 +36,7 @@ export async function createKey(store: KeyStore, spec: NewKey, now = new Date())
     ...(spec.expiresAt ? { expiresAt: spec.expiresAt.toISOString() } : {}),
     disabled: false,
   };
-  await modify(store, (file) => ({ ...file, keys: [...file.keys, record] }));
+  await modify(store, (file) => ({ ...withCursorKey(file), keys: [...file.keys, record] }));
   return { token, record };
 }
 
@@ -57,7 +58,7 @@ async function update(store: KeyStore, id: string, change: (record: KeyRecord) =
     const index = file.keys.findIndex((k) => k.id === id);
     if (index < 0) throw new Error(`no API key with id ${id} in ${store.description}`);
     updated = change(file.keys[index]!);
-    return { ...file, keys: file.keys.map((k, i) => (i === index ? updated! : k)) };
+    return { ...withCursorKey(file), keys: file.keys.map((k, i) => (i === index ? updated! : k)) };
   });
   return updated!;
 }

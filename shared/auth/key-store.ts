@@ -1,7 +1,7 @@
 /**
  * Where API keys live: one JSON document, the same format in a local file (the embedded default) and in
  * a Secrets Manager secret (production). It holds key ids, hashes (SHA-256; scrypt for keys not rotated
- * since that era), scopes, namespace and management-cluster limits, expiry and a disabled flag — never a secret.
+ * since that era), scopes, namespace and management-cluster limits, expiry and a disabled flag — never an API key.
  * Both stores read and write the whole document: keys are few and change rarely, and one document keeps
  * a revocation atomic.
  *
@@ -11,8 +11,13 @@
  * key-admin.ts re-reads and retries. The file store takes a lock file (O_EXCL) around check-and-rename;
  * Secrets Manager stages the new version without AWSCURRENT, then moves AWSCURRENT from the version read
  * to it (UpdateSecretVersionStage fails when the label has moved since).
+ *
+ * The document also holds the deployment's `cursorKey`, the secret list cursors are sealed with
+ * (shared/mcp/cursor.ts): every server already reads this document, it is readable by nothing a caller
+ * controls, and it is the same for every Lambda container and after every restart. The first write
+ * through key-admin adds it, so any document that holds a key holds one.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,8 +48,20 @@ const keyRecordSchema = z
   .strict();
 export type KeyRecord = z.output<typeof keyRecordSchema>;
 
-const keyFileSchema = z.object({ version: z.literal(1), keys: z.array(keyRecordSchema) }).strict();
+const keyFileSchema = z
+  .object({ version: z.literal(1), cursorKey: z.string().regex(/^[A-Za-z0-9_-]{43,}$/).optional(), keys: z.array(keyRecordSchema) })
+  .strict();
 export type KeyFile = z.output<typeof keyFileSchema>;
+
+/** A new cursor secret: 32 random bytes, base64url. */
+export function newCursorSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** `file` with a cursor secret: its own if it has one (replacing it would void every open cursor). */
+export function withCursorKey(file: KeyFile): KeyFile {
+  return file.cursorKey ? file : { ...file, cursorKey: newCursorSecret() };
+}
 
 export const emptyKeyFile: KeyFile = { version: 1, keys: [] };
 

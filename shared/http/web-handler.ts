@@ -16,6 +16,7 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import { hasScope, type Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { declaresTooLarge, payloadTooLarge, withBodyWithinLimit } from './body-limit.ts';
+import { cursorsFor, type Cursors } from '../mcp/cursor.ts';
 import { createMcpServer } from '../mcp/server.ts';
 
 export const mcpPath = '/mcp';
@@ -42,14 +43,14 @@ export interface RequestMeta {
 export type WebHandler = (request: Request, meta?: RequestMeta) => Promise<Response>;
 
 interface RequestAuth extends AuthInfo {
-  readonly extra: { readonly caller: Caller; readonly requestId: string };
+  readonly extra: { readonly caller: Caller; readonly requestId: string; readonly cursors: Cursors };
 }
 
 export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHandler {
   const mcp = createMcpHandler(({ authInfo }) => {
-    const { caller, requestId } = (authInfo as RequestAuth).extra;
+    const { caller, requestId, cursors } = (authInfo as RequestAuth).extra;
     const gating = { readOnly: options.readOnly, disableDestructive: !hasScope(caller, 'write') };
-    return createMcpServer(deps, gating, { caller, requestId });
+    return createMcpServer(deps, gating, { caller, requestId, cursors });
   });
   return async (request, meta = {}) => {
     const path = new URL(request.url).pathname;
@@ -80,7 +81,8 @@ export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHan
       token: caller.keyId,
       clientId: caller.keyId,
       scopes: [...caller.scopes],
-      extra: { caller, requestId },
+      // Note: the cursor secret stays inside the Cursors closure; nothing here can print it.
+      extra: { caller, requestId, cursors: cursorsFor(options.authenticator.cursorKey(), caller.keyId) },
     };
     const bounded = await withBodyWithinLimit(request);
     return bounded ? mcp.fetch(bounded, { authInfo }) : tooLarge(deps, requestId, source);

@@ -46,8 +46,11 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
       if (!mayUseDefault(deps)) {
         throw new CapiMcpError(ErrorCode.Forbidden, `API key ${deps.caller.keyId} may not use the default management cluster, which resources read`);
       }
-      const { items } = await deps.clusters.client().list(Kinds.ClusterClass);
-      return json(uri, { clusterClasses: items.filter((cc) => mayUseNamespace(deps.caller, cc.metadata.namespace ?? '')).map(describeClass) });
+      // A limited key reads its own namespaces, never a cluster-wide list filtered afterwards.
+      const kube = deps.clusters.client();
+      const namespaces = deps.caller.namespaces ? [...new Set(deps.caller.namespaces)].sort() : undefined;
+      const lists = namespaces ? await Promise.all(namespaces.map((namespace) => kube.list(Kinds.ClusterClass, { namespace }))) : [await kube.list(Kinds.ClusterClass)];
+      return json(uri, { clusterClasses: lists.flatMap((l) => l.items).map(describeClass) });
     },
   );
 }

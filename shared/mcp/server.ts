@@ -8,6 +8,7 @@ import { registerResources } from './resources.ts';
 import { isToolApplicable, tools, type Gating } from './registry.ts';
 import type { Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
+import type { Cursors } from './cursor.ts';
 import { runTool } from './result.ts';
 import { enableTasks, type ExposedTool } from './tasks/enable-tasks.ts';
 
@@ -21,10 +22,12 @@ const instructions =
 export interface RequestScope {
   readonly caller: Caller;
   readonly requestId: string;
+  /** Seals and opens this caller's list cursors. */
+  readonly cursors: Cursors;
 }
 
 export function createMcpServer(shared: Deps, gating: Gating, request: RequestScope): McpServer {
-  const deps = { ...shared, caller: request.caller };
+  const deps = { ...shared, caller: request.caller, cursors: request.cursors };
   const server = new McpServer(serverInfo, {
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
     instructions,

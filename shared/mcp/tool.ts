@@ -6,9 +6,10 @@
 import type { z } from 'zod';
 import type { Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
+import type { Cursors } from './cursor.ts';
 
-/** Everything a handler may use: the per-process dependencies plus who is calling, in this request. */
-export type ToolDeps = Deps & { readonly caller: Caller };
+/** Everything a handler may use: the per-process dependencies plus who is calling and their cursors, in this request. */
+export type ToolDeps = Deps & { readonly caller: Caller; readonly cursors: Cursors };
 
 /** All four hints, always set: gating and clients read them, so none is left to a default. */
 export interface ToolAnnotations {

@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKey } from '../../shared/auth/key-admin.ts';
-import { FileKeyStore } from '../../shared/auth/key-store.ts';
+import { createKey, modify } from '../../shared/auth/key-admin.ts';
+import { FileKeyStore, withCursorKey } from '../../shared/auth/key-store.ts';
 import { testSandboxOptions } from './sandbox.ts';
 
 const dir = join(testSandboxOptions.dataDir, 'auth');
@@ -24,7 +24,12 @@ export const testAuthPaths = {
  * all; a fresh checkout (CI) starts both anew.
  */
 export async function prepareTestAuth(): Promise<void> {
-  if (existsSync(testAuthPaths.canary) && existsSync(testAuthPaths.keyStore)) return;
+  if (existsSync(testAuthPaths.canary) && existsSync(testAuthPaths.keyStore)) {
+    // A store kept from before cursor secrets existed gets one, as `npm start` gives a local store.
+    const store = new FileKeyStore(testAuthPaths.keyStore);
+    if (!(await store.read()).cursorKey) await modify(store, withCursorKey);
+    return;
+  }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { token } = await createKey(new FileKeyStore(testAuthPaths.keyStore), { name: 'canary', scopes: ['admin'] });

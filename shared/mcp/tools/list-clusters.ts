@@ -1,10 +1,13 @@
-/** list_clusters: one page of Cluster summaries, paginated by the API server's own limit/continue. */
+/**
+ * list_clusters: one page of Cluster summaries, paginated by the API server's own limit/continue — per
+ * namespace for a caller limited to namespaces (shared/kube/paged-list.ts) — behind a sealed cursor.
+ */
 import { z } from 'zod';
 import { clusterSummarySchema, count } from '../../capi/schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
-import { mayUseNamespace } from '../../auth/scopes.ts';
 import { Kinds } from '../../kube/kinds.ts';
+import { listPage, type PagePosition } from '../../kube/paged-list.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
@@ -28,15 +31,9 @@ const outputSchema = toolOutput(
   z.object({
     clusters: z.array(clusterSummarySchema),
     next_cursor: z.string().optional(),
-    scanned: count.describe('Clusters read before the phase filter'),
+    scanned: count.describe('Clusters read before the phase filter (only in namespaces the key may use)'),
   }),
 );
-
-interface CursorState {
-  readonly continueToken: string;
-  /** The query the cursor belongs to, so it cannot be replayed against another one. */
-  readonly query: string;
-}
 
 export const listClusters = defineTool({
   name: 'list_clusters',
@@ -47,21 +44,23 @@ export const listClusters = defineTool({
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, deps) {
-    // A key limited to one namespace lists that one; limited to several, rows elsewhere are dropped below.
-    const only = args.namespace ?? (deps.caller.namespaces?.length === 1 ? deps.caller.namespaces[0] : undefined);
-    const query = JSON.stringify([args.management_cluster ?? '', only ?? '', args.label_selector ?? '', args.limit]);
-    const continueToken = args.cursor ? decodeCursor(args.cursor, query) : undefined;
+    // A limited caller (its key, or the server-wide limit) is answered from its namespaces alone, in one
+    // fixed order, so that no continue token, count or text describes a cluster elsewhere.
+    const limited = deps.caller.namespaces ? [...new Set(deps.caller.namespaces)].sort() : undefined;
+    const namespaces = args.namespace ? [args.namespace] : limited;
+    const query = [args.management_cluster ?? '', args.namespace ?? '', limited ?? '*', args.label_selector ?? '', args.limit, args.phase ?? ''];
+    const from = args.cursor ? positionOf(deps.cursors.open('list_clusters', query, args.cursor)) : undefined;
     const kube = deps.clusters.client(args.management_cluster);
     let page;
     try {
-      page = await kube.list(Kinds.Cluster, {
-        ...(only ? { namespace: only } : {}),
+      page = await listPage(kube, Kinds.Cluster, {
+        ...(namespaces ? { namespaces } : {}),
         ...(args.label_selector ? { labelSelector: args.label_selector } : {}),
         limit: args.limit,
-        ...(continueToken ? { continueToken } : {}),
+        ...(from ? { from } : {}),
       });
     } catch (error) {
-      if (continueToken && (error as { cause?: { code?: number } }).cause?.code === 410) {
+      if (from?.continueToken && (error as { cause?: { code?: number } }).cause?.code === 410) {
         throw new CapiMcpError(ErrorCode.InvalidInput, 'the cursor has expired (the listing is too old)', {
           hint: 'call list_clusters again without cursor to restart from the first page',
         });
@@ -69,11 +68,8 @@ export const listClusters = defineTool({
       throw wrapError('failed to list clusters', error);
     }
     const now = deps.now();
-    const summaries = page.items
-      .filter((c) => mayUseNamespace(deps.caller, c.metadata.namespace ?? ''))
-      .map((c) => summarizeCluster(c, now))
-      .filter((s) => !args.phase || s.phase === args.phase);
-    const nextCursor = page.continueToken ? encodeCursor({ continueToken: page.continueToken, query }) : undefined;
+    const summaries = page.items.map((c) => summarizeCluster(c, now)).filter((s) => !args.phase || s.phase === args.phase);
+    const nextCursor = page.next ? deps.cursors.seal('list_clusters', query, page.next) : undefined;
     const lines = summaries.map(clusterRow);
     if (summaries.length === 0) lines.push(args.phase && page.items.length > 0 ? `no ${args.phase} clusters on this page` : 'no clusters');
     if (nextCursor) lines.push(`more: call list_clusters with cursor="${nextCursor}"`);
@@ -84,26 +80,11 @@ export const listClusters = defineTool({
   },
 });
 
-function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
-}
-
-function decodeCursor(cursor: string, query: string): string {
-  let state: Partial<CursorState> | undefined;
-  try {
-    state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorState>;
-  } catch {
-    state = undefined;
+/** The page position a cursor was sealed with (authenticated, so only its shape is checked). */
+function positionOf(state: unknown): PagePosition {
+  const { namespace, continueToken } = (state ?? {}) as Record<string, unknown>;
+  if ((namespace !== undefined && typeof namespace !== 'string') || (continueToken !== undefined && typeof continueToken !== 'string')) {
+    throw new CapiMcpError(ErrorCode.InvalidInput, 'cursor is not one that list_clusters returned', { hint: 'omit cursor to start from the first page' });
   }
-  if (typeof state?.continueToken !== 'string' || typeof state.query !== 'string') {
-    throw new CapiMcpError(ErrorCode.InvalidInput, 'cursor is not one that list_clusters returned', {
-      hint: 'pass next_cursor from the previous page unchanged, or omit cursor',
-    });
-  }
-  if (state.query !== query) {
-    throw new CapiMcpError(ErrorCode.InvalidInput, 'cursor belongs to a listing with other arguments', {
-      hint: 'repeat namespace, label_selector, limit and management_cluster of the first call, or omit cursor',
-    });
-  }
-  return state.continueToken;
+  return { ...(namespace ? { namespace } : {}), ...(continueToken ? { continueToken } : {}) };
 }
