@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../kube/client.ts';
 import type { Expectation } from '../workflows/operation.ts';
+import type { ClusterChange, ReplicaChange } from './protection.ts';
 
 export interface ScaleRequest {
   readonly workerPools?: readonly { readonly name: string; readonly replicas: number }[];
@@ -14,6 +15,8 @@ export interface ScaleRequest {
 
 export interface ObjectsChange {
   readonly problems: string[];
+  /** What the change does, for the owners' guard (shared/capi/protection.ts). */
+  readonly change: ClusterChange;
   /** Only the replica fields, one object per changed MachineDeployment / control plane. */
   readonly patches: KubeObject[];
   readonly expect: Expectation;
@@ -22,17 +25,24 @@ export interface ObjectsChange {
 export function directScaleChange(cluster: KubeObject, machineDeployments: readonly KubeObject[], controlPlane: KubeObject | undefined, request: ScaleRequest): ObjectsChange {
   const problems: string[] = [];
   const patches: KubeObject[] = [];
+  const replicas: ReplicaChange[] = [];
   const names = machineDeployments.map((md) => md.metadata.name);
   for (const wanted of request.workerPools ?? []) {
     const md = machineDeployments.find((m) => m.metadata.name === wanted.name);
     if (!md) problems.push(`worker pool "${wanted.name}" does not exist: without a ClusterClass, pools are the cluster's MachineDeployments (it has: ${names.join(', ') || 'none'})`);
-    else patches.push(replicasPatch(md, wanted.replicas));
+    else {
+      patches.push(replicasPatch(md, wanted.replicas));
+      replicas.push({ target: `worker pool "${md.metadata.name}"`, from: (md.spec?.replicas as number | undefined) ?? 0, to: wanted.replicas });
+    }
   }
   const currentControlPlane = controlPlane?.spec?.replicas as number | undefined;
   if (request.controlPlaneReplicas !== undefined) {
     if (!controlPlane) problems.push(`cluster ${cluster.metadata.namespace}/${cluster.metadata.name} has no control plane object to scale`);
     else if (currentControlPlane === undefined) problems.push(`its control plane (${controlPlane.kind} ${controlPlane.metadata.name}) has no replicas to set: the provider manages its size`);
-    else patches.push(replicasPatch(controlPlane, request.controlPlaneReplicas));
+    else {
+      patches.push(replicasPatch(controlPlane, request.controlPlaneReplicas));
+      replicas.push({ target: 'the control plane', from: currentControlPlane, to: request.controlPlaneReplicas });
+    }
   }
   const workerReplicas = machineDeployments.reduce(
     (sum, md) => sum + (request.workerPools?.find((w) => w.name === md.metadata.name)?.replicas ?? ((md.spec?.replicas as number | undefined) ?? 0)),
@@ -40,6 +50,7 @@ export function directScaleChange(cluster: KubeObject, machineDeployments: reado
   );
   return {
     problems,
+    change: { action: 'scale', replicas },
     patches,
     expect: {
       ...((request.controlPlaneReplicas ?? currentControlPlane) !== undefined ? { controlPlaneReplicas: request.controlPlaneReplicas ?? currentControlPlane } : {}),

@@ -4,8 +4,9 @@
  * warning). Pure: arguments and ClusterClass in, manifest or problems out.
  */
 import type { KubeObject } from '../kube/client.ts';
+import type { ClusterChange, ReplicaChange } from './protection.ts';
 import { variableProblems, type VariableDefinition } from './variables.ts';
-import { providerOfCluster } from '../providers/registry.ts';
+import { callerVariablesOf, providerOfCluster } from '../providers/registry.ts';
 
 export interface TopologyRequest {
   readonly namespace: string;
@@ -49,8 +50,12 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
   }
   const definitions: VariableDefinition[] = clusterClass.spec?.variables ?? [];
   const known = new Set(definitions.map((d) => d.name));
+  const callers = callerVariablesOf(clusterClass);
   for (const name of Object.keys(request.variables ?? {})) {
-    if (!known.has(name)) problems.push(`variable "${name}" is not defined by ClusterClass ${clusterClass.metadata.name} (it defines: ${[...known].join(', ') || 'none'})`);
+    // Note: with a provider's list, an undefined variable gets the same answer: the list is what to use.
+    if (callers && !(callers.names.includes(name) && known.has(name))) {
+      problems.push(`variable "${name}" cannot be set through capi-mcp with ClusterClass ${clusterClass.metadata.name} (callers may set: ${callers.names.filter((n) => known.has(n)).join(', ') || 'none'})`);
+    } else if (!known.has(name)) problems.push(`variable "${name}" is not defined by ClusterClass ${clusterClass.metadata.name} (it defines: ${[...known].join(', ') || 'none'})`);
   }
   for (const d of definitions) {
     if (d.required && !(d.name in (request.variables ?? {}))) problems.push(`variable "${d.name}" is required by ClusterClass ${clusterClass.metadata.name}`);
@@ -62,6 +67,8 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
 /** What a scale or upgrade sends (only the changed fields, for a server-side apply) and what to expect. */
 export interface TopologyChange {
   readonly problems: string[];
+  /** What the change does, for the owners' guard (shared/capi/protection.ts). */
+  readonly change: ClusterChange;
   readonly patch: KubeObject;
   readonly expect: { controlPlaneReplicas?: number; workerReplicas: number; version?: string };
 }
@@ -112,8 +119,16 @@ export function scaleChange(
   }
   const desired = pools.map((p) => ({ name: p.name, class: p.class, replicas: request.workerPools?.find((w) => w.name === p.name)?.replicas ?? p.replicas ?? 0 }));
   const cpReplicas = request.controlPlaneReplicas ?? controlPlaneReplicas;
+  const replicas: ReplicaChange[] = [
+    ...(request.controlPlaneReplicas !== undefined && controlPlaneReplicas !== undefined ? [{ target: 'the control plane', from: controlPlaneReplicas, to: request.controlPlaneReplicas }] : []),
+    ...pools.flatMap((p) => {
+      const to = request.workerPools?.find((w) => w.name === p.name)?.replicas;
+      return to === undefined ? [] : [{ target: `worker pool "${p.name}"`, from: p.replicas ?? 0, to }];
+    }),
+  ];
   return {
     problems,
+    change: { action: 'scale', replicas },
     patch: patchOf(cluster, { ...(cpReplicas !== undefined ? { controlPlane: { replicas: cpReplicas } } : {}), workers: { machineDeployments: desired } }),
     expect: { ...(cpReplicas !== undefined ? { controlPlaneReplicas: cpReplicas } : {}), workerReplicas: desired.reduce((n, p) => n + p.replicas, 0) },
   };
@@ -140,6 +155,7 @@ export function upgradeChange(cluster: KubeObject, version: string): TopologyCha
   }
   return {
     problems,
+    change: { action: 'upgrade', from: String(topology?.version ?? 'an unknown version'), to: version },
     patch: patchOf(cluster, { version }),
     expect: { ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}), workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0), version },
   };

@@ -73,9 +73,11 @@ export interface KubeClient {
   /**
    * Server-side applies `obj` as `fieldManager` (create or update, idempotent; fields this manager
    * applied before and `obj` omits are removed, as SSA defines). With `dryRun` the API server validates
-   * it — schemas, webhooks, admission — and persists nothing.
+   * it — schemas, webhooks, admission — and persists nothing. Not forced unless `force`: a field another
+   * manager owns with another value fails the apply with a Conflict (see owned-apply.ts). A
+   * `metadata.resourceVersion` in `obj` makes the apply conditional on it.
    */
-  apply(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
+  apply(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean; force?: boolean }): Promise<KubeObject>;
   /** Creates `obj` (a POST); with `dryRun`, only validated, admitted and authorized as a create. */
   create(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
   /**
@@ -281,7 +283,7 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
     async apply(obj, options) {
       const what = `${options.dryRun ? 'validate' : 'apply'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
       return (await call(what, () =>
-        objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, true, PatchStrategy.ServerSideApply),
+        objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, options.force === true, PatchStrategy.ServerSideApply),
       )) as KubeObject;
     },
     async create(obj, options) {

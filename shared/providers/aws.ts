@@ -12,6 +12,8 @@ export const awsEc2: Provider = {
   clusterClasses: [{ name: 'aws-ec2', kustomization: 'deploy/clusterclasses/aws-ec2' }],
   controlPlaneReplicas: true,
   userKubeconfig: adminKubeconfig,
+  // Not sshKeyName: a key pair on the control plane is root next to the cluster's CA keys.
+  callerVariables: ['region', 'controlPlaneMachineType', 'workerMachineType', 'apiServerLoadBalancerScheme', 'additionalTags'],
 };
 
 /**
@@ -31,4 +33,6 @@ export const awsEks: Provider = {
   clusterClasses: [{ name: 'aws-eks', kustomization: 'deploy/clusterclasses/aws-eks' }],
   controlPlaneReplicas: false,
   userKubeconfig: { secretSuffix: '-user-kubeconfig', credential: 'aws-iam-token' },
+  // Not sshKeyName: a key pair on the workers is root next to their kubelet and instance-role credentials.
+  callerVariables: ['region', 'workerMachineType', 'workerAMIType', 'upgradePolicy', 'additionalTags'],
 };

@@ -12,4 +12,5 @@ export const inMemory: Provider = {
   clusterClasses: [{ name: 'in-memory' }],
   controlPlaneReplicas: true,
   userKubeconfig: adminKubeconfig,
+  // Note: no callerVariables: the sandbox's classes are test fixtures, and every variable they define is the caller's.
 };

@@ -53,6 +53,13 @@ export interface Provider {
    */
   readonly controlPlaneReplicas: boolean;
   readonly userKubeconfig: UserKubeconfig;
+  /**
+   * The ClusterClass variables a caller may set through capi-mcp; any other is refused by name. A class
+   * may define more (an image, an SSH key: who gets root on the machines is the operator's choice, made
+   * in the class or on a Cluster applied directly). Unset: every variable the class defines, as for a
+   * provider capi-mcp does not know.
+   */
+  readonly callerVariables?: readonly string[];
 }
 
 /** CAPI's admin kubeconfig (a long-lived client certificate): what a provider hands out unless it says otherwise. */

@@ -41,6 +41,15 @@ export function takesControlPlaneReplicas(clusterClass: KubeObject): boolean {
   return providerOfClusterClass(clusterClass)?.controlPlaneReplicas ?? true;
 }
 
+/**
+ * The variables of this ClusterClass a caller may set, with the provider that says so; undefined when
+ * no provider restricts them (every variable the class defines is the caller's).
+ */
+export function callerVariablesOf(clusterClass: KubeObject): { readonly provider: string; readonly names: readonly string[] } | undefined {
+  const provider = providerOfClusterClass(clusterClass);
+  return provider?.callerVariables ? { provider: provider.name, names: provider.callerVariables } : undefined;
+}
+
 /** The Secret and credential of the kubeconfig to hand a person for this Cluster. */
 export function userKubeconfigOf(cluster: KubeObject): { readonly secretName: string; readonly credential: UserKubeconfig['credential'] } {
   const { secretSuffix, credential } = providerOfCluster(cluster)?.userKubeconfig ?? adminKubeconfig;

@@ -42,6 +42,12 @@ export function fieldManagerOf(action: OperationAction): string {
   return `capi-mcp-${action}`;
 }
 
+/**
+ * Every field manager capi-mcp applies as. An apply may take a field from these (a scale changes the
+ * replica counts its create set), never from anyone else (shared/kube/owned-apply.ts).
+ */
+export const capiMcpFieldManagers: readonly string[] = (['create', 'delete', 'scale', 'upgrade'] as const).map(fieldManagerOf);
+
 /** A kind as an allow-list names it: its API group and kind, any version of it. */
 export interface GroupKind {
   readonly group: string;

@@ -8,8 +8,9 @@
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 import { getIfExists } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
+import { applyOwned } from '../kube/owned-apply.ts';
 import type { Deps } from '../deps.ts';
-import { fieldManagerOf, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
+import { capiMcpFieldManagers, fieldManagerOf, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
 
 /** The error name the state machine retries on. */
 export const transientErrorName = 'TransientError';
@@ -37,7 +38,8 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
       }
       const objects = [...(event.operation.cluster ? [event.operation.cluster] : []), ...(event.operation.objects ?? [])];
       if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
-      for (const obj of objects) await kube.apply(obj, { fieldManager: fieldManagerOf(event.operation.action) });
+      // Never forced over another field manager: a field someone else owns fails the step as a Conflict.
+      for (const obj of objects) await applyOwned(kube, obj, { fieldManager: fieldManagerOf(event.operation.action), mayTakeFrom: capiMcpFieldManagers });
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
     const result = verdict(event.operation, await getIfExists(kube, Kinds.Cluster, namespace, name));

@@ -14,6 +14,7 @@ describe('directScaleChange', () => {
     const change = directScaleChange(cluster, [md('c1-a', 1), md('c1-b', 2)], kcp, { workerPools: [{ name: 'c1-a', replicas: 3 }] });
     assert.deepEqual(change, {
       problems: [],
+      change: { action: 'scale', replicas: [{ target: 'worker pool "c1-a"', from: 1, to: 3 }] },
       patches: [{ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name: 'c1-a', namespace: 'team-a' }, spec: { replicas: 3 } }],
       expect: { controlPlaneReplicas: 1, workerReplicas: 5 },
     });
@@ -23,6 +24,17 @@ describe('directScaleChange', () => {
     const change = directScaleChange(cluster, [md('c1-a', 1)], kcp, { controlPlaneReplicas: 3 });
     assert.deepEqual(change.patches, [{ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlane', metadata: { name: 'c1', namespace: 'team-a' }, spec: { replicas: 3 } }]);
     assert.deepEqual(change.expect, { controlPlaneReplicas: 3, workerReplicas: 1 });
+  });
+
+  it('says what each count goes from and to, for the owners’ guard', () => {
+    const change = directScaleChange(cluster, [md('c1-a', 2)], { ...kcp, spec: { replicas: 3 } }, { workerPools: [{ name: 'c1-a', replicas: 0 }], controlPlaneReplicas: 1 });
+    assert.deepEqual(change.change, {
+      action: 'scale',
+      replicas: [
+        { target: 'worker pool "c1-a"', from: 2, to: 0 },
+        { target: 'the control plane', from: 3, to: 1 },
+      ],
+    });
   });
 
   const refusals: [string, Parameters<typeof directScaleChange>, RegExp][] = [

@@ -61,6 +61,31 @@ describe('topologyProblems', () => {
   }
 });
 
+describe('topologyProblems with a provider that declares its caller variables', () => {
+  // The shipped aws-ec2 class, as its templateRefs identify it; it defines more variables than callers may set.
+  const awsEc2 = obj('ClusterClass', 'aws-ec2', 'team-a')
+    .spec({
+      infrastructure: { templateRef: { apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2', kind: 'AWSClusterTemplate', name: 'i' } },
+      controlPlane: { templateRef: { apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlaneTemplate', name: 'c' } },
+      workers: { machineDeployments: [{ class: 'general' }] },
+      variables: [{ name: 'region', required: true }, { name: 'sshKeyName' }, { name: 'workerMachineType' }],
+    })
+    .build();
+  const allowed = 'callers may set: region, workerMachineType';
+  const table: [string, Record<string, unknown>, string[]][] = [
+    ['a variable callers may set passes', { region: 'x', workerMachineType: 'm7i.large' }, []],
+    [
+      'a variable the class defines but the provider keeps from callers is refused by name, with the allowed list',
+      { region: 'x', sshKeyName: 'ops' },
+      [`variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-ec2 (${allowed})`],
+    ],
+    ['a variable the class does not define is refused the same way', { region: 'x', amiID: 'ami-0123456789abcdef0' }, [`variable "amiID" cannot be set through capi-mcp with ClusterClass aws-ec2 (${allowed})`]],
+  ];
+  for (const [name, variables, expected] of table) {
+    it(name, () => assert.deepEqual(topologyProblems(request({ clusterClass: 'aws-ec2', variables }), awsEc2), expected));
+  }
+});
+
 describe('scaleChange', () => {
   const current = obj('Cluster', 'demo', 'team-a')
     .spec({ topology: { classRef: { name: 'aws' }, version: 'v1.35.0', controlPlane: { replicas: 3 }, workers: { machineDeployments: [{ class: 'general', name: 'md-0', replicas: 2 }, { class: 'gpu', name: 'md-1', replicas: 1 }] } } })
@@ -83,6 +108,17 @@ describe('scaleChange', () => {
     assert.deepEqual(change.patch.spec.topology.controlPlane, { replicas: 5 });
     assert.deepEqual(change.patch.spec.topology.workers.machineDeployments.map((p: { replicas: number }) => p.replicas), [2, 1]);
     assert.deepEqual(change.expect, { controlPlaneReplicas: 5, workerReplicas: 3 });
+  });
+
+  it('says what each count it sets goes from and to, for the owners’ guard (untouched pools are not listed)', () => {
+    const change = scaleChange(current, { workerPools: [{ name: 'md-0', replicas: 0 }], controlPlaneReplicas: 1 });
+    assert.deepEqual(change.change, {
+      action: 'scale',
+      replicas: [
+        { target: 'the control plane', from: 3, to: 1 },
+        { target: 'worker pool "md-0"', from: 2, to: 0 },
+      ],
+    });
   });
 
   it('names a pool that does not exist and the ones that do', () => {
@@ -111,6 +147,7 @@ describe('upgradeChange', () => {
       else {
         assert.deepEqual(change.problems, []);
         assert.deepEqual(change.patch.spec, { topology: { version: to } });
+        assert.deepEqual(change.change, { action: 'upgrade', from, to });
         assert.deepEqual(change.expect, { controlPlaneReplicas: 1, workerReplicas: 2, version: to });
       }
     });

@@ -4,12 +4,14 @@
  * workflow and returns the operation to follow. The same request while it runs returns the same operation.
  */
 import { z } from 'zod';
+import { reservedKeyProblems } from '../../capi/labels.ts';
 import { buildTopologyCluster, topologyProblems } from '../../capi/topology.ts';
 import { variableSizeProblems } from '../../capi/variables.ts';
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../../errors.ts';
 import { getIfExists, type KubeObject } from '../../kube/client.ts';
 import { Kinds } from '../../kube/kinds.ts';
-import { fieldManagerOf } from '../../workflows/operation.ts';
+import { applyOwned } from '../../kube/owned-apply.ts';
+import { capiMcpFieldManagers, fieldManagerOf } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
 import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
@@ -60,6 +62,14 @@ export const createCluster = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {
+    // The only metadata a caller sets is the Cluster's labels (no annotations, no pool labels): checked
+    // first, since a reserved key changes who may change the cluster or what is installed into it.
+    const reserved = reservedKeyProblems('label', args.labels ?? {});
+    if (reserved.length > 0) {
+      throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${reserved.join('; ')}`, {
+        hint: 'use label keys without these prefixes, e.g. under a domain of your own (team.example.com/owner)',
+      });
+    }
     const oversized = variableSizeProblems(args.variables ?? {});
     if (oversized.length > 0) {
       throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${oversized.join('; ')}`, {
@@ -118,7 +128,7 @@ export const createCluster = defineTool({
       try {
         // Apply is authorized as a patch even when it creates; the Apply step needs create as well, so
         // both are checked: validation and admission run in each, nothing is persisted.
-        await kube.apply(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') });
+        await applyOwned(kube, cluster, { dryRun: true, fieldManager: fieldManagerOf('create'), mayTakeFrom: capiMcpFieldManagers });
         await kube.create(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') }).catch((error: unknown) => {
           // Created since the existence check above, by an identical request's Apply: starting then joins it.
           if (!(error instanceof CapiMcpError && error.code === ErrorCode.Conflict)) throw error;

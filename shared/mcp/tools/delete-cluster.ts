@@ -3,7 +3,6 @@
  * GitOps-managed clusters and requiring `confirm` to repeat the name. Returns at once with an operation.
  */
 import { z } from 'zod';
-import { deletionRefusal } from '../../capi/deletion.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { getCluster } from '../../kube/discovery.ts';
@@ -11,6 +10,7 @@ import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { operationInput, startOrJoin } from './start-or-join.ts';
+import { refuseProtected } from './topology-change.ts';
 
 export const deleteCluster = defineTool({
   name: 'delete_cluster',
@@ -38,8 +38,7 @@ export const deleteCluster = defineTool({
     return startOrJoin(deps, operationInput('delete', args, {}, 5), 'delete', async () => {
       const kube = deps.clusters.client(args.management_cluster);
       const cluster = await getCluster(kube, args.namespace, args.name);
-      const refusal = deletionRefusal(cluster);
-      if (refusal) throw new CapiMcpError(ErrorCode.Forbidden, `refusing to delete cluster ${args.namespace}/${args.name}: ${refusal}`);
+      refuseProtected('delete', args, { action: 'delete' }, [cluster]);
       // A dry-run DELETE: an identity that may not delete (read-only RBAC) is refused now, not minutes later.
       await kube.delete(Kinds.Cluster, args.namespace, args.name, { dryRun: true }).catch((error: unknown) => {
         throw wrapError(`the API server refused the deletion of cluster ${args.namespace}/${args.name}`, error);
