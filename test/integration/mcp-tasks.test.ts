@@ -187,7 +187,7 @@ describe('2025-11-25 tasks (the tasks capability)', () => {
     const execution = await session.callTool('create_cluster', request('v1-cancel'), { task: { preference: 'require' } });
     assert.equal(execution.kind, 'task');
     cancelledId = execution.handle!.taskId;
-    assert.match(cancelledId, new RegExp(`^create-${ns.name}-v1-cancel-`));
+    assert.match(cancelledId, new RegExp(`^create_${ns.name}_v1-cancel_`));
     const task = await session.task(cancelledId).snapshot();
     assert.equal(task.status, 'working');
     assert.match(task.statusMessage ?? '', new RegExp(`^operation ${cancelledId}: create ${ns.name}/v1-cancel RUNNING`));
@@ -242,11 +242,11 @@ describe('2025-11-25 tasks (the tasks capability)', () => {
 
   it('lists the tasks a key may see, newest first, in pages', async () => {
     const { tasks } = await session.listTasks();
-    const ours = tasks.map((t) => t.taskId).filter((id) => id.includes(`-${ns.name}-`));
+    const ours = tasks.map((t) => t.taskId).filter((id) => id.includes(`_${ns.name}_`));
     assert.equal(ours.length, 2, ours.join(', '));
-    assert.match(ours[0]!, /-v1-block-/);
+    assert.match(ours[0]!, /_v1-block_/);
     const limited = await session2025(keys.elsewhere);
-    assert.deepEqual((await limited.listTasks()).tasks.filter((t) => t.taskId.includes(`-${ns.name}-`)), []);
+    assert.deepEqual((await limited.listTasks()).tasks.filter((t) => t.taskId.includes(`_${ns.name}_`)), []);
     const { code } = await rpcError((await client2025()).request({ method: 'tasks/list', params: { cursor: 'not-a-cursor' } } as never, anyResult));
     assert.equal(code, -32602);
   });
@@ -391,15 +391,15 @@ describe('clients without tasks', () => {
 describe('a second server on the same execution store', () => {
   it('answers tasks/get and tasks/list for every task the first one created', async () => {
     const first = await session2025();
-    const created = (await first.listTasks()).tasks.filter((t) => t.taskId.includes(`-${ns.name}-`));
+    const created = (await first.listTasks()).tasks.filter((t) => t.taskId.includes(`_${ns.name}_`));
     assert.ok(created.every((t) => t.status !== 'working'), 'every task ended before the second server opens the store');
     // Note: a fresh engine and server on the same folder: what it knows, it read from the store.
     const second = await startServer(executions);
     const session = await session2025(keys.admin, second);
-    const listed = (await session.listTasks()).tasks.filter((t) => t.taskId.includes(`-${ns.name}-`));
+    const listed = (await session.listTasks()).tasks.filter((t) => t.taskId.includes(`_${ns.name}_`));
     assert.deepEqual(listed.map((t) => `${t.taskId}:${t.status}`), created.map((t) => `${t.taskId}:${t.status}`));
     for (const task of created) assert.equal((await session.task(task.taskId).snapshot()).status, task.status);
-    const done = created.find((t) => t.taskId.includes('-v2-done-'))!;
+    const done = created.find((t) => t.taskId.includes('_v2-done_'))!;
     const outcome = await (await session2026(keys.admin, second)).task(done.taskId).result();
     assert.equal(outcome.status, 'completed');
   });
