@@ -5,7 +5,8 @@
  * the Cluster it applies is rendered by CAPI's real topology controller, which runs every variable's
  * patch into the AWS objects — and there it stops: no CAPA controller runs here, so nothing reaches AWS
  * and no Machine is ever created. Each operation is cancelled; the namespace's cleanup deletes the
- * Clusters. Invalid variables are refused naming the variable, by capi-mcp and by the API server alike.
+ * Clusters. Invalid variables are refused naming the variable, by capi-mcp and by the API server alike;
+ * what callers may not choose (an image, an SSH key, a tag key controllers act on) is refused too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,10 +107,8 @@ describe('create_cluster with aws-ec2', () => {
   const name = 'ec2-1';
   const variables = {
     region: 'eu-west-1',
-    sshKeyName: 'ops',
     controlPlaneMachineType: 'm7i.xlarge',
     workerMachineType: 'm7i-flex.large',
-    amiID: 'ami-0123456789abcdef0',
     apiServerLoadBalancerScheme: 'internal',
     additionalTags: { team: 'platform' },
   };
@@ -129,13 +128,14 @@ describe('create_cluster with aws-ec2', () => {
     const [awsCluster] = await list('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSCluster', name);
     assert.deepEqual(
       { region: awsCluster!.spec.region, sshKeyName: awsCluster!.spec.sshKeyName, scheme: awsCluster!.spec.controlPlaneLoadBalancer.scheme, tags: awsCluster!.spec.additionalTags },
-      { region: 'eu-west-1', sshKeyName: 'ops', scheme: 'internal', tags: { team: 'platform' } },
+      { region: 'eu-west-1', sshKeyName: '', scheme: 'internal', tags: { team: 'platform' } },
     );
+    // Every image is looked up among those of one pinned owner (CAPA's publisher); no machine takes an id.
     const machines = await list('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSMachineTemplate', name);
     const role = (t: Obj) => (t.metadata.labels?.['topology.cluster.x-k8s.io/deployment-name'] ? 'worker' : 'control-plane');
     assert.deepEqual(
-      machines.map((t) => `${role(t)} ${t.spec.template.spec.instanceType} ${t.spec.template.spec.ami?.id} ${t.spec.template.spec.sshKeyName}`).sort(),
-      ['control-plane m7i.xlarge ami-0123456789abcdef0 ops', 'worker m7i-flex.large ami-0123456789abcdef0 ops'],
+      machines.map((t) => `${role(t)} ${t.spec.template.spec.instanceType} owner=${t.spec.template.spec.imageLookupOrg} ami=${JSON.stringify(t.spec.template.spec.ami ?? {})} key=${t.spec.template.spec.sshKeyName}`).sort(),
+      ['control-plane m7i.xlarge owner=819546954734 ami={} key=', 'worker m7i-flex.large owner=819546954734 ami={} key='],
     );
     const [kcp] = await list('controlplane.cluster.x-k8s.io/v1beta2', 'KubeadmControlPlane', name);
     assert.equal(kcp!.spec.replicas, 3);
@@ -215,7 +215,17 @@ describe('invalid variables', () => {
     ['a region that breaks the pattern', 'aws-ec2', { region: 'EU-West-1' }, /variable "region": must match pattern/],
     ['a missing region', 'aws-ec2', undefined, /variable "region" is required by ClusterClass aws-ec2/],
     ['a machine type without a size', 'aws-ec2', { region: 'eu-west-1', workerMachineType: 't3large' }, /variable "workerMachineType": must match pattern/],
-    ['an AMI id that is not one', 'aws-ec2', { region: 'eu-west-1', amiID: 'ubuntu-24.04' }, /variable "amiID": must match pattern/],
+    [
+      'an AMI id, any AMI id (images come from a pinned owner)',
+      'aws-ec2',
+      { region: 'eu-west-1', amiID: 'ami-0123456789abcdef0' },
+      /variable "amiID" cannot be set through capi-mcp with ClusterClass aws-ec2 \(callers may set: region, controlPlaneMachineType, workerMachineType, apiServerLoadBalancerScheme, additionalTags\)/,
+    ],
+    ['an SSH key pair for the control plane', 'aws-ec2', { region: 'eu-west-1', sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-ec2/],
+    ['an SSH key pair for EKS workers', 'aws-eks', { region: 'us-east-1', sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-eks \(callers may set: region, workerMachineType, workerAMIType, upgradePolicy, additionalTags\)/],
+    ['a tag key by which a cloud controller claims resources', 'aws-ec2', { region: 'eu-west-1', additionalTags: { 'kubernetes.io/cluster/prod': 'owned' } }, /the API server rejected cluster .*additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
+    ['CAPA’s own ownership tag key', 'aws-eks', { region: 'us-east-1', additionalTags: { 'sigs.k8s.io/cluster-api-provider-aws/cluster/prod': 'owned' } }, /additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
+    ['a tag key AWS reserves', 'aws-ec2', { region: 'eu-west-1', additionalTags: { 'AWS:cloudformation:stack-name': 'x' } }, /additionalTags.*tag keys starting with aws: are reserved by AWS/],
     ['a missing region on EKS', 'aws-eks', { workerMachineType: 'm7i.large' }, /variable "region" is required by ClusterClass aws-eks/],
     ['an unknown upgrade policy', 'aws-eks', { region: 'us-east-1', upgradePolicy: 'forever' }, /variable "upgradePolicy": must be equal to one of the allowed values \(\["standard","extended"\]\)/],
     ['a tag value that is not a string', 'aws-eks', { region: 'us-east-1', additionalTags: { team: 7 } }, /variable "additionalTags" at \/team: must be string/],
@@ -245,5 +255,24 @@ describe('invalid variables', () => {
       );
     assert.match(await rejection(direct('bad-direct-region', [{ name: 'region', value: 'eu_west_1' }])), /^422 .*spec\.topology\.variables\[region\].*should match/);
     assert.match(await rejection(direct('bad-direct-missing', [])), /^422 .*required variable "region" must be set/);
+  });
+
+  it('the API server refuses a hostile image, SSH key name or tag key from anyone: the class itself constrains them', async () => {
+    const direct = (name: string, variables: { name: string; value: unknown }[]) => ({
+      apiVersion: 'cluster.x-k8s.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name, namespace: ns.name },
+      spec: { topology: { classRef: { name: 'aws-ec2' }, version: 'v1.34.2', controlPlane: { replicas: 1 }, variables: [{ name: 'region', value: 'eu-west-1' }, ...variables] } },
+    });
+    const rejection = (o: object) =>
+      ns.objects.create(o as Obj).then(
+        () => assert.fail('accepted'),
+        (e: { code?: number; body?: unknown }) => `${e.code} ${JSON.parse(String(e.body)).message}`,
+      );
+    assert.match(await rejection(direct('bad-direct-ami', [{ name: 'amiID', value: 'ami-0123456789abcdef0' }])), /^422 .*amiID.*not defined/);
+    assert.match(await rejection(direct('bad-direct-ssh', [{ name: 'sshKeyName', value: 'ops key; x' }])), /^422 .*sshKeyName.*should match/);
+    assert.match(await rejection(direct('bad-direct-tag', [{ name: 'additionalTags', value: { 'kubernetes.io/cluster/prod': 'owned' } }])), /^422 .*additionalTags.*tag keys under kubernetes\.io/);
+    assert.match(await rejection(direct('bad-direct-aws', [{ name: 'additionalTags', value: { 'aws:x': 'y' } }])), /^422 .*additionalTags.*reserved by AWS/);
+    for (const name of ['bad-direct-ami', 'bad-direct-ssh', 'bad-direct-tag', 'bad-direct-aws']) assert.equal(await clusterExists(name), false);
   });
 });

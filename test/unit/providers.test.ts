@@ -150,5 +150,19 @@ describe('the registry and deploy/clusterclasses', () => {
       assert.deepEqual(classes.map((c) => c.metadata.name), [s.name]);
       assert.equal(providerOfClusterClass(classes[0]!)?.name, s.provider);
     });
+
+    it(`${s.provider} lets callers set only variables ClusterClass ${s.name} defines, and no image, SSH key or unconstrained tag key`, () => {
+      const documents = parseAllDocuments(readFileSync(join(repoRoot, s.kustomization, 'clusterclass.yaml'), 'utf8')).map((d) => d.toJS() as KubeObject);
+      const variables: { name: string; schema: { openAPIV3Schema: any } }[] = documents.find((d) => d.kind === 'ClusterClass')!.spec.variables;
+      const defined = variables.map((v) => v.name);
+      const callers = providerNamed(s.provider)!.callerVariables!;
+      assert.deepEqual(callers.filter((n) => !defined.includes(n)), [], 'every caller variable is defined');
+      assert.deepEqual(callers.filter((n) => ['amiID', 'sshKeyName'].includes(n)), []);
+      assert.equal(defined.includes('amiID'), false, 'no image id at all: images come from a pinned owner');
+      const tagRules = variables.find((v) => v.name === 'additionalTags')!.schema.openAPIV3Schema['x-kubernetes-validations'].map((r: { rule: string }) => r.rule);
+      assert.ok(tagRules.some((r: string) => r.includes('aws:') || r.includes('[aA][wW][sS]:')), 'aws: tag keys refused');
+      assert.ok(tagRules.some((r: string) => r.includes('kubernetes[.]io')), 'kubernetes.io tag keys refused');
+      assert.match(variables.find((v) => v.name === 'sshKeyName')!.schema.openAPIV3Schema.pattern, /^\^/);
+    });
   }
 });
