@@ -240,10 +240,12 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
         _continue: options.continueToken,
       };
       const where = options.namespace ? `in namespace ${options.namespace}` : 'in all namespaces';
-      const body = await call(`list ${ref.plural} ${where}`, () =>
-        options.namespace
-          ? custom.listNamespacedCustomObject({ ...params, namespace: options.namespace })
-          : custom.listClusterCustomObject(params),
+      const body = await retryWhileCacheLags(() =>
+        call(`list ${ref.plural} ${where}`, () =>
+          options.namespace
+            ? custom.listNamespacedCustomObject({ ...params, namespace: options.namespace })
+            : custom.listClusterCustomObject(params),
+        ),
       );
       const token = body?.metadata?.continue;
       return { items: (body?.items ?? []) as KubeObject[], ...(token ? { continueToken: token } : {}) };
@@ -321,6 +323,24 @@ function pinnedDispatcher(AgentClass: typeof import('undici').Agent, pinned: Pin
     else h.onError?.(refused);
     return true;
   });
+}
+
+/**
+ * Note: a LIST that continues a page carries the first page's resourceVersion; an API server whose watch
+ * cache has not caught up with it yet waits 3 s, then answers 504 "Too large resource version" (reason
+ * ResourceVersionTooLarge, retryAfterSeconds 1) — seen on a loaded machine. client-go's reflector retries
+ * it; so does this, twice, a second apart, before the Timeout reaches the caller.
+ */
+async function retryWhileCacheLags<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const lagging = error instanceof CapiMcpError && error.code === ErrorCode.Timeout && /Too large resource version/.test(error.message);
+      if (!lagging || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /** Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. */
