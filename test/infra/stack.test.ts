@@ -16,8 +16,14 @@ import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import { kubernetesGroup } from '../../infra/lib/eks-access.ts';
 import { initialKeyDocument } from '../../infra/lib/key-store.ts';
 import { authHeaders } from '../support/auth.ts';
+import { stuckCluster } from '../support/clusters.ts';
 import { testServerEnv } from '../support/mcp.ts';
+import { useNamespace } from '../support/sandbox.ts';
 import { actionsOf, eksCluster, logicalId, minimalSettings, roleStatements, rolesAllowing, synth } from './stacks.ts';
+
+// One known Cluster for the bundled function to list from the sandbox.
+const ns = await useNamespace('bundle');
+await ns.objects.create(stuckCluster(ns.name, 'bundled'));
 
 const execFileAsync = promisify(execFile);
 
@@ -297,7 +303,7 @@ describe('the bundled functions', () => {
         ...authHeaders(),
       },
       requestContext: { http: { method: 'POST' } },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_clusters', arguments: { limit: 1 } } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_clusters', arguments: { namespace: ns.name, limit: 1 } } }),
       isBase64Encoded: false,
     };
     // The function also writes logs and metrics (EMF) to stdout; the result follows a marker line.
@@ -313,7 +319,7 @@ describe('the bundled functions', () => {
     assert.equal(result.statusCode, 200, result.body);
     const message = JSON.parse(result.body.split('\n').find((l: string) => l.startsWith('data: ')).slice(6));
     assert.equal(message.result.isError, undefined, JSON.stringify(message.result));
-    assert.ok(Array.isArray(message.result.structuredContent.clusters));
+    assert.deepEqual(message.result.structuredContent.clusters.map((c: { name: string }) => c.name), ['bundled'], 'the row the sandbox holds');
 
     // Embedded metric format documents, as CloudWatch will read them: names and dimensions the dashboard queries.
     const emf = stdout

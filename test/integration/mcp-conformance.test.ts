@@ -13,9 +13,13 @@ import { promisify } from 'node:util';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { tools } from '../../shared/mcp/registry.ts';
 import { authHeaders } from '../support/auth.ts';
+import { stuckCluster } from '../support/clusters.ts';
 import { authenticatingProxy, startTestServer } from '../support/mcp.ts';
+import { useNamespace } from '../support/sandbox.ts';
 
 const execFileAsync = promisify(execFile);
+const ns = await useNamespace('conformance');
+await ns.objects.create(stuckCluster(ns.name, 'inspected'));
 const url = await startTestServer();
 /** Runs an npm bin with this process's Node (24), whatever `node` is first on PATH. */
 const runBin = (name: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
@@ -52,9 +56,9 @@ describe('the MCP Inspector CLI', () => {
   });
 
   it('calls list_clusters', async () => {
-    const { stdout } = await inspector(['--method', 'tools/call', '--tool-name', 'list_clusters', '--tool-arg', 'limit=1']);
+    const { stdout } = await inspector(['--method', 'tools/call', '--tool-name', 'list_clusters', '--tool-arg', `namespace=${ns.name}`, '--tool-arg', 'limit=1']);
     const result = JSON.parse(stdout);
     assert.equal(result.isError, undefined, stdout);
-    assert.ok(Array.isArray(result.structuredContent.clusters));
+    assert.deepEqual(result.structuredContent.clusters.map((c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`), [`${ns.name}/inspected`]);
   });
 });
