@@ -60,6 +60,15 @@ describe('scale_cluster without a ClusterClass', () => {
     assert.equal(machines.filter((m) => m.metadata?.labels?.['capi-mcp.io/pool'] === 'md-0').length, 3);
   });
 
+  it('scales it again (3 → 2) once handed over: Cluster API\'s own controllers writing the count back take nothing from capi-mcp', async () => {
+    const started = await client.callTool({ name: 'scale_cluster', arguments: { namespace: ns.name, name: 'classic-1', worker_pools: [{ name: 'classic-1-md-0', replicas: 2 }] } });
+    assert.equal(started.isError, undefined, textOf(started));
+    const done = await followToEnd(started.structuredContent.operation_id);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
+    const [md] = await clusterObjects(ns, 'MachineDeployment', 'classic-1');
+    assert.equal(md!.spec.replicas, 2);
+  });
+
   it('names the MachineDeployments when asked for a pool that does not exist, and an even control plane is refused', async () => {
     const unknown = await client.callTool({ name: 'scale_cluster', arguments: { namespace: ns.name, name: 'classic-1', worker_pools: [{ name: 'md-9', replicas: 2 }] } });
     assert.equal(unknown.isError, true);
