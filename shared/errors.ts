@@ -14,6 +14,13 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * What a failure that is not a CapiMcpError is reported as (result text, audit reason): a bug in
+ * capi-mcp, never something a caller or a cluster caused. Note: not an ErrorCode on purpose: no code path
+ * raises it deliberately, so an agent (and the fuzz test) can treat every one as a defect.
+ */
+export const internalErrorCode = 'Internal';
+
 export class CapiMcpError extends Error {
   readonly code: ErrorCode;
   /** What the agent should do next, e.g. "call list_clusters to see existing clusters". */

@@ -3,13 +3,14 @@
  * 1. the caller's scope (derived from the tool's annotations), namespace and management-cluster limits
  *    are enforced before the handler runs, so no tool can forget them;
  * 2. a CapiMcpError becomes an `isError` result whose text says what failed and what to do next;
- *    anything else is reported as an upstream error by message only (never a stack trace), redacted;
+ *    anything else is a bug in capi-mcp and says so ("Internal: …", by message only, never a stack trace,
+ *    redacted), so it is never mistaken for a failure of the API server the agent could wait out;
  * 3. every call writes one audit record (key id, tool, redacted arguments, cluster, outcome, duration)
  *    and counts in the metrics by tool and outcome.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { hasScope, mayUseManagementCluster, mayUseNamespace, requiredScope } from '../auth/scopes.ts';
-import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
+import { CapiMcpError, ErrorCode, internalErrorCode, messageOf } from '../errors.ts';
 import { redactText } from '../observability/redact.ts';
 import { argumentBoundsProblem, maxArgumentBytes } from './argument-limits.ts';
 import type { ToolDefinition, ToolDeps } from './tool.ts';
@@ -32,7 +33,9 @@ export async function runTool(tool: ToolDefinition, args: unknown, deps: ToolDep
   } catch (error) {
     const result = errorResult(tool.name, error);
     outcome = error instanceof CapiMcpError && error.code === ErrorCode.Forbidden ? 'denied' : 'error';
-    reason = error instanceof CapiMcpError ? error.code : 'Internal';
+    reason = error instanceof CapiMcpError ? error.code : internalErrorCode;
+    // The stack goes to the operator's log only (redacted there), for the bug report.
+    if (!(error instanceof CapiMcpError)) deps.log.error(`${tool.name} failed unexpectedly`, { requestId: context.requestId, error: error instanceof Error ? error.stack : String(error) });
     return result;
   } finally {
     const durationMs = Math.round(performance.now() - started);
@@ -97,7 +100,9 @@ function assertArgumentBounds(args: unknown): void {
 }
 
 export function errorResult(toolName: string, error: unknown): CallToolResult {
-  const e = error instanceof CapiMcpError ? error : new CapiMcpError(ErrorCode.Upstream, `${toolName} failed: ${messageOf(error)}`);
-  const text = redactText(`${e.code}: ${e.message}${e.hint ? `\nNext: ${e.hint}` : ''}`);
-  return { content: [{ type: 'text', text }], isError: true };
+  const text =
+    error instanceof CapiMcpError
+      ? `${error.code}: ${error.message}${error.hint ? `\nNext: ${error.hint}` : ''}`
+      : `${internalErrorCode}: ${toolName} failed unexpectedly (a bug in capi-mcp): ${messageOf(error)}\nNext: retrying will not help; report it with the time of the call`;
+  return { content: [{ type: 'text', text: redactText(text) }], isError: true };
 }

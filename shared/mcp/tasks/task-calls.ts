@@ -88,10 +88,10 @@ function textOf(result: CallToolResult): string {
 
 /**
  * A call refused before anything started, as a JSON-RPC error carrying the tool's own message and next
- * step: an upstream failure is an internal error, anything else (arguments, conflicts, scopes) invalid params.
+ * step: an upstream failure or a bug is an internal error, anything else (arguments, conflicts, scopes) invalid params.
  */
 function refusal(name: string, result: CallToolResult): ProtocolError {
   const text = textOf(result);
-  const code = /^(Upstream|Timeout):/.test(text) ? ProtocolErrorCode.InternalError : ProtocolErrorCode.InvalidParams;
+  const code = /^(Upstream|Timeout|Internal):/.test(text) ? ProtocolErrorCode.InternalError : ProtocolErrorCode.InvalidParams;
   return new ProtocolError(code, `${name} started no task: ${text}`);
 }
