@@ -43,6 +43,11 @@ const gitOpsMarkers: readonly { readonly where: 'labels' | 'annotations'; readon
   { where: 'labels', key: 'helm.toolkit.fluxcd.io/name', owner: 'Flux (HelmRelease)' },
   { where: 'annotations', key: 'argocd.argoproj.io/tracking-id', owner: 'Argo CD' },
   { where: 'labels', key: 'argocd.argoproj.io/instance', owner: 'Argo CD' },
+  { where: 'labels', key: 'kustomize.toolkit.fluxcd.io/namespace', owner: 'Flux (Kustomization)' },
+  { where: 'labels', key: 'helm.toolkit.fluxcd.io/namespace', owner: 'Flux (HelmRelease)' },
+  // Note: Argo CD's default tracking label before 3.0; Helm sets it on what a release installs, and a
+  // release's objects belong in its chart just the same.
+  { where: 'labels', key: 'app.kubernetes.io/instance', owner: 'Argo CD or Helm' },
 ];
 
 /**
@@ -66,7 +71,9 @@ export function changeRefusal(change: ClusterChange, objects: readonly KubeObjec
           };
     }
   }
-  const protectedBy = objects.find((o) => o.metadata.labels?.[preventDeletionLabel] === 'true');
+  // Note: as a label or an annotation, "true" in any case: a person marking a cluster means it either way.
+  const marked = (o: KubeObject) => [o.metadata.labels?.[preventDeletionLabel], o.metadata.annotations?.[preventDeletionLabel]].some((v) => v?.toLowerCase() === 'true');
+  const protectedBy = objects.find(marked);
   if (!protectedBy) return undefined;
   const carrier = protectedBy === objects[0] ? 'it carries' : `its ${protectedBy.kind} ${protectedBy.metadata.name} carries`;
   const removal = `remove the label ${preventDeletionLabel} from ${protectedBy.kind ?? 'the object'} ${protectedBy.metadata.name} first, if the user intends it`;

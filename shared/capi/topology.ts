@@ -70,7 +70,7 @@ export interface TopologyChange {
   /** What the change does, for the owners' guard (shared/capi/protection.ts). */
   readonly change: ClusterChange;
   readonly patch: KubeObject;
-  readonly expect: { controlPlaneReplicas?: number; workerReplicas: number; version?: string };
+  readonly expect: { controlPlaneReplicas?: number; workerReplicas?: number; version?: string };
 }
 
 interface MachineDeploymentTopology {
@@ -117,7 +117,18 @@ export function scaleChange(
   if (request.controlPlaneReplicas !== undefined && providerOfCluster(cluster)?.controlPlaneReplicas === false) {
     problems.push(`its control plane (${cluster.spec?.controlPlaneRef?.kind}) is sized by its provider, not by replicas`);
   }
-  const desired = pools.map((p) => ({ name: p.name, class: p.class, replicas: request.workerPools?.find((w) => w.name === p.name)?.replicas ?? p.replicas ?? 0 }));
+  for (const wanted of request.workerPools ?? []) {
+    if (pools.some((p) => p.name === wanted.name && p.replicas === undefined)) {
+      problems.push(`worker pool "${wanted.name}" is sized by the cluster autoscaler (it has no replicas in the topology); change its autoscaler min and max size instead`);
+    }
+  }
+  // Note: every pool's count is sent (a field capi-mcp-scale applied before and left out would be removed by
+  // server-side apply), except a pool without one: the cluster autoscaler sizes it, and 0 would empty it.
+  const desired = pools.map((p) => {
+    const replicas = p.replicas === undefined ? undefined : (request.workerPools?.find((w) => w.name === p.name)?.replicas ?? p.replicas);
+    return { name: p.name, class: p.class, ...(replicas !== undefined ? { replicas } : {}) };
+  });
+  const autoscaled = desired.some((p) => p.replicas === undefined);
   const cpReplicas = request.controlPlaneReplicas ?? controlPlaneReplicas;
   const replicas: ReplicaChange[] = [
     ...(request.controlPlaneReplicas !== undefined && controlPlaneReplicas !== undefined ? [{ target: 'the control plane', from: controlPlaneReplicas, to: request.controlPlaneReplicas }] : []),
@@ -130,7 +141,11 @@ export function scaleChange(
     problems,
     change: { action: 'scale', replicas },
     patch: patchOf(cluster, { ...(cpReplicas !== undefined ? { controlPlane: { replicas: cpReplicas } } : {}), workers: { machineDeployments: desired } }),
-    expect: { ...(cpReplicas !== undefined ? { controlPlaneReplicas: cpReplicas } : {}), workerReplicas: desired.reduce((n, p) => n + p.replicas, 0) },
+    expect: {
+      ...(cpReplicas !== undefined ? { controlPlaneReplicas: cpReplicas } : {}),
+      // The autoscaler moves an autoscaled pool's count; the total then says nothing about convergence.
+      ...(autoscaled ? {} : { workerReplicas: desired.reduce((n, p) => n + (p.replicas ?? 0), 0) }),
+    },
   };
 }
 
@@ -157,6 +172,10 @@ export function upgradeChange(cluster: KubeObject, version: string): TopologyCha
     problems,
     change: { action: 'upgrade', from: String(topology?.version ?? 'an unknown version'), to: version },
     patch: patchOf(cluster, { version }),
-    expect: { ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}), workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0), version },
+    expect: {
+      ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}),
+      ...(pools.some((p) => p.replicas === undefined) ? {} : { workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0) }),
+      version,
+    },
   };
 }

@@ -225,6 +225,7 @@ describe('invalid variables', () => {
     ['an SSH key pair for EKS workers', 'aws-eks', { region: 'us-east-1', sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-eks \(callers may set: region, workerMachineType, workerAMIType, upgradePolicy, additionalTags\)/],
     ['a tag key by which a cloud controller claims resources', 'aws-ec2', { region: 'eu-west-1', additionalTags: { 'kubernetes.io/cluster/prod': 'owned' } }, /the API server rejected cluster .*additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
     ['CAPA’s own ownership tag key', 'aws-eks', { region: 'us-east-1', additionalTags: { 'sigs.k8s.io/cluster-api-provider-aws/cluster/prod': 'owned' } }, /additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
+    ["the AWS cloud provider's legacy ownership tag key", 'aws-ec2', { region: 'eu-west-1', additionalTags: { KubernetesCluster: 'prod' } }, /additionalTags.*legacy cluster-ownership tag/],
     ['a tag key AWS reserves', 'aws-ec2', { region: 'eu-west-1', additionalTags: { 'AWS:cloudformation:stack-name': 'x' } }, /additionalTags.*tag keys starting with aws: are reserved by AWS/],
     ['a missing region on EKS', 'aws-eks', { workerMachineType: 'm7i.large' }, /variable "region" is required by ClusterClass aws-eks/],
     ['an unknown upgrade policy', 'aws-eks', { region: 'us-east-1', upgradePolicy: 'forever' }, /variable "upgradePolicy": must be equal to one of the allowed values \(\["standard","extended"\]\)/],

@@ -47,6 +47,11 @@ describe('changeRefusal', () => {
     ['a Flux label allows a scale-up (server-side apply still refuses fields Flux owns)', scale(pool(1, 3)), [cluster(flux)], undefined],
     ['a Flux label on a MachineDeployment refuses scaling it down, naming it', scale(pool(2, 1)), [cluster(), machineDeployment(flux)], /label kustomize\.toolkit\.fluxcd\.io\/name=fleet on MachineDeployment c-md-0/],
     ['GitOps wins over prevent-deletion: its hint is the one that helps', del, [cluster({ ...protectedLabel, ...flux })], /managed by Flux/],
+    ['a Flux Kustomization namespace label alone refuses a delete', del, [cluster({ 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' })], /Flux \(Kustomization\)/],
+    ['a Flux HelmRelease namespace label alone refuses a delete', del, [cluster({ 'helm.toolkit.fluxcd.io/namespace': 'flux-system' })], /Flux \(HelmRelease\)/],
+    ["Argo CD's default tracking label before 3.0 (app.kubernetes.io/instance) refuses a delete", del, [cluster({ 'app.kubernetes.io/instance': 'prod-clusters' })], /Argo CD or Helm/],
+    ['prevent-deletion=True (any case) refuses a delete', del, [cluster({ 'capi-mcp.io/prevent-deletion': 'True' })], /prevent-deletion/],
+    ['prevent-deletion as an annotation refuses a delete too', del, [cluster({}, { 'capi-mcp.io/prevent-deletion': 'true' })], /prevent-deletion/],
     ['a long marker value is cut short, not echoed whole', del, [cluster({}, { 'argocd.argoproj.io/tracking-id': 'x'.repeat(5000) })], /=x{80}…\)/],
   ];
   for (const [name, change, objects, expected] of table) {

@@ -121,6 +121,31 @@ describe('scaleChange', () => {
     });
   });
 
+  describe('with a pool the cluster autoscaler sizes (no replicas in the topology)', () => {
+    const autoscaled = obj('Cluster', 'demo', 'team-a')
+      .spec({ topology: { classRef: { name: 'aws' }, version: 'v1.35.0', controlPlane: { replicas: 3 }, workers: { machineDeployments: [{ class: 'general', name: 'md-0', replicas: 2 }, { class: 'general', name: 'auto' }] } } })
+      .build();
+
+    it('leaves its count unset when another pool or the control plane is scaled, and expects no worker total', () => {
+      for (const request of [{ workerPools: [{ name: 'md-0', replicas: 3 }] }, { controlPlaneReplicas: 5 }]) {
+        const change = scaleChange(autoscaled, request);
+        assert.deepEqual(change.problems, []);
+        assert.deepEqual(change.patch.spec.topology.workers.machineDeployments.find((p: { name: string }) => p.name === 'auto'), { name: 'auto', class: 'general' });
+        assert.equal(change.expect.workerReplicas, undefined);
+      }
+    });
+
+    it('an upgrade expects no worker total either (the autoscaler moves it)', () => {
+      assert.deepEqual(upgradeChange(autoscaled, 'v1.35.1').expect, { controlPlaneReplicas: 3, version: 'v1.35.1' });
+    });
+
+    it('refuses to set its count, saying the autoscaler sizes it', () => {
+      assert.deepEqual(scaleChange(autoscaled, { workerPools: [{ name: 'auto', replicas: 0 }] }).problems, [
+        'worker pool "auto" is sized by the cluster autoscaler (it has no replicas in the topology); change its autoscaler min and max size instead',
+      ]);
+    });
+  });
+
   it('names a pool that does not exist and the ones that do', () => {
     assert.deepEqual(scaleChange(current, { workerPools: [{ name: 'md-9', replicas: 1 }] }).problems, ['worker pool "md-9" does not exist (the cluster has: md-0, md-1)']);
   });
