@@ -1,15 +1,18 @@
 /**
  * `node --test --test-global-setup`: brings the test sandbox up once for the whole run. A sandbox this
  * run started is stopped at the end (set CAPI_MCP_KEEP_TEST_SANDBOX=1 to keep it for the next run); one
- * that was already running is left as it was. It also creates the run's canary API key (test/support/auth.ts).
+ * that was already running is left as it was. It also creates the canary API key (test/support/auth.ts) and
+ * opens this run's capture (test/support/capture.ts).
  */
 import { prepareTestAuth } from './auth.ts';
+import { startTestRun } from './capture.ts';
 import { testSandbox } from './sandbox.ts';
 
 let startedHere = false;
 
 export async function globalSetup(): Promise<void> {
   await prepareTestAuth();
+  startTestRun();
   const sandbox = testSandbox();
   startedHere = !(await sandbox.status()).healthy;
   const t0 = Date.now();

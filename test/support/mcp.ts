@@ -15,6 +15,7 @@ import type { AuthenticatorOptions } from '../../shared/auth/authenticator.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
 import { authHeaders, testAuthPaths } from './auth.ts';
+import { recordExecutionDir, recordToolResult, teeProcessOutput } from './capture.ts';
 import { testSandbox } from './sandbox.ts';
 
 /**
@@ -35,6 +36,8 @@ export function testServerEnv(): NodeJS.ProcessEnv {
 /**
  * Starts the local adapter for the calling test file, with a local workflow engine (executions in a
  * fresh folder, pauses at a fifth); closed after the file, once its executions ended. Returns the /mcp URL.
+ * The run's capture (test/support/capture.ts) learns the execution folder, and copies what the process
+ * prints while the server runs.
  */
 export async function startTestServer({
   workflows = true,
@@ -42,12 +45,16 @@ export async function startTestServer({
   auth,
   timeScale = 0.2,
 }: { workflows?: boolean; env?: NodeJS.ProcessEnv; auth?: AuthenticatorOptions; timeScale?: number } = {}): Promise<URL> {
+  const untee = teeProcessOutput();
   const config = loadConfig({ ...testServerEnv(), ...env });
-  const engine = workflows ? (await openLocalWorkflows(config, mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')), timeScale)).engine : undefined;
+  const executions = workflows ? mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')) : undefined;
+  if (executions) recordExecutionDir(executions);
+  const engine = executions ? (await openLocalWorkflows(config, executions, timeScale)).engine : undefined;
   const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}), ...(auth ? { auth } : {}) });
   after(async () => {
     await server.close();
     if (engine) await Promise.all((await engine.list()).filter((r) => r.status === 'RUNNING').map((r) => engine.stop(r.name, 'test file ended')));
+    untee();
   });
   return new URL(`${server.url}${mcpPath}`);
 }
@@ -69,6 +76,7 @@ export interface TestClient {
 export async function connectV1(url: URL, token?: string): Promise<TestClient> {
   const client = new ClientV1({ name: 'capi-mcp-test-v1', version: '1.0.0' });
   await client.connect(new TransportV1(url, { requestInit: { headers: authHeaders(token) } }));
+  recordingToolResults(client as unknown as TestClient);
   return Object.assign(client as unknown as TestClient, { era: `2025 (${client.getServerVersion()?.name})` });
 }
 
@@ -76,7 +84,23 @@ export async function connectV1(url: URL, token?: string): Promise<TestClient> {
 export async function connectV2(url: URL, token?: string): Promise<TestClient & { protocol: string | undefined }> {
   const client = new ClientV2({ name: 'capi-mcp-test-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   await client.connect(new TransportV2(url, { requestInit: { headers: authHeaders(token) } }));
+  recordingToolResults(client as unknown as TestClient);
   return Object.assign(client as unknown as TestClient, { era: '2026', protocol: client.getNegotiatedProtocolVersion() });
+}
+
+/** Makes the client's callTool record every result (or the error it throws) into the run's capture. */
+function recordingToolResults(client: TestClient): void {
+  const callTool = client.callTool.bind(client);
+  client.callTool = async (params, ...rest: unknown[]) => {
+    try {
+      const result = await (callTool as (...args: unknown[]) => Promise<any>)(params, ...rest);
+      recordToolResult(params.name, { result });
+      return result;
+    } catch (error) {
+      recordToolResult(params.name, { thrown: String((error as Error)?.message ?? error) });
+      throw error;
+    }
+  };
 }
 
 /** The text of a tool result's first content block. */
@@ -144,5 +168,7 @@ export async function modernRpc(url: URL, authorization: string | undefined, met
     }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  const body = text ? JSON.parse(text) : undefined;
+  if (method === 'tools/call') recordToolResult(String(params.name), body?.error ? { thrown: JSON.stringify(body.error) } : { result: body?.result });
+  return { status: response.status, headers: response.headers, body };
 }
