@@ -38,6 +38,23 @@ export class ExecutionAlreadyExists extends Error {
   }
 }
 
+/** list returns at most this many executions, the newest (list_operations asks for up to 100). */
+export const listLimit = 100;
+
+/** What `list` returns: the newest `limit` executions a caller may see, newest first. */
+export interface ListQuery {
+  /**
+   * The namespaces the caller is limited to (undefined: every one). An engine may skip, unread, an
+   * execution whose id names another namespace (mayBeInNamespaces); `visible` still decides.
+   */
+  readonly namespaces?: readonly string[];
+  /** Whether the caller may see an execution, decided from its input alone (as for describe). */
+  readonly visible?: (input: WorkflowInput) => boolean;
+  readonly status?: ExecutionStatus;
+  /** At most this many (default and ceiling: listLimit). */
+  readonly limit?: number;
+}
+
 export interface WorkflowEngine {
   start(name: string, input: WorkflowInput): Promise<ExecutionRecord>;
   /**
@@ -46,7 +63,11 @@ export interface WorkflowEngine {
    * costs the same calls as one that does not exist.
    */
   describe(name: string, visible?: (input: WorkflowInput) => boolean): Promise<ExecutionRecord | undefined>;
-  list(): Promise<ExecutionRecord[]>;
+  /**
+   * The newest executions `query` accepts. Note: what a caller sees depends only on executions it may see:
+   * the engine looks past others' (up to its own bound) instead of taking the newest and filtering after.
+   */
+  list(query?: ListQuery): Promise<ExecutionRecord[]>;
   stop(name: string, cause: string): Promise<ExecutionRecord>;
 }
 
@@ -82,6 +103,31 @@ export function legacyExecutionBaseName(operation: Operation, target: unknown): 
   const digest = createHash('sha256').update(JSON.stringify([operation.managementCluster ?? '', target])).digest('hex').slice(0, 10);
   const readable = `${operation.action}-${operation.namespace}-${operation.name}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(0, 60);
   return `${readable}-${digest}`;
+}
+
+/**
+ * Whether the execution `name` may be an operation in one of `namespaces`, from the name alone: false
+ * only when the id shows another namespace, so a caller's listing never reads (nor waits on) executions
+ * of namespaces it may not see. Ids are `<action>_<namespace>_<name>_<digest>[-gN]`, their readable part
+ * cut to fit (so the namespace may end early); legacy ids `<action>-<namespace>-<name>-<digest>[-gN]` do not
+ * separate namespace and name, so one passes when its text continues as an allowed namespace would. A
+ * name of neither form was not started by capi-mcp, and passes only for a caller limited to nothing.
+ */
+export function mayBeInNamespaces(name: string, namespaces: readonly string[] | undefined): boolean {
+  if (namespaces === undefined) return true;
+  const current = /^[a-z]+_(.+)_[0-9a-f]{20}(?:-g\d+)?$/.exec(name);
+  if (current) {
+    const rest = current[1]!;
+    const cut = rest.indexOf('_');
+    // No `_` left: the readable part ended inside (or right at the end of) the namespace.
+    return cut >= 0 ? namespaces.includes(rest.slice(0, cut)) : namespaces.some((ns) => ns.startsWith(rest));
+  }
+  const legacy = /^[a-z]+-(.+)-[0-9a-f]{10}(?:-g\d+)?$/.exec(name);
+  if (legacy) {
+    const rest = `${legacy[1]!}-`;
+    return namespaces.some((ns) => rest.startsWith(`${ns}-`) || `${ns}-`.startsWith(rest));
+  }
+  return false;
 }
 
 const generationName = (base: string, generation: number) => (generation === 1 ? base : `${base}-g${generation}`);

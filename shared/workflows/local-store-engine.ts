@@ -8,7 +8,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from './canonical-json.ts';
-import { ExecutionAlreadyExists, type ExecutionRecord, type WorkflowEngine } from './engine.ts';
+import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from './engine.ts';
 import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
 import type { StepEvent } from './steps.ts';
@@ -58,8 +58,12 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     return record && (!visible || visible(record.input)) ? record : undefined;
   }
 
-  async list(): Promise<ExecutionRecord[]> {
-    return [...this.records.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  /** The same query as the Step Functions engine's, over every record (they are all in memory). */
+  async list({ namespaces, visible, status, limit = listLimit }: ListQuery = {}): Promise<ExecutionRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => mayBeInNamespaces(r.name, namespaces) && (!visible || visible(r.input)) && (!status || r.status === status))
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+      .slice(0, Math.min(limit, listLimit));
   }
 
   async stop(name: string, cause: string): Promise<ExecutionRecord> {

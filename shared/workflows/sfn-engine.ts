@@ -27,7 +27,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { canonicalJson } from './canonical-json.ts';
-import { ExecutionAlreadyExists, type ExecutionRecord, type ExecutionStatus, type WorkflowEngine } from './engine.ts';
+import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ExecutionStatus, type ListQuery, type WorkflowEngine } from './engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
 
 /**
@@ -46,8 +46,12 @@ export const workflowStates = {
  */
 export const historyWindow = 40;
 
-/** list returns at most this many executions, the newest (list_operations asks for up to 100). */
-export const listLimit = 100;
+/**
+ * list reads at most this many ListExecutions pages of `listPageSize` (the API's largest): the newest
+ * 10 000 executions of every tenant, the bound on one listing's calls and time.
+ */
+export const listPages = 10;
+export const listPageSize = 1000;
 
 /** Parallel DescribeExecution/GetExecutionHistory calls while listing, well under the API's throttling buckets. */
 const listConcurrency = 8;
@@ -116,29 +120,40 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 
   /**
-   * The newest `listLimit` executions, newest first. Note: ListExecutions carries neither input nor
-   * history, so each listed execution costs a describe; the SDK's retry absorbs throttling.
+   * The newest executions `query` accepts (at most `listLimit`), newest first. Ids name their namespace,
+   * so a namespace-limited caller's listing skips other namespaces' executions before any describe, and
+   * pages on (up to `listPages` pages) until it has `limit` of its own: what a key sees never depends on
+   * how much other tenants run. `visible` (the management-cluster check too) decides on each input.
+   * Note: ListExecutions carries neither input nor history, so each candidate costs a describe, in order,
+   * a batch at a time; the SDK's retry absorbs throttling.
    */
-  async list(): Promise<ExecutionRecord[]> {
-    const names: string[] = [];
-    const pages = paginateListExecutions({ client: this.client, pageSize: listLimit }, { stateMachineArn: this.stateMachineArn });
-    for await (const page of pages) {
-      for (const execution of page.executions ?? []) if (execution.name) names.push(execution.name);
-      if (names.length >= listLimit) break;
-    }
-    const records: (ExecutionRecord | undefined)[] = new Array(Math.min(names.length, listLimit));
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < records.length; i = next++) {
-        // Executions started outside capi-mcp (by hand, with other input) are not operations: skip them.
-        records[i] = await this.describe(names[i]!).catch((error: unknown) => {
-          if (error instanceof NotAnOperation) return undefined;
-          throw error;
-        });
+  async list(query: ListQuery = {}): Promise<ExecutionRecord[]> {
+    const limit = Math.min(query.limit ?? listLimit, listLimit);
+    const found: ExecutionRecord[] = [];
+    let pages = 0;
+    const paginator = paginateListExecutions(
+      { client: this.client, pageSize: listPageSize },
+      { stateMachineArn: this.stateMachineArn, ...(query.status ? { statusFilter: query.status } : {}) },
+    );
+    for await (const page of paginator) {
+      const names = (page.executions ?? []).flatMap((e) => (e.name && mayBeInNamespaces(e.name, query.namespaces) ? [e.name] : []));
+      for (let i = 0; i < names.length && found.length < limit; i += listConcurrency) {
+        const batch = await Promise.all(names.slice(i, i + listConcurrency).map((name) => this.describeListed(name, query.visible)));
+        for (const record of batch) if (record) found.push(record);
       }
-    };
-    await Promise.all(Array.from({ length: listConcurrency }, worker));
-    return records.filter((r): r is ExecutionRecord => r !== undefined).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      if (found.length >= limit || ++pages >= listPages) break;
+    }
+    return found.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
+  }
+
+  /** A listed execution, unless `visible` refuses it or it is not an operation (started by hand, say). */
+  private async describeListed(name: string, visible: ListQuery['visible']): Promise<ExecutionRecord | undefined> {
+    try {
+      return await this.describe(name, visible);
+    } catch (error) {
+      if (error instanceof NotAnOperation) return undefined;
+      throw error;
+    }
   }
 
   /** Stops a running execution (ABORTED, with `cause`) and returns it as it ended. */

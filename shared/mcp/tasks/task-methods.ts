@@ -27,7 +27,7 @@ import { redactText } from '../../observability/redact.ts';
 import type { ExecutionRecord } from '../../workflows/engine.ts';
 import type { ToolDeps } from '../tool.ts';
 import type { CallContext } from '../result.ts';
-import { findOperation, visibleOperations } from '../tools/operation-access.ts';
+import { findOperation, listVisibleOperations } from '../tools/operation-access.ts';
 import { decodeCursor, detailedTaskV2, finalToolResult, isTerminal, taskPage, taskV1 } from './task-state.ts';
 
 export const tasksExtensionId = 'io.modelcontextprotocol/tasks';
@@ -92,7 +92,7 @@ export function registerTaskMethods(server: McpServer, deps: ToolDeps, context: 
     requireScope(deps, 'read', 'tasks/list');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (cursor !== undefined && !after) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'invalid cursor: pass nextCursor exactly as tasks/list returned it');
-    const { page, nextCursor } = taskPage(visibleOperations(deps, await engine.list()), after, listPageSize);
+    const { page, nextCursor } = taskPage(await listVisibleOperations(deps), after, listPageSize);
     return { tasks: page.map((r) => taskV1(r, deps.now())), ...(nextCursor ? { nextCursor } : {}) };
   });
 

@@ -1,9 +1,10 @@
 /** list_operations: recent operations, newest first, optionally for one cluster or in one status. */
 import { z } from 'zod';
 import { operationView } from '../../workflows/engine.ts';
+import type { WorkflowInput } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
 import { namespaceArg, toolInput, toolOutput } from './common.ts';
-import { visibleOperations } from './operation-access.ts';
+import { listVisibleOperations } from './operation-access.ts';
 import { operationItemSchema, operationText } from './operation-schema.ts';
 
 export const listOperations = defineTool({
@@ -23,11 +24,9 @@ export const listOperations = defineTool({
   requires: ['workflows'],
   async handler(args, deps) {
     const now = deps.now();
-    const operations = visibleOperations(deps, await deps.workflows!.list())
-      .filter((r) => (!args.namespace || r.input.operation.namespace === args.namespace) && (!args.name || r.input.operation.name === args.name))
-      .filter((r) => !args.status || r.status === args.status)
-      .slice(0, args.limit)
-      .map((r) => operationView(r, now));
+    const where = ({ operation }: WorkflowInput) => (!args.namespace || operation.namespace === args.namespace) && (!args.name || operation.name === args.name);
+    const records = await listVisibleOperations(deps, { where, ...(args.status ? { status: args.status } : {}), limit: args.limit });
+    const operations = records.map((r) => operationView(r, now));
     return { structured: { operations }, text: operations.map(operationText).join('\n') || 'no operations' };
   },
 });

@@ -4,7 +4,7 @@
  */
 import { mayUseManagementCluster, mayUseNamespace } from '../../auth/scopes.ts';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
-import type { ExecutionRecord } from '../../workflows/engine.ts';
+import type { ExecutionRecord, ExecutionStatus } from '../../workflows/engine.ts';
 import type { WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
 
@@ -18,8 +18,20 @@ export async function findOperation(deps: ToolDeps, id: string, hint: string): P
   return record;
 }
 
-export function visibleOperations(deps: ToolDeps, records: readonly ExecutionRecord[]): ExecutionRecord[] {
-  return records.filter((r) => mayUseOperation(deps, r.input));
+/**
+ * The newest operations the caller may see (optionally only those `where` accepts, in one status), newest
+ * first. The engine filters as it lists, so other tenants' operations neither show nor crowd these out.
+ */
+export function listVisibleOperations(
+  deps: ToolDeps,
+  { where, status, limit }: { where?: (input: WorkflowInput) => boolean; status?: ExecutionStatus; limit?: number } = {},
+): Promise<ExecutionRecord[]> {
+  return deps.workflows!.list({
+    ...(deps.caller.namespaces ? { namespaces: deps.caller.namespaces } : {}),
+    visible: (input) => mayUseOperation(deps, input) && (!where || where(input)),
+    ...(status ? { status } : {}),
+    ...(limit ? { limit } : {}),
+  });
 }
 
 /** An operation without a management cluster ran on the default one, the first configured. */
