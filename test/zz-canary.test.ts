@@ -1,38 +1,66 @@
 /**
  * The canary scan, run last (test files run in path order, and this one sorts after every folder).
- * The whole suite authenticated with one canary API key (test/support/auth.ts) against a server holding
- * the sandbox's admin kubeconfig; every log line and audit record any test server wrote went to one
- * capture file. Here the server is first provoked into handling those secrets directly — as tool
- * arguments that end up in audit records and in the API server's own error messages, and as broken
- * Authorization headers — and then the capture file, the key store and every error text returned are
- * scanned for the canary and for the kubeconfig's credentials. Any occurrence fails the run.
+ * The whole run authenticated with one canary API key (test/support/auth.ts) against servers holding
+ * the sandbox's admin kubeconfig, and left its evidence in the run's capture (test/support/capture.ts):
+ * server logs and audit records, what the test processes printed while a server ran, every tool result
+ * the test clients received, and the execution stores of the local engines. Here the server is first
+ * provoked into handling secrets directly — as arguments that end up in audit records and in the API
+ * server's own error messages, as broken Authorization headers, and as a secret-looking ClusterClass
+ * variable in a create that really starts — and then everything is scanned twice: by pattern for
+ * anything shaped like a credential, and for the exact secrets this run knows (the canary, the admin and
+ * workload kubeconfigs' keys, ServiceAccount tokens). Any occurrence fails the run.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHmac, randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
-import { parseKey } from '../shared/auth/api-key.ts';
+import { generateKey, parseKey } from '../shared/auth/api-key.ts';
 import { testApiKey, testAuthPaths } from './support/auth.ts';
+import { capturePaths, runMarker, testRunId } from './support/capture.ts';
 import { connectV2, startTestServer, textOf } from './support/mcp.ts';
+import { inMemoryCreateArgs } from './support/clusters.ts';
 import { testSandbox, useNamespace } from './support/sandbox.ts';
+import { eventually } from './support/wait.ts';
+
+/**
+ * Credential shapes. Each leaves out its redacted form (`capi_<id>_[REDACTED]`, `Bearer [REDACTED]`,
+ * `client-key-data: [REDACTED]`), which names a secret without holding it.
+ */
+const patterns: [string, RegExp][] = [
+  // A key's public id may appear; 16+ secret characters after it may not (the whole secret is 43).
+  ['an API key with its secret', /capi_[a-z2-7]{12}_[A-Za-z0-9_-]{16,}/g],
+  // An opaque token of 16+ characters after "Bearer", e.g. not the words "Bearer token".
+  ['a Bearer token', /\bBearer\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{16,}/gi],
+  // A JWT (ServiceAccount tokens are JWTs): header `{"…` base64url, payload, signature separator.
+  ['a JWT', /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./g],
+  ['an EKS token', /\bk8s-aws-v1\.[A-Za-z0-9_-]{16,}/g],
+  ['a PEM key or certificate', /-----BEGIN [A-Z0-9 ]*(KEY|CERTIFICATE)-----/g],
+  // "-----BEGIN" in base64 at each of the three alignments: the *-data fields of a kubeconfig.
+  ['a base64 PEM block', /LS0tLS1CRUdJTi|tLS0tQkVHSU4|LS0tLUJFR0lO/g],
+  ['a client-key-data value', /client-key-data\\?["']?\s*[:=]\s*\\?["']?(?!\[REDACTED\])[A-Za-z0-9+/=]{16,}/g],
+];
 
 const canary = testApiKey();
 const canarySecret = parseKey(canary)!.secret;
-const kubeconfig = parse(readFileSync(testSandbox().paths.kubeconfig, 'utf8'));
-const user = kubeconfig.users[0].user as Record<string, string>;
-const keyPem = Buffer.from(user['client-key-data']!, 'base64').toString('utf8');
-/** Distinctive pieces of each secret: the whole values and a line from the middle of the private key. */
-const needles: [string, string][] = [
-  ['the canary API key', canary],
-  ['the canary secret', canarySecret],
-  ['the kubeconfig client-key-data', user['client-key-data']!],
-  ['the kubeconfig client-certificate-data', user['client-certificate-data']!],
-  ['a line of the kubeconfig private key', keyPem.split('\n')[2]!],
-];
+const adminKubeconfig = parse(readFileSync(testSandbox().paths.kubeconfig, 'utf8'));
+const adminUser = adminKubeconfig.users[0].user as Record<string, string>;
+const adminKeyPem = Buffer.from(adminUser['client-key-data']!, 'base64').toString('utf8');
+
+/** A JWT-shaped value (HS256 over a made-up ServiceAccount claim) and an unknown API key, as a caller could paste them. */
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const fakeJwtBody = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: 'system:serviceaccount:canary:default', n: randomBytes(8).toString('hex') })}`;
+const fakeJwt = `${fakeJwtBody}.${createHmac('sha256', randomBytes(32)).update(fakeJwtBody).digest('base64url')}`;
+const strayKey = generateKey().token;
 
 const ns = await useNamespace('canary', { withClusterClass: true });
 const url = await startTestServer();
 const errorTexts: string[] = [];
+/** Answers of the real create's get_operation calls, and its operation id. */
+const operationAnswers: string[] = [];
+let operationId = '';
+let workloadKubeconfigVerdict = '';
 
 before(async () => {
   const client = await connectV2(url);
@@ -40,7 +68,7 @@ before(async () => {
     // The API server echoes a bad selector in its error; the tool passes that error on.
     ['list_clusters', { label_selector: `x in (${canary})` }],
     // Variables are free-form: the audit record carries them.
-    ['create_cluster', { namespace: ns.name, name: 'canary-1', cluster_class: 'no-such-class', kubernetes_version: 'v1.35.0', variables: { token: canary, pem: keyPem } }],
+    ['create_cluster', { namespace: ns.name, name: 'canary-1', cluster_class: 'no-such-class', kubernetes_version: 'v1.35.0', variables: { token: canary, pem: adminKeyPem } }],
     ['delete_cluster', { namespace: ns.name, name: 'canary-1', confirm: canary.slice(0, 200) }],
     ['get_operation', { operation_id: canary.slice(0, 80) }],
   ];
@@ -48,31 +76,175 @@ before(async () => {
     const result = await client.callTool({ name, arguments: args }).catch((error: Error) => ({ content: [{ type: 'text', text: error.message }] }));
     errorTexts.push(textOf(result));
   }
+
+  // A create that passes every check and starts an execution, carrying secret-looking values in string
+  // variables of a copy of the in-memory class (the original declares none).
+  const base: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'ClusterClass', metadata: { name: 'in-memory', namespace: ns.name } });
+  const stringVariable = (name: string) => ({ name, required: false, schema: { openAPIV3Schema: { type: 'string', maxLength: 1000 } } });
+  await ns.objects.create({
+    apiVersion: base.apiVersion,
+    kind: 'ClusterClass',
+    metadata: { name: 'in-memory-canary', namespace: ns.name },
+    spec: { ...base.spec, variables: [stringVariable('note'), stringVariable('motd')] },
+  } as never);
+  const created = await client.callTool({
+    name: 'create_cluster',
+    arguments: inMemoryCreateArgs(ns.name, 'canary-2', { cluster_class: 'in-memory-canary', variables: { note: fakeJwt, motd: strayKey } }),
+  });
+  assert.equal(created.isError, undefined, textOf(created));
+  operationId = created.structuredContent.operation_id;
+  const status = await eventually(`operation ${operationId} started`, async () => {
+    const answer = await client.callTool({ name: 'get_operation', arguments: { operation_id: operationId } });
+    operationAnswers.push(JSON.stringify(answer));
+    return { done: answer.structuredContent?.status !== undefined, value: answer.structuredContent?.status as string, seen: textOf(answer) };
+  });
+  if (status === 'RUNNING') {
+    // The workload kubeconfig exists once the control plane is initialized: read it through the tool
+    // (the capture keeps only whether it is one kubeconfig), and take its credentials as needles below.
+    await eventually('the canary cluster\'s kubeconfig Secret', async () => {
+      const secret = await ns.core.readNamespacedSecret({ namespace: ns.name, name: 'canary-2-kubeconfig' }).catch(() => undefined);
+      return { done: secret !== undefined, value: undefined, seen: 'no Secret yet' };
+    }, { timeoutMs: 180_000, intervalMs: 2000 });
+    const kubeconfig = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: 'canary-2' } });
+    workloadKubeconfigVerdict = kubeconfig.isError ? textOf(kubeconfig) : 'returned';
+    operationAnswers.push(JSON.stringify(await client.callTool({ name: 'get_operation', arguments: { operation_id: operationId } })));
+    await client.callTool({ name: 'cancel_operation', arguments: { operation_id: operationId } });
+  }
   await client.close();
   // A near-miss of the canary in the header: refused, and the refusal is logged.
   await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${canary}x`, 'content-type': 'application/json' }, body: '{}' });
 });
 
-describe('the canary', () => {
-  const capture = () => readFileSync(testAuthPaths.captureLog, 'utf8');
+/** The exact secrets of this run: the canary, the admin kubeconfig, every workload kubeconfig and ServiceAccount token the sandbox holds. */
+async function needles(): Promise<[string, string][]> {
+  const found: [string, string][] = [
+    ['the canary API key', canary],
+    ['the canary secret', canarySecret],
+    ['the admin client-key-data', adminUser['client-key-data']!],
+    ['a line of the admin private key', adminKeyPem.split('\n')[2]!],
+    ['the JWT-shaped variable', fakeJwt],
+    ['the stray API key secret', parseKey(strayKey)!.secret],
+  ];
+  const secrets = (await ns.core.listSecretForAllNamespaces()).items;
+  for (const secret of secrets) {
+    const where = `${secret.metadata?.namespace}/${secret.metadata?.name}`;
+    if (secret.type === 'kubernetes.io/service-account-token' && secret.data?.token) {
+      found.push([`ServiceAccount token ${where}`, Buffer.from(secret.data.token, 'base64').toString('utf8')]);
+    }
+    if (secret.metadata?.name?.endsWith('-kubeconfig') && secret.data?.value) {
+      const doc = parse(Buffer.from(secret.data.value, 'base64').toString('utf8'));
+      for (const { user } of doc?.users ?? []) {
+        if (user?.token) found.push([`the token of workload kubeconfig ${where}`, user.token]);
+        if (user?.['client-key-data']) {
+          found.push([`the client-key-data of workload kubeconfig ${where}`, user['client-key-data']]);
+          found.push([`a line of the private key of workload kubeconfig ${where}`, Buffer.from(user['client-key-data'], 'base64').toString('utf8').split('\n')[2]!]);
+        }
+      }
+    }
+  }
+  return found;
+}
 
-  it('the capture really holds the suite\'s logs and audit records (so the scan below can fail)', () => {
-    const lines = capture().split('\n').filter(Boolean);
+/**
+ * An execution record's text, with the one legitimate place of the canary create's variable values
+ * masked: the workflow input holds the Cluster to apply, and a variable the caller set is part of that
+ * Cluster (as it is of the Cluster object itself), so the record must carry it verbatim. Only the exact
+ * values sent, only as `value` of an item of `spec.topology.variables`; anywhere else they are a leak.
+ */
+function maskOwnVariables(text: string): string {
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const sent = new Set([fakeJwt, strayKey]);
+  const visit = (node: any, path: string): void => {
+    if (!node || typeof node !== 'object') return;
+    if (path.endsWith('.topology.variables') && Array.isArray(node)) {
+      for (const item of node) if (sent.has(item?.value)) item.value = '[the caller\'s variable]';
+    }
+    for (const [key, child] of Object.entries(node)) visit(child, `${path}.${key}`);
+  };
+  visit(record, '');
+  return JSON.stringify(record, null, 1);
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('the canary', () => {
+  const paths = capturePaths();
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  const executionFiles = () => read(paths.executionDirs).split('\n').filter(Boolean).flatMap(filesUnder);
+  /** Every place this run left text, by name. */
+  const places = (): [string, string][] => [
+    ['captured logs and audit records', read(paths.log)],
+    ['process output while servers ran', read(paths.output)],
+    ['tool results received by test clients', read(paths.toolResults)],
+    ['execution stores', executionFiles().map((f) => maskOwnVariables(read(f))).join('\n')],
+    ['the key store', read(testAuthPaths.keyStore)],
+    ['error texts of the provocations', errorTexts.join('\n')],
+    ['get_operation answers of the started create', operationAnswers.join('\n')],
+  ];
+
+  it("the capture holds this run's records and only them (so the scans below can fail)", () => {
+    const lines = read(paths.log).split('\n').filter(Boolean);
+    assert.equal(lines[0], runMarker(testRunId()), 'the capture opens with this run\'s marker');
+    assert.equal(lines.filter((l) => l.includes('capiMcpTestRun')).length, 1, 'one run per capture');
     const audits = lines.filter((l) => l.includes('"audit":true'));
-    assert.ok(audits.length >= 20, `${audits.length} audit records captured`);
-    assert.ok(capture().includes(parseKey(canary)!.id), 'records name the canary key by its public id');
+    assert.ok(audits.length >= 8, `${audits.length} audit records captured`);
+    assert.ok(lines.some((l) => l.includes(parseKey(canary)!.id)), 'records name the canary key by its public id');
     assert.ok(lines.some((l) => l.includes('"request refused"')), 'the refused near-miss was logged');
+    assert.ok(read(paths.toolResults).includes('"tool":"cancel_operation"'), 'tool results of this file were recorded');
   });
 
-  for (const [what, needle] of needles) {
-    it(`${what} appears nowhere in captured logs, audit records, the key store or returned errors`, () => {
+  it('the create really started an execution, whose record is among those scanned', () => {
+    assert.ok(operationId, 'the create returned an operation');
+    const record = executionFiles().find((f) => f.endsWith(`${operationId}.json`));
+    assert.ok(record, `the record of ${operationId} is in a listed execution store`);
+    // The secret-looking variable reached the execution (so the scan of the store had something to find).
+    assert.ok(readFileSync(record, 'utf8').includes(fakeJwt), 'the record carries the variable');
+    assert.equal(workloadKubeconfigVerdict, 'returned', 'get_cluster_kubeconfig answered for the running cluster');
+  });
+
+  it('every get_cluster_kubeconfig result of the run was exactly a kubeconfig', () => {
+    const verdicts = read(paths.toolResults).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.tool === 'get_cluster_kubeconfig' && 'kubeconfig' in e);
+    assert.ok(verdicts.length >= 1, 'the canary\'s own call was recorded');
+    assert.deepEqual(verdicts.filter((e) => e.kubeconfig !== 'kubeconfig'), []);
+  });
+
+  it('no credential-shaped text appears in any place the run left text', (t) => {
+    const found: string[] = [];
+    for (const [where, text] of places()) {
+      t.diagnostic(`scanned ${where}: ${text.length} bytes`);
+      for (const [what, pattern] of patterns) {
+        for (const match of text.matchAll(pattern)) {
+          // The report names the line, not the secret: the test output is a place too.
+          const line = text.slice(0, match.index).split('\n').length;
+          found.push(`${what} in ${where}, line ${line}: ${match[0].slice(0, 12)}…`);
+        }
+      }
+    }
+    t.diagnostic(`places: ${places().length}, patterns: ${patterns.length}`);
+    assert.deepEqual(found, []);
+  });
+
+  it("none of this run's secrets appears in any place the run left text", async (t) => {
+    const secrets = await needles();
+    t.diagnostic(`needles: ${secrets.length} (${secrets.filter(([what]) => what.includes('workload')).length} from workload kubeconfigs, ${secrets.filter(([what]) => what.startsWith('ServiceAccount')).length} ServiceAccount tokens)`);
+    assert.ok(secrets.some(([what]) => what.includes(`${ns.name}/canary-2-kubeconfig`)), 'the canary cluster\'s kubeconfig is a needle');
+    const found: string[] = [];
+    for (const [what, needle] of secrets) {
       assert.ok(needle.length >= 20, `${what} is distinctive`);
-      const places: [string, string][] = [
-        ['captured logs and audit records', capture()],
-        ['the key store', readFileSync(testAuthPaths.keyStore, 'utf8')],
-        ['error texts returned to the client', errorTexts.join('\n')],
-      ];
-      for (const [where, text] of places) assert.equal(text.includes(needle), false, `${what} found in ${where}`);
-    });
-  }
+      for (const [where, text] of places()) if (text.includes(needle)) found.push(`${what} found in ${where}`);
+    }
+    assert.deepEqual(found, []);
+  });
 });
