@@ -60,6 +60,8 @@ export class CapiMcpStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CapiMcpStackProps) {
     super(scope, id, props);
+    // An empty list would deploy with no namespace limit at all, the opposite of what setting it asks for.
+    if (props.allowedNamespaces?.length === 0) throw new Error('allowedNamespaces is set but names no namespace: leave it out for no limit');
     this.settings = props;
     const vpc = props.vpc ? this.importVpc(props.vpc) : undefined;
     const environment = {

@@ -36,11 +36,16 @@ export interface Config {
  * region}}`; without it, KUBECONFIG names a single management cluster called "default".
  * CAPI_MCP_ALLOWED_HOSTS: comma-separated host names. CAPI_MCP_READ_ONLY: "true" (the default: a real
  * management cluster is only changed when the operator says so) or "false". CAPI_MCP_ALLOWED_NAMESPACES:
- * comma-separated. CAPI_MCP_API_KEYS_SECRET_ARN or CAPI_MCP_API_KEYS_FILE: the key store.
+ * comma-separated, unset for no limit (set, it must name one). CAPI_MCP_API_KEYS_SECRET_ARN or CAPI_MCP_API_KEYS_FILE: the key store.
  * CAPI_MCP_STATE_MACHINE_ARN, POWERTOOLS_LOG_LEVEL, CAPI_MCP_LOG_FILE.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const allowedNamespaces = list(env.CAPI_MCP_ALLOWED_NAMESPACES);
+  // Note: set but empty is a mistake (an unset template variable, a stray comma), and reading it as "no
+  // limit" would open every namespace to the keys the operator meant to confine: refuse to start instead.
+  if (env.CAPI_MCP_ALLOWED_NAMESPACES !== undefined && allowedNamespaces.length === 0) {
+    throw new Error('Environment variable CAPI_MCP_ALLOWED_NAMESPACES is set but names no namespace');
+  }
   return {
     managementClusters: managementClusters(env),
     allowedHosts: list(env.CAPI_MCP_ALLOWED_HOSTS),

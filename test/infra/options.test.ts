@@ -110,6 +110,10 @@ describe('namespaces and log level', () => {
     }
   });
 
+  it('refuse an empty namespace list at synth, which would deploy with no limit at all', () => {
+    assert.throws(() => synth({ ...minimalSettings, allowedNamespaces: [] }), /allowedNamespaces is set but names no namespace/);
+  });
+
   it('default to no namespace limit and INFO', () => {
     for (const fn of Object.values(minimal.template.findResources('AWS::Lambda::Function')) as any[]) {
       assert.equal(fn.Properties.Environment.Variables.CAPI_MCP_ALLOWED_NAMESPACES, undefined);

@@ -51,6 +51,12 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ KUBECONFIG: '/k', CAPI_MCP_ALLOWED_NAMESPACES: 'a, b' }).allowedNamespaces, ['a', 'b']);
     assert.equal(loadConfig({ KUBECONFIG: '/k' }).allowedNamespaces, undefined);
   });
+
+  for (const value of ['', ' ', ',', ' , ']) {
+    it(`refuses to start when CAPI_MCP_ALLOWED_NAMESPACES is set but names no namespace (${JSON.stringify(value)}), instead of lifting the limit`, () => {
+      assert.throws(() => loadConfig({ KUBECONFIG: '/k', CAPI_MCP_ALLOWED_NAMESPACES: value }), /^Error: Environment variable CAPI_MCP_ALLOWED_NAMESPACES is set but names no namespace$/);
+    });
+  }
 });
 
 describe('isToolApplicable', () => {
