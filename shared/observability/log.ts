@@ -5,6 +5,7 @@
  * with `filter audit = 1`.
  */
 import { Console } from 'node:console';
+import { createHash } from 'node:crypto';
 import { openSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -22,6 +23,15 @@ export interface AuditRecord {
   readonly reason?: string;
   readonly durationMs: number;
 }
+
+/** An audited string longer than this (UTF-8 bytes) is cut to its first characters, its size and its digest. */
+export const maxAuditStringBytes = 4096;
+
+/**
+ * The audited arguments as a whole (JSON bytes), past which they are cut the same way: a record stays far
+ * under CloudWatch Logs' 256 KiB event limit, which would otherwise split or drop it.
+ */
+export const maxAuditArgumentsBytes = 32 * 1024;
 
 export interface Log {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -58,8 +68,36 @@ export function createLog(options: LogOptions = {}): Log {
     info: (message, fields) => emit('info', message, fields),
     warn: (message, fields) => emit('warn', message, fields),
     error: (message, fields) => emit('error', message, fields),
-    audit: (record) => emit('info', 'tool call', { audit: true, ...record }),
+    // Redaction first, so what is cut, previewed and hashed is already free of secrets.
+    audit: (record) => emit('info', 'tool call', { audit: true, ...record, arguments: boundedAuditArguments(redact(record.arguments)) }),
   };
+}
+
+/** Characters of a cut string, and of cut arguments as a whole, that the record keeps. */
+const previewChars = { string: 256, arguments: 1024 } as const;
+
+/**
+ * `value` (redacted) with every string over maxAuditStringBytes cut, and the whole cut again when its
+ * JSON is still over maxAuditArgumentsBytes (many strings, or many keys). A cut keeps the start, the size
+ * in bytes and the SHA-256 of the redacted text: enough to tell calls apart and match a known input.
+ */
+function boundedAuditArguments(value: unknown): unknown {
+  const capped = capStrings(value);
+  const json = JSON.stringify(capped) ?? 'null';
+  return Buffer.byteLength(json) <= maxAuditArgumentsBytes ? capped : cut(json, previewChars.arguments);
+}
+
+function capStrings(value: unknown): unknown {
+  if (typeof value === 'string') return Buffer.byteLength(value) > maxAuditStringBytes ? cut(value, previewChars.string) : value;
+  if (value === null || typeof value !== 'object') return value;
+  // Note: redact has already bounded the depth (and replaced cycles), so this recursion is shallow.
+  if (Array.isArray(value)) return value.map(capStrings);
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [capStrings(key) as string, capStrings(v)]));
+}
+
+function cut(text: string, keep: number): string {
+  const digest = createHash('sha256').update(text).digest('hex');
+  return `${text.slice(0, keep)}… [${Buffer.byteLength(text)} bytes, sha256 ${digest}]`;
 }
 
 /** Discards everything: for code paths with nothing to say (unit tests of other concerns). */

@@ -8,7 +8,16 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createLog } from '../../shared/observability/log.ts';
+import { createLog, maxAuditArgumentsBytes, maxAuditStringBytes } from '../../shared/observability/log.ts';
+
+/** The one audit record `args` produce, as written to a fresh log file: its line and the parsed record. */
+function auditLine(args: unknown): { line: string; record: { arguments: any; tool: string } } {
+  const file = join(mkdtempSync(join(tmpdir(), 'capi-mcp-log-')), 'capture.log');
+  createLog({ file }).audit({ requestId: 'r', keyId: 'k', tool: 'create_cluster', arguments: args, outcome: 'error', reason: 'InvalidInput', durationMs: 1 });
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1);
+  return { line: lines[0]!, record: JSON.parse(lines[0]!) };
+}
 
 describe('createLog with a file', () => {
   it('has each audit record in the file as soon as audit() returns, redacted', () => {
@@ -28,5 +37,34 @@ describe('createLog with a file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'capi-mcp-log-')), 'capture.log');
     createLog({ file }).info('hello');
     assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+});
+
+describe('audit records of huge arguments', () => {
+  it('cut a string argument over 4 KiB to its start, its size and its digest, after redacting it', () => {
+    const secret = 'capi_abcdefghijkm_' + 's'.repeat(40);
+    const huge = `${secret} ${'x'.repeat(1_000_000)}`;
+    const { line, record } = auditLine({ namespace: 'team-a', name: 'web', variables: [{ name: 'notes', value: huge }], token: 'Bearer abc.def' });
+    assert.ok(Buffer.byteLength(line) < 8 * 1024, `the record is ${Buffer.byteLength(line)} bytes`);
+    const value: string = record.arguments.variables[0].value;
+    assert.match(value, /^capi_abcdefghijkm_\[REDACTED\] x+… \[\d+ bytes, sha256 [0-9a-f]{64}\]$/);
+    assert.ok(!line.includes('s'.repeat(40)), 'the key secret is redacted before the cut');
+    assert.equal(record.arguments.token, '[REDACTED]');
+    assert.deepEqual([record.arguments.namespace, record.arguments.name, record.arguments.variables[0].name], ['team-a', 'web', 'notes']);
+  });
+
+  it(`keep a string of exactly ${maxAuditStringBytes} bytes whole`, () => {
+    const value = 'y'.repeat(maxAuditStringBytes);
+    assert.equal(auditLine({ value }).record.arguments.value, value);
+  });
+
+  it('bound the arguments as a whole, however many strings under 4 KiB they hold', () => {
+    const args = { items: Array.from({ length: 300 }, (_, i) => `${i}:${'z'.repeat(3000)}`), password: 'hunter2' };
+    const { line, record } = auditLine(args);
+    assert.ok(Buffer.byteLength(line) <= maxAuditArgumentsBytes + 1024, `the record is ${Buffer.byteLength(line)} bytes`);
+    assert.equal(typeof record.arguments, 'string');
+    assert.match(record.arguments, /^\{"items":\["0:z+… \[\d+ bytes, sha256 [0-9a-f]{64}\]$/);
+    assert.ok(!line.includes('hunter2'));
+    assert.equal(record.tool, 'create_cluster');
   });
 });
