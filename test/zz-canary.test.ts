@@ -24,17 +24,42 @@ import { inMemoryCreateArgs } from './support/clusters.ts';
 import { testSandbox, useNamespace } from './support/sandbox.ts';
 import { eventually } from './support/wait.ts';
 
+/** Where a match starts and the text it matched. */
+type Finder = (text: string) => Iterable<{ index?: number; 0: string }>;
+
+/**
+ * A JWT (ServiceAccount tokens are JWTs): what `/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./` matches —
+ * a base64url header starting `{"`, a payload, the separator before the signature — found in linear time.
+ *
+ * Note: as a regular expression it is quadratic on runs like "-eyJ-eyJ…", and the run's capture holds
+ * such a run on purpose (request-limits sends an 80 KB one). Within one dot-separated run, the first
+ * "eyJ" at a word boundary leaves the longest header, so only it is tried.
+ */
+function* jwts(text: string): Generator<{ index: number; 0: string }> {
+  const runs = /[A-Za-z0-9_.-]+/g;
+  for (const run of text.matchAll(runs)) {
+    const segments = run[0].split('.');
+    let offset = run.index;
+    for (let i = 0; i + 2 < segments.length; offset += segments[i]!.length + 1, i++) {
+      const header = segments[i]!;
+      let at = header.startsWith('eyJ') ? 0 : header.indexOf('-eyJ') + 1;
+      // "_" is a word character: "_eyJ" is no boundary, so look on for "-eyJ".
+      if (at < 0 || (at === 0 && !header.startsWith('eyJ'))) continue;
+      if (header.length - at - 3 >= 5 && segments[i + 1]!.length >= 5) yield { index: offset + at, 0: `${header.slice(at)}.${segments[i + 1]}.` };
+    }
+  }
+}
+
 /**
  * Credential shapes. Each leaves out its redacted form (`capi_<id>_[REDACTED]`, `Bearer [REDACTED]`,
  * `client-key-data: [REDACTED]`), which names a secret without holding it.
  */
-const patterns: [string, RegExp][] = [
+const patterns: [string, RegExp | Finder][] = [
+  ['a JWT', jwts],
   // A key's public id may appear; 16+ secret characters after it may not (the whole secret is 43).
   ['an API key with its secret', /capi_[a-z2-7]{12}_[A-Za-z0-9_-]{16,}/g],
   // An opaque token of 16+ characters after "Bearer", e.g. not the words "Bearer token".
   ['a Bearer token', /\bBearer\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{16,}/gi],
-  // A JWT (ServiceAccount tokens are JWTs): header `{"…` base64url, payload, signature separator.
-  ['a JWT', /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./g],
   ['an EKS token', /\bk8s-aws-v1\.[A-Za-z0-9_-]{16,}/g],
   ['a PEM key or certificate', /-----BEGIN [A-Z0-9 ]*(KEY|CERTIFICATE)-----/g],
   // "-----BEGIN" in base64 at each of the three alignments: the *-data fields of a kubeconfig.
@@ -225,7 +250,7 @@ describe('the canary', () => {
     for (const [where, text] of places()) {
       t.diagnostic(`scanned ${where}: ${text.length} bytes`);
       for (const [what, pattern] of patterns) {
-        for (const match of text.matchAll(pattern)) {
+        for (const match of typeof pattern === 'function' ? pattern(text) : text.matchAll(pattern)) {
           // The report names the line, not the secret: the test output is a place too.
           const line = text.slice(0, match.index).split('\n').length;
           found.push(`${what} in ${where}, line ${line}: ${match[0].slice(0, 12)}…`);
