@@ -33,7 +33,7 @@ const envelope = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
-function restEvent(path: string, method: string, headers: Record<string, string>, body?: string) {
+function restEvent(path: string, method: string, headers: Record<string, string>, body?: string, sourceIp?: string) {
   return {
     resource: '/{proxy+}',
     path,
@@ -46,7 +46,15 @@ function restEvent(path: string, method: string, headers: Record<string, string>
     multiValueQueryStringParameters: null,
     pathParameters: { proxy: path.slice(1) },
     stageVariables: null,
-    requestContext: { resourcePath: '/{proxy+}', httpMethod: method, path: `/prod${path}`, stage: 'prod', requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef' },
+    requestContext: {
+      resourcePath: '/{proxy+}',
+      httpMethod: method,
+      path: `/prod${path}`,
+      stage: 'prod',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      // API Gateway sets identity.sourceIp from the TCP connection; X-Forwarded-For is whatever the client sent.
+      ...(sourceIp ? { identity: { sourceIp, userAgent: 'test' } } : {}),
+    },
     body: body ?? null,
     isBase64Encoded: false,
   };
@@ -162,3 +170,19 @@ for (const [shape, makeEvent] of [
     });
   });
 }
+
+describe('the Lambda handler with REST API (payload 1.0) events from one source', () => {
+  const call = (sourceIp: string, forwardedFor: string, token: string) =>
+    handler(restEvent('/mcp', 'POST', { ...legacyHeaders, authorization: `Bearer ${token}`, 'X-Forwarded-For': forwardedFor }, JSON.stringify(requests[2]!.body), sourceIp));
+
+  it('throttles by requestContext.identity.sourceIp, never by the X-Forwarded-For the client sends', async () => {
+    // 30 failures (the per-source limit) from one source, each claiming to be forwarded for the same client.
+    for (let i = 0; i < 30; i++) assert.equal((await call('198.51.100.20', '192.0.2.99', `not-a-key-${i}`)).statusCode, 401, `failure ${i + 1}`);
+    const again = await call('198.51.100.20', '192.0.2.1', 'not-a-key-31');
+    assert.equal(again.statusCode, 429, 'the 31st failure from that source, whatever it claims to forward for');
+    assert.match(again.headers['retry-after'] ?? '', /^\d+$/);
+    // A failure, not a valid key: a key that verified before skips the throttle, which would prove nothing here.
+    const elsewhere = await call('198.51.100.21', '192.0.2.99', 'not-a-key-elsewhere');
+    assert.equal(elsewhere.statusCode, 401, 'another source is unaffected (refused, not throttled), though it sends the same X-Forwarded-For');
+  });
+});
