@@ -120,9 +120,14 @@ export class Authenticator {
     }
   }
 
-  /** The 429 for `source` (and the key id it names) when either is over its limit. */
+  /**
+   * The 429 for `source` (and the key id it names) when either is over its limit, or when the source has
+   * no bucket and none can be made: every tracked bucket still holds a failure within the window.
+   */
   private throttledAnswer(source: string, keyId?: string): Throttled | undefined {
+    const untracked = !this.failures.has(sourceBucket(source)) && !this.roomForFailures();
     const wait = Math.max(
+      untracked ? Math.ceil(this.failureWindowMs / 1000) : 0,
       this.wait(sourceBucket(source), this.maxSourceFailures),
       keyId === undefined ? 0 : this.wait(pairBucket(keyId, source), this.maxFailures),
     );
@@ -134,9 +139,25 @@ export class Authenticator {
     for (const bucket of [sourceBucket(source), ...(result.keyId ? [pairBucket(result.keyId, source)] : [])]) {
       const recent = (this.failures.get(bucket) ?? []).filter((t) => at - t < this.failureWindowMs);
       recent.push(at);
-      remember(this.failures, bucket, recent);
+      // Note: the least recently failed bucket is first (a failure moves its bucket to the end), so the
+      // expired ones are dropped from the front; a live one is never dropped, or failures from enough
+      // other addresses would free a throttled source. Without room the failure goes unrecorded, and
+      // `throttledAnswer` refuses new sources until buckets expire.
+      this.failures.delete(bucket);
+      if (this.roomForFailures()) this.failures.set(bucket, recent);
     }
     return result;
+  }
+
+  /** Whether the failure map can take one more bucket, after dropping those whose failures all expired. */
+  private roomForFailures(): boolean {
+    const at = this.now();
+    for (const [bucket, times] of this.failures) {
+      if (this.failures.size < maxTracked) return true;
+      if (at - times[times.length - 1]! < this.failureWindowMs) return false;
+      this.failures.delete(bucket);
+    }
+    return this.failures.size < maxTracked;
   }
 
   /** Seconds until `bucket` drops below `limit` failures; 0 when it is below. */
@@ -170,7 +191,10 @@ function bearerToken(authorization: string | null): string | undefined {
   return match?.[1];
 }
 
-/** Map insertion with a bound: the oldest entry goes first, so hostile traffic cannot grow memory. */
+/**
+ * Map insertion with a bound: the oldest entry goes first, so hostile traffic cannot grow memory. Note:
+ * for verified tokens only, where a dropped entry costs one more verification, never a throttle.
+ */
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.delete(key);
   map.set(key, value);

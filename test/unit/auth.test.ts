@@ -296,6 +296,38 @@ describe('throttling: failures count per key id at a source and per source, neve
   });
 });
 
+describe('the failure map stays bounded without freeing a throttled source', () => {
+  // Each failure from a new source adds two buckets (the source, and the key id at it); 10,000 are kept.
+  const unknownId = () => bearer(generateKey().token);
+  const failFrom = async (auth: Authenticator, sources: number) => {
+    for (let i = 0; i < sources; i++) await auth.authenticate(unknownId(), `10.9.${i >> 8}.${i & 255}`);
+  };
+
+  it('keeps a throttled source throttled however many other sources fail after it', async () => {
+    const auth = new Authenticator(tempStore(), { now: () => 1_000_000 });
+    for (let i = 0; i < 30; i++) await auth.authenticate(unknownId(), '10.10.0.1');
+    await failFrom(auth, 5_001);
+    const result = await auth.authenticate(unknownId(), '10.10.0.1');
+    assert.equal(result.ok ? 200 : result.status, 429, JSON.stringify(result));
+  });
+
+  it('answers 429 to a new source whose token fails while the map is full of live buckets', async () => {
+    const auth = new Authenticator(tempStore(), { now: () => 1_000_000 });
+    await failFrom(auth, 5_000);
+    const result = await auth.authenticate(unknownId(), '10.11.0.1');
+    assert.equal(result.ok ? 200 : result.status, 429, JSON.stringify(result));
+  });
+
+  it('makes room for a new source once older buckets have left the window', async () => {
+    let now = 1_000_000;
+    const auth = new Authenticator(tempStore(), { now: () => now });
+    await failFrom(auth, 5_000);
+    now += 61_000;
+    const result = await auth.authenticate(unknownId(), '10.11.0.1');
+    assert.equal(result.ok ? 200 : result.status, 401, JSON.stringify(result));
+  });
+});
+
 describe('the work a refusal costs', () => {
   /** A record as the scrypt era wrote it, for a secret nobody holds. */
   const legacyRecord = {
