@@ -11,10 +11,12 @@
  *   only the log record (never the caller) says which it was.
  * - Failures count per key id at a source and per source, never per key id alone: failures made with a
  *   key's public id from elsewhere must not lock its holder out. A source over either limit is answered
- *   429 before any verification (it may test no more guesses), unless the token has verified before.
+ *   429 before any costly verification, unless the token has verified before; over the per-source limit
+ *   only, a valid key's token still gets in after one SHA-256, every other token gets the same 429
+ *   (`admitsWhileThrottled`).
  */
 import { createHash } from 'node:crypto';
-import { decoyFor, parseKey, verifyOrDecoy } from './api-key.ts';
+import { decoyFor, parseKey, verifyOrDecoy, verifySecret } from './api-key.ts';
 import type { KeyFile, KeyRecord, KeyStore } from './key-store.ts';
 import type { Caller } from './scopes.ts';
 
@@ -40,6 +42,9 @@ export interface AuthenticatorOptions {
 }
 
 const maxTracked = 10_000;
+
+/** What a token at a throttled source is checked against when its key has no SHA-256 record: one SHA-256 of work. */
+const sha256Decoy = decoyFor([]);
 
 export class Authenticator {
   private readonly store: KeyStore;
@@ -81,7 +86,10 @@ export class Authenticator {
     const knownGood = record !== undefined && this.verified.get(fingerprint) === record.hash;
     if (!knownGood) {
       const throttled = this.throttledAnswer(source, parsed.id);
-      if (throttled) return throttled;
+      if (throttled) {
+        if (!(await this.admitsWhileThrottled(parsed, record, source))) return throttled;
+        return this.admit(record!, fingerprint, parsed.id, source);
+      }
     }
     const matches = knownGood || (await verifyOrDecoy(parsed.secret, record?.hash, document.decoy));
     const refusal = refusalOf(record, matches, this.now());
@@ -89,9 +97,34 @@ export class Authenticator {
       this.verified.delete(fingerprint);
       return this.fail({ ok: false, status: 401, reason: refusal, keyId: parsed.id }, source);
     }
-    remember(this.verified, fingerprint, record!.hash);
-    this.failures.delete(pairBucket(parsed.id, source));
-    return { ok: true, caller: { keyId: record!.id, scopes: record!.scopes, ...(record!.namespaces ? { namespaces: record!.namespaces } : {}), ...(record!.managementClusters ? { managementClusters: record!.managementClusters } : {}) } };
+    return this.admit(record!, fingerprint, parsed.id, source);
+  }
+
+  /**
+   * Whether a token from a throttled source gets in: only when the source as a whole is over its limit
+   * (or has no bucket left), not its key id, and the token is a valid key's with a SHA-256 record.
+   *
+   * Note: a source is an address many may share (everyone behind one NAT, every local client at
+   * 127.0.0.1, a REST event without sourceIp as "unknown"), so failures with other ids there must not
+   * lock a holder out, even in a fresh process that never saw the holder verify. Every other token gets
+   * the same 429 as before, after the same work (one SHA-256, against a decoy when the id is unknown), so
+   * the throttled source learns nothing from a wrong guess; a guess is a failure for its key id at the
+   * source, and after `maxFailures` of them that id gets 429 without any check. A scrypt record (of
+   * before) is not checked here: that check is the work the throttle spares.
+   */
+  private async admitsWhileThrottled(parsed: { readonly id: string; readonly secret: string }, record: KeyRecord | undefined, source: string): Promise<boolean> {
+    if (this.wait(pairBucket(parsed.id, source), this.maxFailures) > 0) return false;
+    const cheap = record?.hash.startsWith('sha256$') ? record.hash : undefined;
+    const matches = (await verifySecret(parsed.secret, cheap ?? sha256Decoy)) && cheap !== undefined;
+    if (matches && !refusalOf(record, true, this.now())) return true;
+    this.recordFailure(pairBucket(parsed.id, source));
+    return false;
+  }
+
+  private admit(record: KeyRecord, fingerprint: string, keyId: string, source: string): AuthResult {
+    remember(this.verified, fingerprint, record.hash);
+    this.failures.delete(pairBucket(keyId, source));
+    return { ok: true, caller: { keyId: record.id, scopes: record.scopes, ...(record.namespaces ? { namespaces: record.namespaces } : {}), ...(record.managementClusters ? { managementClusters: record.managementClusters } : {}) } };
   }
 
   /** The cursor secret of the key document last read (shared/mcp/cursor.ts); undefined if it has none. */
@@ -135,18 +168,20 @@ export class Authenticator {
   }
 
   private fail(result: Unauthorized, source: string): Unauthorized {
-    const at = this.now();
-    for (const bucket of [sourceBucket(source), ...(result.keyId ? [pairBucket(result.keyId, source)] : [])]) {
-      const recent = (this.failures.get(bucket) ?? []).filter((t) => at - t < this.failureWindowMs);
-      recent.push(at);
-      // Note: the least recently failed bucket is first (a failure moves its bucket to the end), so the
-      // expired ones are dropped from the front; a live one is never dropped, or failures from enough
-      // other addresses would free a throttled source. Without room the failure goes unrecorded, and
-      // `throttledAnswer` refuses new sources until buckets expire.
-      this.failures.delete(bucket);
-      if (this.roomForFailures()) this.failures.set(bucket, recent);
-    }
+    for (const bucket of [sourceBucket(source), ...(result.keyId ? [pairBucket(result.keyId, source)] : [])]) this.recordFailure(bucket);
     return result;
+  }
+
+  private recordFailure(bucket: string): void {
+    const at = this.now();
+    const recent = (this.failures.get(bucket) ?? []).filter((t) => at - t < this.failureWindowMs);
+    recent.push(at);
+    // Note: the least recently failed bucket is first (a failure moves its bucket to the end), so the
+    // expired ones are dropped from the front; a live one is never dropped, or failures from enough
+    // other addresses would free a throttled source. Without room the failure goes unrecorded, and
+    // `throttledAnswer` refuses new sources until buckets expire.
+    this.failures.delete(bucket);
+    if (this.roomForFailures()) this.failures.set(bucket, recent);
   }
 
   /** Whether the failure map can take one more bucket, after dropping those whose failures all expired. */

@@ -249,9 +249,27 @@ describe('throttling: failures count per key id at a source and per source, neve
       status: 429,
     },
     {
-      name: 'a source that failed 30 times across key ids gets 429 for any token it has not verified before',
+      name: 'a fresh process lets the holder in from a source that failed 30 times with other key ids (a shared address)',
       before: [{ send: 'unknown id', from: '10.6.0.1', times: 30 }],
       then: { send: 'other', from: '10.6.0.1' },
+      status: 200,
+    },
+    {
+      name: 'a source that failed 30 times across key ids gets 429 for a wrong secret of a real key id',
+      before: [{ send: 'unknown id', from: '10.6.0.2', times: 30 }],
+      then: { send: 'wrong-secret for the holder\'s id', from: '10.6.0.2' },
+      status: 429,
+    },
+    {
+      name: 'a source that failed 30 times across key ids gets 429 for an unknown key id',
+      before: [{ send: 'unknown id', from: '10.6.0.3', times: 30 }],
+      then: { send: 'unknown id', from: '10.6.0.3' },
+      status: 429,
+    },
+    {
+      name: 'a source that failed 30 times across key ids, then 10 on the holder\'s id, gets 429 even with the right secret',
+      before: [{ send: 'unknown id', from: '10.6.0.4', times: 30 }, { send: 'wrong-secret for the holder\'s id', from: '10.6.0.4', times: 10 }],
+      then: { send: 'holder', from: '10.6.0.4' },
       status: 429,
     },
     {
@@ -316,6 +334,14 @@ describe('the failure map stays bounded without freeing a throttled source', () 
     await failFrom(auth, 5_000);
     const result = await auth.authenticate(unknownId(), '10.11.0.1');
     assert.equal(result.ok ? 200 : result.status, 429, JSON.stringify(result));
+  });
+
+  it('lets in a new source whose token verifies while the map is full of live buckets', async () => {
+    const store = tempStore();
+    const { token } = await createKey(store, { name: 'holder', scopes: ['read'] });
+    const auth = new Authenticator(store, { now: () => 1_000_000 });
+    await failFrom(auth, 5_000);
+    assert.equal((await auth.authenticate(bearer(token), '10.11.0.2')).ok, true);
   });
 
   it('makes room for a new source once older buckets have left the window', async () => {
