@@ -91,10 +91,24 @@ export async function stopProcesses(pidsDir: string, order: readonly string[], g
       while (runsBinary(proc.pid, proc.binary) && Date.now() < deadline) await sleep(100);
       if (runsBinary(proc.pid, proc.binary)) signal(proc.pid, 'SIGKILL');
       while (runsBinary(proc.pid, proc.binary)) await sleep(50);
+      // Note: a process this one started is a zombie until the event loop reaps it (a loaded machine left
+      // one behind when `down` returned); waiting here lets it, so nothing of the sandbox outlives `down`.
+      const reaped = Date.now() + 2_000;
+      while (exists(proc.pid) && Date.now() < reaped) await sleep(20);
     }
     await rm(join(pidsDir, `${proc.name}.json`), { force: true });
   }
   return stopped;
+}
+
+/** Whether any process, a zombie included, has this pid. */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
