@@ -9,6 +9,8 @@ export interface Condition {
   readonly reason?: string;
   readonly message?: string;
   readonly lastTransitionTime?: string;
+  /** The object's generation the condition was judged at (v1beta2 conditions carry it). */
+  readonly observedGeneration?: number;
 }
 
 interface WithConditions {

@@ -3,7 +3,7 @@
  * on whether the management cluster has converged on it. The state machine loops Wait → Poll until the
  * verdict is final; the verdict itself is decided here, from plain objects.
  */
-import { isTrue } from '../capi/conditions.ts';
+import { getCondition, isTrue } from '../capi/conditions.ts';
 import { summarizeCluster, whyNotAvailable } from '../capi/summary.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
@@ -172,11 +172,18 @@ export function verdict(operation: Operation, cluster: KubeObject | undefined): 
   // Note: right after the topology controller pushes a version, the control plane and MachineDeployments
   // still report their old up-to-date counts; TopologyReconciled stays False (upgrade pending) and
   // RollingOut True until the rollout is through, so all four must agree.
+  // Note: and the two conditions must have been judged at this generation (v1beta2 conditions carry their
+  // observedGeneration): the Cluster's own observedGeneration can move on before the topology controller has
+  // reconciled the new version, while both still describe the old one (seen on a loaded sandbox).
+  const generation = (cluster.metadata as { generation?: number }).generation ?? 0;
+  const current = (type: string) => (getCondition(cluster, type)?.observedGeneration ?? generation) >= generation;
   const rolledOut =
     expect.version === undefined ||
     (cluster.spec?.topology?.version === expect.version &&
       isTrue(cluster, 'TopologyReconciled') &&
+      current('TopologyReconciled') &&
       !isTrue(cluster, 'RollingOut') &&
+      current('RollingOut') &&
       (status.controlPlane?.upToDateReplicas ?? 0) === s.controlPlane.desired &&
       (status.workers?.upToDateReplicas ?? 0) === s.workers.desired);
   if (observed && s.available && replicasMatch && rolledOut) {

@@ -60,6 +60,21 @@ describe('verdict', () => {
     assert.equal(verdict(op('upgrade', 1, 2, 'v1.36.0'), c).state, 'progressing', 'another version is not converged');
   });
 
+  it('an upgrade is progressing while TopologyReconciled or RollingOut were judged at an older generation', () => {
+    // Seen on a loaded sandbox: the Cluster's observedGeneration had moved on, but the topology controller had
+    // not reconciled the new version yet, so its conditions and the up-to-date counts still described the old one.
+    const c = cluster(1, 1, 2, 2, true, 3, 3);
+    c.spec = { topology: { version: 'v1.35.1' } };
+    c.status.controlPlane.upToDateReplicas = 1;
+    c.status.workers.upToDateReplicas = 2;
+    c.status.conditions.push({ type: 'TopologyReconciled', status: 'True', observedGeneration: 2 }, { type: 'RollingOut', status: 'False', observedGeneration: 2 });
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'progressing', 'stale conditions say nothing of the new version');
+    c.status.conditions = c.status.conditions.map((x: any) => (x.type === 'TopologyReconciled' ? { ...x, observedGeneration: 3 } : x));
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'progressing', 'RollingOut is still stale');
+    c.status.conditions = c.status.conditions.map((x: any) => (x.type === 'RollingOut' ? { ...x, observedGeneration: 3 } : x));
+    assert.equal(verdict(op('upgrade', 1, 2, 'v1.35.1'), c).state, 'converged');
+  });
+
   it('a cluster in phase Failed has failed', () => {
     const failed = cluster(0, 1, 0, 2, false);
     failed.status.phase = 'Failed';
