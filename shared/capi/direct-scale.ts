@@ -31,7 +31,7 @@ export function directScaleChange(cluster: KubeObject, machineDeployments: reado
     const md = machineDeployments.find((m) => m.metadata.name === wanted.name);
     if (!md) problems.push(`worker pool "${wanted.name}" does not exist: without a ClusterClass, pools are the cluster's MachineDeployments (it has: ${names.join(', ') || 'none'})`);
     else {
-      patches.push(replicasPatch(md, wanted.replicas));
+      patches.push(replicasPatch(md, cluster.metadata.name, wanted.replicas));
       replicas.push({ target: `worker pool "${md.metadata.name}"`, from: (md.spec?.replicas as number | undefined) ?? 0, to: wanted.replicas });
     }
   }
@@ -40,7 +40,7 @@ export function directScaleChange(cluster: KubeObject, machineDeployments: reado
     if (!controlPlane) problems.push(`cluster ${cluster.metadata.namespace}/${cluster.metadata.name} has no control plane object to scale`);
     else if (currentControlPlane === undefined) problems.push(`its control plane (${controlPlane.kind} ${controlPlane.metadata.name}) has no replicas to set: the provider manages its size`);
     else {
-      patches.push(replicasPatch(controlPlane, request.controlPlaneReplicas));
+      patches.push(replicasPatch(controlPlane, cluster.metadata.name, request.controlPlaneReplicas));
       replicas.push({ target: 'the control plane', from: currentControlPlane, to: request.controlPlaneReplicas });
     }
   }
@@ -59,6 +59,16 @@ export function directScaleChange(cluster: KubeObject, machineDeployments: reado
   };
 }
 
-function replicasPatch(obj: KubeObject, replicas: number): KubeObject {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, spec: { replicas } };
+/**
+ * Note: the patch names the cluster it belongs to in the cluster-name label (the value CAPI defaults on
+ * a MachineDeployment) so the workflow step can check it (shared/workflows/operation.ts); applied without
+ * force, a different value someone else set is a conflict, not an overwrite.
+ */
+function replicasPatch(obj: KubeObject, clusterName: string, replicas: number): KubeObject {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, labels: { 'cluster.x-k8s.io/cluster-name': clusterName } },
+    spec: { replicas },
+  };
 }

@@ -4,6 +4,7 @@
  * verdict is final; the verdict itself is decided here, from plain objects.
  */
 import { getCondition, isTrue } from '../capi/conditions.ts';
+import { reservedKeyProblems } from '../capi/labels.ts';
 import { summarizeCluster, whyNotAvailable } from '../capi/summary.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
@@ -88,7 +89,8 @@ export function planProblems(operation: unknown): string[] {
   const op = (typeof operation === 'object' && operation !== null ? operation : {}) as Record<string, unknown>;
   const { action, namespace, name } = op;
   if (typeof action !== 'string' || !Object.hasOwn(plannedWrites, action)) return [`action "${String(action).slice(0, 63)}" is not an operation`];
-  if (!isName(namespace) || !isName(name)) return ['namespace and name must be names'];
+  if (!isLabel(namespace)) return ['namespace must be an RFC 1123 label'];
+  if (!isName(name)) return ['name must be an RFC 1123 name'];
   const plan = plannedWrites[action as OperationAction];
   const problems: string[] = [];
   const article = action === 'upgrade' ? 'an' : 'a';
@@ -98,6 +100,11 @@ export function planProblems(operation: unknown): string[] {
       const { label, groupKind, metadata } = describeObject(op.cluster);
       if (!sameGroupKind(groupKind, clusterKind)) problems.push(`${label}: not a Cluster (${clusterKind.group})`);
       else if (metadata.namespace !== namespace || metadata.name !== name) problems.push(`${label}: not the operation's cluster ${namespace}/${name}`);
+      else {
+        problems.push(...fieldProblems(op.cluster, clusterFields[action as OperationAction], label, `${article} ${action}`));
+        const labels = (metadata as { labels?: unknown }).labels;
+        if (action === 'create' && typeof labels === 'object' && labels !== null) problems.push(...reservedKeyProblems('label', labels as Record<string, string>).map((p) => `${label}: ${p}`));
+      }
     }
   }
   const objects = op.objects === undefined ? [] : Array.isArray(op.objects) ? op.objects : [op.objects];
@@ -107,12 +114,96 @@ export function planProblems(operation: unknown): string[] {
     else if (!plan.objects.some((allowed) => sameGroupKind(groupKind, allowed))) {
       problems.push(`${label}: ${article} ${action} applies only ${plan.objects.map((k) => `${k.kind} (${k.group})`).join(', ')}`);
     } else if (metadata.namespace !== namespace) problems.push(`${label}: outside the operation's namespace ${namespace}`);
+    else {
+      const labels = (metadata as { labels?: Record<string, unknown> }).labels;
+      if (typeof labels !== 'object' || labels === null || labels[clusterNameLabel] !== name) problems.push(`${label}: not labelled as part of cluster ${name} (${clusterNameLabel})`);
+      problems.push(...fieldProblems(obj, replicasFields, label, `${article} ${action}`));
+    }
   }
   return problems;
 }
 
+const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
+
+/**
+ * What a plan's object may carry, field by field: `true` any value, `'count'` a non-negative integer,
+ * `'string'` a string, an object its keys (each with its own shape), `[shape]` an array of such items.
+ */
+type Shape = true | 'count' | 'string' | readonly [Shape] | { readonly [key: string]: Shape };
+
+const typed = { apiVersion: 'string', kind: 'string' } as const;
+const named = { name: 'string', namespace: 'string' } as const;
+
+/**
+ * The fields each action may set on the Cluster, as the tools build them (shared/capi/topology.ts): a
+ * create its whole topology and labels; a scale the replica counts (a pool's name and class identify
+ * it in the list); an upgrade the version. Note: the step's input is only as trustworthy as whoever
+ * could start an execution, so a scale cannot also pause the Cluster, change its class or label it.
+ */
+const clusterFields: Readonly<Record<OperationAction, Shape>> = {
+  create: {
+    ...typed,
+    metadata: { ...named, labels: { '*': 'string' } },
+    spec: {
+      topology: {
+        classRef: { name: 'string' },
+        version: 'string',
+        controlPlane: { replicas: 'count' },
+        workers: { machineDeployments: [{ class: 'string', name: 'string', replicas: 'count' }] },
+        variables: [{ name: 'string', value: true }],
+      },
+    },
+  },
+  scale: {
+    ...typed,
+    metadata: named,
+    spec: { topology: { controlPlane: { replicas: 'count' }, workers: { machineDeployments: [{ class: 'string', name: 'string', replicas: 'count' }] } } },
+  },
+  upgrade: { ...typed, metadata: named, spec: { topology: { version: 'string' } } },
+  delete: {},
+};
+
+/** What a scale may set on a MachineDeployment or control plane of a cluster without a ClusterClass. */
+const replicasFields: Shape = { ...typed, metadata: { ...named, labels: { [clusterNameLabel]: 'string' } }, spec: { replicas: 'count' } };
+
+/** One line per field of `value` (the object `label`) that `shape` does not allow `what` to set; at most 10. */
+function fieldProblems(value: unknown, shape: Shape, label: string, what: string): string[] {
+  const problems: string[] = [];
+  const visit = (v: unknown, s: Shape, path: string) => {
+    if (problems.length >= 10 || s === true) return;
+    if (s === 'count') {
+      if (!Number.isSafeInteger(v) || (v as number) < 0) problems.push(`${path} must be a non-negative integer`);
+    } else if (s === 'string') {
+      if (typeof v !== 'string') problems.push(`${path} must be a string`);
+    } else if (Array.isArray(s)) {
+      if (!Array.isArray(v)) problems.push(`${path} must be a list`);
+      else v.forEach((item, i) => visit(item, s[0]!, `${path}[${i}]`));
+    } else if (typeof v !== 'object' || v === null || Array.isArray(v)) problems.push(`${path} must be an object`);
+    else {
+      const fields = s as { readonly [key: string]: Shape };
+      for (const [key, child] of Object.entries(v)) {
+        const at = path ? `${path}.${key.slice(0, 63)}` : key.slice(0, 63);
+        const allowed = Object.hasOwn(fields, key) ? fields[key]! : Object.hasOwn(fields, '*') ? fields['*']! : undefined;
+        if (allowed === undefined) problems.push(`${what} may not set ${at}`);
+        else visit(child, allowed, at);
+      }
+    }
+  };
+  visit(value, shape, '');
+  return problems.map((p) => `${label}: ${p}`);
+}
+
+const rfc1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const rfc1123Name = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A namespace: an RFC 1123 label. Note: the length is checked first, which bounds the pattern's work. */
+function isLabel(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 63 && rfc1123Label.test(value);
+}
+
+/** An object name: an RFC 1123 subdomain, length first as above. */
 function isName(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 253;
+  return typeof value === 'string' && value.length <= 253 && rfc1123Name.test(value);
 }
 
 /** An object's group and kind (undefined for a malformed apiVersion), and a bounded label for messages. */

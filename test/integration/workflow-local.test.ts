@@ -13,7 +13,7 @@ import { createDeps } from '../../shared/deps.ts';
 import { runLocally, type LocalWorkflow } from '../../shared/workflows/local-engine.ts';
 import type { Operation } from '../../shared/workflows/operation.ts';
 import { runStep } from '../../shared/workflows/steps.ts';
-import { stuckCluster, topologyCluster } from '../support/clusters.ts';
+import { topologyCluster } from '../support/clusters.ts';
 import { testServerEnv } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
@@ -56,7 +56,9 @@ describe('the synthesized cluster-operation workflow, run locally', () => {
   });
 
   it('ends Failed with the last observed reason when the cluster cannot converge in time', async () => {
-    const outcome = await runLocally(workflow, { operation: operation('create', 'wf-stuck', stuckCluster(ns.name, 'wf-stuck')), timeoutSeconds: 4, pollSeconds: 5 });
+    // A Cluster the create tool could build (the step refuses any other), with three control-plane
+    // machines made one after another: never Available within the first poll, 5 s in.
+    const outcome = await runLocally(workflow, { operation: operation('create', 'wf-stuck', topologyCluster(ns.name, 'wf-stuck', 1, 3)), timeoutSeconds: 4, pollSeconds: 5 });
     assert.equal(outcome.status, 'FAILED');
     assert.equal(outcome.status === 'FAILED' && outcome.error, 'timedOut');
     assert.match(outcome.status === 'FAILED' ? outcome.cause : '', /not converged after \d+s \(timeout 4s\); last seen: .+/);

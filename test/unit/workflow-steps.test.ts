@@ -35,7 +35,22 @@ const cluster = (fields: Partial<KubeObject> = {}, metadata: Partial<KubeObject[
   spec: { topology: { version: 'v1.35.0' } },
   ...fields,
 });
-const replicas = (apiVersion: string, kind: string, name: string, namespace = ns): KubeObject => ({ apiVersion, kind, metadata: { name, namespace }, spec: { replicas: 3 } });
+const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
+const replicas = (apiVersion: string, kind: string, name: string, namespace = ns, clusterName = 'web'): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name, namespace, labels: { [clusterNameLabel]: clusterName } },
+  spec: { replicas: 3 },
+});
+/** A scale's Cluster patch as shared/capi/topology.ts builds it. */
+const scalePatch = (spec: Record<string, unknown> = {}, metadata: Partial<KubeObject['metadata']> = {}): KubeObject =>
+  cluster({ spec: { topology: { controlPlane: { replicas: 3 }, workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } }, ...spec } }, metadata);
+const md = (metadata: Partial<KubeObject['metadata']>, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'cluster.x-k8s.io/v1beta2',
+  kind: 'MachineDeployment',
+  metadata: { name: 'md-0', namespace: ns, ...metadata },
+  spec,
+});
 const apply = (action: string, fields: Record<string, unknown>): StepEvent => ({ step: 'apply', operation: { action, namespace: ns, name: 'web', ...fields } as never });
 
 describe('the workflow step refuses what its operation did not plan', () => {
@@ -55,7 +70,23 @@ describe('the workflow step refuses what its operation did not plan', () => {
     ['a KubeadmControlPlane patched by an upgrade', apply('upgrade', { objects: [replicas('controlplane.cluster.x-k8s.io/v1beta2', 'KubeadmControlPlane', 'cp')] }), /an upgrade applies only the Cluster/],
     ['a delete that carries objects to apply', apply('delete', { cluster: cluster() }), /a delete applies nothing/],
     ['an action no tool starts', apply('patch', { cluster: cluster() }), /action "patch" is not an operation/],
-    ['an operation without a namespace', { step: 'apply', operation: { action: 'delete', name: 'web' } as never }, /namespace and name must be names/],
+    [
+      "another cluster's MachineDeployment with a bootstrap data secret",
+      apply('scale', { objects: [md({ name: 'other-cluster-md-0' }, { template: { spec: { bootstrap: { dataSecretName: 'stolen' } } } })] }),
+      /MachineDeployment .* team-a\/other-cluster-md-0: not labelled as part of cluster web.*a scale may not set spec\.template/,
+    ],
+    ["another cluster's MachineDeployment, by its cluster-name label", apply('scale', { objects: [replicas('cluster.x-k8s.io/v1beta2', 'MachineDeployment', 'md-0', ns, 'other')] }), /not labelled as part of cluster web/],
+    ['a MachineDeployment without a cluster-name label', apply('scale', { objects: [md({}, { replicas: 3 })] }), /not labelled as part of cluster web/],
+    ['replicas that are not a count', apply('scale', { objects: [replicas('cluster.x-k8s.io/v1beta2', 'MachineDeployment', 'md-0'), md({ labels: { [clusterNameLabel]: 'web' } }, { replicas: '3' })] }), /spec\.replicas must be a non-negative integer/],
+    ['a scale that pauses the Cluster', apply('scale', { cluster: scalePatch({ paused: true }) }), /a scale may not set spec\.paused/],
+    ['a scale that changes the ClusterClass', apply('scale', { cluster: scalePatch({ topology: { classRef: { name: 'evil' } } }) }), /a scale may not set spec\.topology\.classRef/],
+    ['a scale that labels the Cluster', apply('scale', { cluster: scalePatch({}, { labels: { cni: 'calico' } }) }), /a scale may not set metadata\.labels/],
+    ['an upgrade that also scales', apply('upgrade', { cluster: cluster({ spec: { topology: { version: 'v1.35.0', controlPlane: { replicas: 5 } } } }) }), /an upgrade may not set spec\.topology\.controlPlane/],
+    ['a create with an owner reference', apply('create', { cluster: cluster({}, { ownerReferences: [{ kind: 'Namespace', name: 'x' }] } as never) }), /a create may not set metadata\.ownerReferences/],
+    ['a create with a reserved label', apply('create', { cluster: cluster({}, { labels: { 'cluster.x-k8s.io/provider': 'x' } }) }), /label "cluster\.x-k8s\.io\/provider": x-k8s\.io keys belong to Cluster API/],
+    ['a namespace that is not an RFC 1123 label', { step: 'apply', operation: { action: 'delete', namespace: '..', name: 'web' } as never }, /namespace must be an RFC 1123 label/],
+    ['a name that is not an RFC 1123 name', { step: 'apply', operation: { action: 'delete', namespace: ns, name: 'Web' } as never }, /name must be an RFC 1123 name/],
+    ['an operation without a namespace', { step: 'apply', operation: { action: 'delete', name: 'web' } as never }, /namespace must be an RFC 1123 label/],
     ['a poll of an action no tool starts', { step: 'poll', operation: { action: 'exec', namespace: ns, name: 'web' } as never, startedAt: new Date().toISOString(), timeoutSeconds: 60 }, /action "exec" is not an operation/],
   ];
   for (const [what, event, reason] of hostile) {
@@ -76,7 +107,7 @@ describe('the workflow step refuses what its operation did not plan', () => {
 describe('the workflow step writes what its operation planned', () => {
   const planned: [string, StepEvent, string[]][] = [
     ['the Cluster of a create', apply('create', { cluster: cluster() }), ['apply Cluster']],
-    ['the topology of a scale', apply('scale', { cluster: cluster() }), ['apply Cluster']],
+    ['the topology of a scale', apply('scale', { cluster: scalePatch() }), ['apply Cluster']],
     [
       'the replicas of a cluster without a ClusterClass',
       apply('scale', { objects: [replicas('cluster.x-k8s.io/v1beta2', 'MachineDeployment', 'md-0'), replicas('controlplane.cluster.x-k8s.io/v1beta2', 'KubeadmControlPlane', 'cp')] }),
