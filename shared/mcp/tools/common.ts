@@ -25,6 +25,16 @@ export const managementClusterArg = z
   .optional()
   .describe('Default: the first configured');
 
+/**
+ * A Kubernetes release version. Note: the listed pattern is the shape; the refinement refuses what the
+ * API server's dry run let through (v1.35.00, v99999999999999999999.0.0), which would start an operation
+ * that can never converge: no leading zeros, each part at most 9999.
+ */
+export const kubernetesVersionArg = z
+  .string()
+  .regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0')
+  .refine((s) => /^v(0|[1-9]\d{0,3})\.(0|[1-9]\d{0,3})\.(0|[1-9]\d{0,3})$/.test(s), 'must be a Kubernetes version such as v1.35.0 (no leading zeros)');
+
 /** How long an operation may take to converge before it fails. */
 export const timeoutArg = (seconds: number) => z.number().int().min(60).max(7200).default(seconds);
 

@@ -13,7 +13,7 @@ import { Kinds } from '../../kube/kinds.ts';
 import { applyOwned } from '../../kube/owned-apply.ts';
 import { capiMcpFieldManagers, fieldManagerOf } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
-import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
+import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { operationInput, startOrJoin } from './start-or-join.ts';
 import { takesControlPlaneReplicas } from '../../providers/registry.ts';
@@ -23,7 +23,7 @@ const inputSchema = toolInput(
     namespace: namespaceArg,
     name: labelArg,
     cluster_class: labelArg.describe('See capi://clusterclasses'),
-    kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0'),
+    kubernetes_version: kubernetesVersionArg,
     control_plane_replicas: z
       .number()
       .int()

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { upgradeChange } from '../../capi/topology.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
 import { startTopologyChange } from './topology-change.ts';
 
@@ -15,7 +15,7 @@ export const upgradeCluster = defineTool({
     z.object({
       namespace: namespaceArg,
       name: nameArg,
-      kubernetes_version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must look like v1.35.0'),
+      kubernetes_version: kubernetesVersionArg,
       timeout_seconds: timeoutArg(3600),
       management_cluster: managementClusterArg,
     }),
