@@ -19,14 +19,14 @@ import { StateNames } from '../../infra/lib/workflows.ts';
 import { startLocally, type ExecutionOutcome } from '../../shared/workflows/local-engine.ts';
 import type { WorkflowInput } from '../../shared/workflows/operation.ts';
 import { transientErrorName } from '../../shared/workflows/steps.ts';
-import { stuckCluster } from '../support/clusters.ts';
+import { stuckCluster, topologyCluster } from '../support/clusters.ts';
 import { testServerEnv } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 import { logicalId, minimalSettings, synth } from './stacks.ts';
 
 const execFileAsync = promisify(execFile);
-const ns = await useNamespace('step-bundle');
+const ns = await useNamespace('step-bundle', { withClusterClass: true });
 
 const outdir = mkdtempSync(join(tmpdir(), 'capi-mcp-cdk-step-'));
 after(() => rmSync(outdir, { recursive: true, force: true }));
@@ -102,7 +102,8 @@ const retried = (state: string, name: string) => (definition.States[state].Retry
 const caught = (state: string, name: string) => (definition.States[state].Catch ?? []).some((c: any) => c.ErrorEquals.includes(name) || c.ErrorEquals.includes('States.ALL'));
 const maxAttempts = (state: string) => definition.States[state].Retry.find((r: any) => r.ErrorEquals.includes(transientErrorName)).MaxAttempts as number;
 
-const clusterOf = (name: string, namespace = ns.name) => stuckCluster(namespace, name) as never;
+// Note: a topology Cluster, as create_cluster builds it: the step refuses any other shape of create (planned writes).
+const clusterOf = (name: string, namespace = ns.name) => topologyCluster(namespace, name, 1) as never;
 const readCluster = (name: string) =>
   ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } }).then(
     (c) => c as { metadata: { managedFields?: { manager: string }[] } },
