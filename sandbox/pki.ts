@@ -85,6 +85,16 @@ export async function ensurePki(dir: string, webhookServers: readonly string[]):
   return pki;
 }
 
+/**
+ * A client certificate from the sandbox CA for user `commonName` in group `organization`, written to
+ * `files` (kept if present). How a test acts as an identity no ServiceAccount can be: e.g. a member of
+ * the group `capi-mcp`, as EKS maps capi-mcp's IAM roles, so deploy/rbac is proven exactly as shipped.
+ */
+export async function issueClientCertificate(pkiDir: string, files: KeyPairFiles, commonName: string, organization: string): Promise<void> {
+  const ca = await ensureCa({ cert: join(pkiDir, 'ca.crt'), key: join(pkiDir, 'ca.key') });
+  await ensureLeaf(ca, files, commonName, 'client', [], organization);
+}
+
 interface Issuer {
   readonly cert: x509.X509Certificate;
   readonly keys: CryptoKeyPair;

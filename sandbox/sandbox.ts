@@ -154,7 +154,8 @@ export class Sandbox {
     log('starting etcd and kube-apiserver');
     await this.launch({ name: 'etcd', binary: bin('etcd'), args: etcdArgs(paths, ports, pki) });
     await this.waitHttps('etcd', `https://127.0.0.1:${ports.etcdClient}/health`, bin('etcd'), pki.etcdClient);
-    await this.launch({ name: 'kube-apiserver', binary: bin('kube-apiserver'), args: apiServerArgs(ports, pki) });
+    await writeFile(auditPolicyPath(paths), auditPolicy);
+    await this.launch({ name: 'kube-apiserver', binary: bin('kube-apiserver'), args: apiServerArgs(paths, ports, pki) });
     await this.waitHttps('kube-apiserver', `${this.apiServerUrl}/readyz`, bin('kube-apiserver'));
 
     const crds = [];
@@ -204,7 +205,7 @@ export class Sandbox {
   async startApiServer(): Promise<void> {
     const pki = await ensurePki(this.paths.pki, managerNames);
     const binary = join((await ensureBinaries(() => {})).bin, 'kube-apiserver');
-    await this.launch({ name: 'kube-apiserver', binary, args: apiServerArgs(this.ports, pki) });
+    await this.launch({ name: 'kube-apiserver', binary, args: apiServerArgs(this.paths, this.ports, pki) });
     await this.waitHttps('kube-apiserver', `${this.apiServerUrl}/readyz`, binary);
   }
 
@@ -340,9 +341,39 @@ function etcdArgs(paths: SandboxPaths, ports: SandboxPorts, pki: SandboxPki): st
   ];
 }
 
-function apiServerArgs(ports: SandboxPorts, pki: SandboxPki): string[] {
+/**
+ * What the API server audits: every request of an identity capi-mcp runs as — the group `capi-mcp` (what
+ * the EKS access entry maps the functions' IAM roles to) and ServiceAccounts (a self-hosted capi-mcp) —
+ * and nothing of the controllers or the admin, so the log stays small. It answers "which identity made
+ * this change", which no response the server gets can prove (tests read it to prove the workflow steps'
+ * identity; an operator reads it to see what capi-mcp did). Metadata level: who, verb, object, URI, status;
+ * never a request body, so no Secret content lands on disk.
+ */
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    userGroups: ["capi-mcp", "system:serviceaccounts"]
+  - level: None
+`;
+
+const auditPolicyPath = (paths: SandboxPaths) => join(paths.root, 'audit-policy.yaml');
+
+/** The API server's audit log (JSON lines, one per request of a capi-mcp identity; see auditPolicy). */
+export const auditLogPath = (paths: SandboxPaths) => join(paths.logs, 'kube-apiserver-audit.log');
+
+function apiServerArgs(paths: SandboxPaths, ports: SandboxPorts, pki: SandboxPki): string[] {
   const issuer = 'https://kubernetes.default.svc.cluster.local';
   return [
+    `--audit-policy-file=${auditPolicyPath(paths)}`,
+    `--audit-log-path=${auditLogPath(paths)}`,
+    '--audit-log-format=json',
+    // Note: the log backend writes before the response is sent (blocking mode, the default), so a test
+    // reading it after a call's answer finds that call's record.
+    '--audit-log-mode=blocking',
+    '--audit-log-maxsize=100',
+    '--audit-log-maxbackup=1',
     `--etcd-servers=https://127.0.0.1:${ports.etcdClient}`,
     `--etcd-cafile=${pki.ca.cert}`,
     `--etcd-certfile=${pki.etcdClient.cert}`,
