@@ -1,7 +1,8 @@
 /**
  * The RBAC manifests of deploy/rbac, proven on the sandbox's kube-apiserver (RBAC authorization): each
  * kustomization is applied as shipped (an overlay only gives it a per-run name suffix and ServiceAccount
- * namespace, so concurrent runs never share a binding), capi-mcp connects with a token minted for that
+ * namespace, so concurrent runs never share a binding, and the group subject is dropped so these
+ * bindings grant this run's ServiceAccount alone), capi-mcp connects with a token minted for that
  * ServiceAccount, and
  * - read-write: every tool works end to end through a real MCP client; the workflow steps run in-process
  *   with the same management-cluster config, so the Apply and Poll steps run as the ServiceAccount too;
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
 import {
   AdmissionregistrationV1Api,
   ApiextensionsV1Api,
@@ -29,6 +31,7 @@ import {
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
+import { auditLogPath } from '../../sandbox/sandbox.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { adminKubeConfig, testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -62,8 +65,17 @@ async function install(variant: 'read-only' | 'read-write'): Promise<Identity> {
     join(dir, 'kustomization.yaml'),
     ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `namespace: ${saNamespace}`, `nameSuffix: ${suffix}`, 'resources:', `  - ${relative(dir, join(rbacDir, variant))}`, ''].join('\n'),
   );
-  await kubectl('apply', '-k', dir);
-  after(() => kubectl('delete', '-k', dir, '--ignore-not-found', '--wait=false'));
+  // The shipped bindings also name the group capi-mcp (EKS's identity), which nameSuffix does not rename:
+  // drop it, so these per-run bindings grant only this run's ServiceAccount, never that group
+  // (rbac-eks-group.test.ts proves the manifests as shipped, with the group).
+  const rendered = parseAllDocuments((await kubectl('kustomize', dir)).stdout).map((d) => d.toJS());
+  for (const object of rendered) {
+    if (object.subjects) object.subjects = object.subjects.filter((s: { kind: string }) => s.kind !== 'Group');
+  }
+  const manifest = join(dir, 'rendered.yaml');
+  writeFileSync(manifest, rendered.map((o) => stringify(o)).join('---\n'));
+  await kubectl('apply', '-f', manifest);
+  after(() => kubectl('delete', '-f', manifest, '--ignore-not-found', '--wait=false'));
 
   const serviceAccount = { name: `capi-mcp${suffix}`, namespace: saNamespace };
   const request = await adminCore.createNamespacedServiceAccountToken({ ...serviceAccount, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
@@ -95,6 +107,15 @@ async function bindKubeconfigRole(identity: Identity, namespace: string): Promis
     subjects: example.subjects!.map((s) => (s.kind === 'ServiceAccount' ? { ...s, ...identity.serviceAccount } : s)),
   };
   await admin.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace, body });
+}
+
+/** The API server's audit records of one user's requests (the sandbox audits ServiceAccounts; sandbox/sandbox.ts). */
+function auditRecordsOf(user: string): any[] {
+  return readFileSync(auditLogPath(testSandbox().paths), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(user))
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.user?.username === user);
 }
 
 const serverFor = (identity: Identity) =>
@@ -144,6 +165,11 @@ describe('read-write variant: every tool works as the ServiceAccount', () => {
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
     const created = await readCluster();
     assert.ok(created.metadata.managedFields.some((f: any) => f.manager === 'capi-mcp-create'), 'applied by the create field manager');
+    // Who applied it for real (the tool itself only dry-runs): the workflow step, as the ServiceAccount.
+    const applies = auditRecordsOf(readWrite.user).filter(
+      (r) => r.objectRef?.resource === 'clusters' && r.objectRef?.name === cluster && r.verb === 'patch' && !/[?&]dryRun=All/.test(r.requestURI),
+    );
+    assert.deepEqual(applies.map((r) => r.responseStatus.code), [201], JSON.stringify(applies.map((r) => r.requestURI)));
   });
 
   it('list_clusters lists it, across all namespaces', async () => {
@@ -211,9 +237,12 @@ describe('read-write variant: every tool works as the ServiceAccount', () => {
 describe('read-only variant: reads work, every change is a Forbidden tool error', () => {
   let client: TestClient;
   let original: any;
+  let operationsBefore: string[] = [];
   before(async () => {
     client = await connectV2(readOnlyUrl);
     original = await readCluster();
+    const listed = await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name } });
+    operationsBefore = listed.structuredContent.operations.map((o: any) => o.operation_id);
   });
   after(() => client.close());
 
@@ -251,7 +280,10 @@ describe('read-only variant: reads work, every change is a Forbidden tool error'
     assert.equal((await readCluster()).metadata.deletionTimestamp, undefined);
   });
 
-  it('changed nothing', async () => {
+  it('changed nothing and started no operation', async () => {
+    const operations = await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name } });
+    assert.deepEqual(operations.structuredContent.operations.map((o: any) => o.operation_id), operationsBefore, 'no operation started');
+    assert.deepEqual(auditRecordsOf(readOnly.user).filter((r) => !['get', 'list', 'watch'].includes(r.verb) && !/[?&]dryRun=All/.test(r.requestURI) && r.objectRef?.resource !== 'selfsubjectaccessreviews'), []);
     const now = await readCluster();
     assert.deepEqual(await clusterNames(), [cluster]);
     assert.deepEqual(now.spec.topology, original.spec.topology);
