@@ -1,7 +1,7 @@
 /**
  * KeyStore: the Secrets Manager secret that holds the API key document (the JSON of shared/auth/: key
- * ids, salted scrypt hashes, scopes, expiry — never a key itself), encrypted with a customer-managed KMS
- * key of its own. Within the stack only the MCP function may read it (`grantRead`); operators manage keys
+ * ids, SHA-256 hashes of 256-bit secrets — scrypt for keys made before —, scopes, expiry; never a key
+ * itself), encrypted with a customer-managed KMS key of its own. Within the stack only the MCP function may read it (`grantRead`); operators manage keys
  * with `npm run keys -- … --secret-arn <arn>` under their own IAM permissions.
  *
  * Both the key and the secret are retained when the stack is deleted: losing them would lock every agent
@@ -47,7 +47,7 @@ export class KeyStore extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.secret = new Secret(this, 'Secret', {
-      description: 'capi-mcp API keys: ids, scrypt hashes and scopes (JSON, see shared/auth/key-store.ts)',
+      description: 'capi-mcp API keys: ids, hashes and scopes (JSON, see shared/auth/key-store.ts)',
       encryptionKey: this.key,
       secretStringValue: SecretValue.unsafePlainText(initialKeyDocument),
       removalPolicy: RemovalPolicy.RETAIN,

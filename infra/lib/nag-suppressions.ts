@@ -94,7 +94,7 @@ export function nagSuppressions(stack: CapiMcpStack): NagSuppression[] {
       scope: stack.keyStore.secret,
       id: 'AwsSolutions-SMG4',
       reason:
-        'The secret holds only scrypt hashes; API keys rotate one at a time (npm run keys -- rotate <id>), which needs no Secrets Manager rotation. KeyStore takes a rotation function when one is wanted.',
+        'The secret holds only hashes of the keys (SHA-256 of 256-bit secrets); API keys rotate one at a time (npm run keys -- rotate <id>), which needs no Secrets Manager rotation. KeyStore takes a rotation function when one is wanted.',
     },
   ];
 }
