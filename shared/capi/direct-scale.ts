@@ -5,7 +5,7 @@
  * server-side apply, what convergence must show, and what is wrong with the request out.
  */
 import type { KubeObject } from '../kube/client.ts';
-import type { Expectation } from '../workflows/operation.ts';
+import type { Expectation } from './expectation.ts';
 import type { ClusterChange, ReplicaChange } from './protection.ts';
 
 export interface ScaleRequest {

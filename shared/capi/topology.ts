@@ -4,6 +4,7 @@
  * warning). Pure: arguments and ClusterClass in, manifest or problems out.
  */
 import type { KubeObject } from '../kube/client.ts';
+import type { Expectation } from './expectation.ts';
 import type { ClusterChange, ReplicaChange } from './protection.ts';
 import { variableProblems, type VariableDefinition } from './variables.ts';
 import { callerVariablesOf, providerOfCluster } from '../providers/registry.ts';
@@ -70,7 +71,7 @@ export interface TopologyChange {
   /** What the change does, for the owners' guard (shared/capi/protection.ts). */
   readonly change: ClusterChange;
   readonly patch: KubeObject;
-  readonly expect: { controlPlaneReplicas?: number; workerReplicas?: number; version?: string };
+  readonly expect: Expectation;
 }
 
 interface MachineDeploymentTopology {

@@ -4,6 +4,7 @@
  * verdict is final; the verdict itself is decided here, from plain objects.
  */
 import { getCondition, isTrue } from '../capi/conditions.ts';
+import type { Expectation } from '../capi/expectation.ts';
 import { reservedKeyProblems } from '../capi/labels.ts';
 import { summarizeCluster, whyNotAvailable } from '../capi/summary.ts';
 import type { KubeObject } from '../kube/client.ts';
@@ -24,14 +25,6 @@ export interface Operation {
   readonly objects?: readonly KubeObject[];
   /** What convergence means beyond Available: the desired counts and version the Cluster must report. */
   readonly expect?: Expectation;
-}
-
-export interface Expectation {
-  readonly controlPlaneReplicas?: number;
-  /** Total across worker pools. */
-  readonly workerReplicas?: number;
-  /** Every machine rolled out to this topology version. */
-  readonly version?: string;
 }
 
 /**
