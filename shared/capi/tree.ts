@@ -12,18 +12,11 @@
  *   that is not ready, the failing condition's reason and message.
  */
 import type { KubeObject } from '../kube/client.ts';
+import type { ClusterObjects } from '../kube/discovery.ts';
 import { getCondition, whyNot } from './conditions.ts';
 import { whyNotAvailable } from './summary.ts';
 
-export interface ClusterObjects {
-  readonly cluster: KubeObject;
-  readonly infrastructure?: KubeObject;
-  readonly controlPlane?: KubeObject;
-  readonly machineDeployments: readonly KubeObject[];
-  readonly machineSets: readonly KubeObject[];
-  readonly machinePools: readonly KubeObject[];
-  readonly machines: readonly KubeObject[];
-}
+export type { ClusterObjects };
 
 export interface TreeNode {
   readonly kind: string;

@@ -9,10 +9,23 @@
  * provider kind) does not fail the call: it stays in the tree with its state unknown, and a Forbidden
  * warning says why.
  */
-import type { ClusterObjects } from '../capi/tree.ts';
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../errors.ts';
 import { getIfExists, type KubeClient, type KubeObject } from './client.ts';
 import { clusterNameLabel, Kinds } from './kinds.ts';
+
+/**
+ * The objects of one Cluster that discovery fetches and the tree (shared/capi/tree.ts) is built from.
+ * Note: it lives here, in the lower layer, so the pure builder imports the fetcher's type and not back.
+ */
+export interface ClusterObjects {
+  readonly cluster: KubeObject;
+  readonly infrastructure?: KubeObject;
+  readonly controlPlane?: KubeObject;
+  readonly machineDeployments: readonly KubeObject[];
+  readonly machineSets: readonly KubeObject[];
+  readonly machinePools: readonly KubeObject[];
+  readonly machines: readonly KubeObject[];
+}
 
 export interface DiscoveredCluster extends ClusterObjects {
   /**
