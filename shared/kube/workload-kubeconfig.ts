@@ -7,7 +7,6 @@
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../errors.ts';
 import type { KubeClient, KubeObject, KubeSecret } from './client.ts';
 import { assertServerIsEndpoint, kubeconfigText, parseKubeconfig, type ParsedKubeconfig } from './kubeconfig.ts';
-import { userKubeconfigOf } from '../providers/registry.ts';
 
 /** The Secret type Cluster API and its providers give every cluster Secret (clusterv1.ClusterSecretType). */
 export const clusterSecretType = 'cluster.x-k8s.io/secret';
@@ -34,16 +33,23 @@ export async function readWorkloadAccess(kube: KubeClient, cluster: KubeObject):
   return parsed;
 }
 
+/** Which Secret of a cluster holds the kubeconfig a person gets, and the credential its provider puts there. */
+export interface UserKubeconfigSecret {
+  readonly secretName: string;
+  readonly credential: KubeconfigCredential;
+}
+
 /**
- * The kubeconfig to hand to a person, from the Secret the cluster's provider names (shared/providers):
- * for EKS, CAPA's `<cluster>-user-kubeconfig`, whose exec plugin mints short-lived IAM tokens from the
- * user's own AWS identity; otherwise CAPI's admin kubeconfig. It is rebuilt from the checked parts, so
- * what a person runs is exactly the provider's documented shape, and the label says what it carries.
- * A missing provider Secret is an error, never a fallback to another credential.
+ * The kubeconfig to hand to a person, from the Secret the cluster's provider names (`from`, looked up
+ * in shared/providers by the caller, a layer above this one): for EKS, CAPA's `<cluster>-user-kubeconfig`,
+ * whose exec plugin mints short-lived IAM tokens from the user's own AWS identity; otherwise CAPI's admin
+ * kubeconfig. It is rebuilt from the checked parts, so what a person runs is exactly the provider's
+ * documented shape, and the label says what it carries. A missing provider Secret is an error, never a
+ * fallback to another credential.
  */
-export async function readUserKubeconfig(kube: KubeClient, cluster: KubeObject): Promise<{ kubeconfig: string; credential: KubeconfigCredential }> {
+export async function readUserKubeconfig(kube: KubeClient, cluster: KubeObject, from: UserKubeconfigSecret): Promise<{ kubeconfig: string; credential: KubeconfigCredential }> {
   const { namespace = '', name } = cluster.metadata;
-  const { secretName, credential } = userKubeconfigOf(cluster);
+  const { secretName, credential } = from;
   const secret = await readClusterSecret(kube, cluster, secretName, () => {
     throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no user kubeconfig yet (Secret ${secretName} does not exist)`, {
       hint: 'its provider writes it once the control plane is ready; call get_cluster to follow provisioning',

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { getCluster } from '../../kube/discovery.ts';
 import { readUserKubeconfig } from '../../kube/workload-kubeconfig.ts';
+import { userKubeconfigOf } from '../../providers/registry.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
@@ -30,7 +31,7 @@ export const getClusterKubeconfig = defineTool({
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
     const cluster = await getCluster(kube, args.namespace, args.name);
-    const { kubeconfig, credential } = await readUserKubeconfig(kube, cluster);
+    const { kubeconfig, credential } = await readUserKubeconfig(kube, cluster, userKubeconfigOf(cluster));
     const note = notes[credential];
     return { structured: { kubeconfig, credential }, text: `${note}\n${kubeconfig}` };
   },
