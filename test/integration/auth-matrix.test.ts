@@ -19,6 +19,7 @@ import { modernRpc, startTestServer } from '../support/mcp.ts';
 import { motoClient, motoRegion, startMoto } from '../support/moto.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
+import { harmlessArguments } from '../support/tool-arguments.ts';
 
 const moto = await startMoto();
 after(() => moto.stop());
@@ -60,31 +61,6 @@ const rpc = (authorization: string | undefined, method: string, params: Record<s
 const bearer = (token: string) => `Bearer ${token}`;
 const call = (token: string, tool: string, args: Record<string, unknown>) => rpc(bearer(token), 'tools/call', { name: tool, arguments: args }, tool);
 
-/** Arguments each tool accepts, aimed at namespace `ns`; none of them changes anything if it runs. */
-function argumentsFor(tool: string, ns: string): Record<string, unknown> {
-  const cluster = { namespace: ns, name: 'auth-target' };
-  switch (tool) {
-    case 'list_clusters':
-      return { namespace: ns };
-    case 'list_operations':
-      return { namespace: ns };
-    case 'get_operation':
-    case 'cancel_operation':
-      return { operation_id: 'create-nothing-0000000000' };
-    case 'create_cluster':
-      // An unknown class: refused by validation before anything is created.
-      return { ...cluster, name: 'auth-new', cluster_class: 'no-such-class', kubernetes_version: 'v1.35.0' };
-    case 'delete_cluster':
-      // confirm differs from the name: refused before anything is deleted.
-      return { ...cluster, confirm: 'not-the-name' };
-    case 'scale_cluster':
-      return { ...cluster, control_plane_replicas: 3 };
-    case 'upgrade_cluster':
-      return { ...cluster, kubernetes_version: 'v1.35.1' };
-    default:
-      return cluster;
-  }
-}
 
 /** What every audit record of this file said, by key id and tool. */
 function auditRecords(): { keyId: string; tool: string; outcome: string }[] {
@@ -116,7 +92,7 @@ describe('requests without a valid key', () => {
       assert.equal(list.status, 401);
       assert.match(list.headers.get('www-authenticate') ?? '', /^Bearer realm="capi-mcp"/);
       for (const tool of tools) {
-        const result = await rpc(authorization, 'tools/call', { name: tool.name, arguments: argumentsFor(tool.name, home.name) }, tool.name);
+        const result = await rpc(authorization, 'tools/call', { name: tool.name, arguments: harmlessArguments(tool.name, home.name) }, tool.name);
         assert.equal(result.status, 401, `${what} → ${tool.name}`);
         assert.equal(result.body.result, undefined);
       }
@@ -162,7 +138,7 @@ describe('scopes', () => {
     it(`the ${key} key: each tool runs exactly when the key holds its scope, and a refusal names the scope`, async () => {
       for (const tool of tools) {
         const scope = requiredScope(tool);
-        const { body } = await call(keys[key].token, tool.name, argumentsFor(tool.name, home.name));
+        const { body } = await call(keys[key].token, tool.name, harmlessArguments(tool.name, home.name));
         const text: string = body.result?.content?.[0]?.text ?? body.error?.message ?? '';
         if (held.includes(scope)) {
           // The tool ran: a result, or a refusal of the tool's own (the arguments aim at a stuck cluster and
@@ -187,7 +163,7 @@ describe('scopes', () => {
 describe('namespace limits', () => {
   it('every tool that names a namespace outside the key is refused before it runs', async () => {
     for (const tool of tools.filter((t) => 'namespace' in t.inputSchema.shape)) {
-      const { body } = await call(keys.limited.token, tool.name, argumentsFor(tool.name, elsewhere.name));
+      const { body } = await call(keys.limited.token, tool.name, harmlessArguments(tool.name, elsewhere.name));
       assert.equal(body.result?.isError, true, tool.name);
       assert.match(body.result.content[0].text, new RegExp(`^Forbidden: API key ${keys.limited.record.id} may not use namespace ${elsewhere.name}`), tool.name);
     }

@@ -17,6 +17,7 @@ import { tools } from '../../shared/mcp/registry.ts';
 import { stuckCluster } from '../support/clusters.ts';
 import { modernRpc, startTestServer } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
+import { harmlessArguments } from '../support/tool-arguments.ts';
 
 const ns = await useNamespace('mc-limits');
 const keyFile = join(mkdtempSync(join(tmpdir(), 'capi-mcp-mc-keys-')), 'api-keys.json');
@@ -47,23 +48,7 @@ async function call(token: string, tool: string, args: Record<string, unknown>) 
 }
 
 /** Valid arguments for each tool that takes a management cluster; none changes anything if it ran on mc-bravo. */
-function argumentsFor(tool: string): Record<string, unknown> {
-  const cluster = { namespace: ns.name, name: 'target' };
-  switch (tool) {
-    case 'list_clusters':
-      return { namespace: ns.name };
-    case 'create_cluster':
-      return { ...cluster, name: 'never-made', cluster_class: 'no-such-class', kubernetes_version: 'v1.35.0' };
-    case 'delete_cluster':
-      return { ...cluster, confirm: 'not-the-name' };
-    case 'scale_cluster':
-      return { ...cluster, control_plane_replicas: 3 };
-    case 'upgrade_cluster':
-      return { ...cluster, kubernetes_version: 'v1.35.1' };
-    default:
-      return cluster;
-  }
-}
+const argumentsFor = (tool: string) => harmlessArguments(tool, ns.name, 'target');
 
 const takesManagementCluster = tools.filter((t) => 'management_cluster' in t.inputSchema.shape).map((t) => t.name);
 

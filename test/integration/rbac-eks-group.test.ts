@@ -25,10 +25,9 @@ import { promisify } from 'node:util';
 import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api, loadYaml, type V1RoleBinding } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { issueClientCertificate } from '../../sandbox/pki.ts';
-import { auditLogPath } from '../../sandbox/sandbox.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
-import { adminKubeConfig, testSandbox, useNamespace } from '../support/sandbox.ts';
+import { adminKubeConfig, auditRecordsOf, testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const rbacDir = join(repoRoot, 'deploy', 'rbac');
@@ -81,15 +80,6 @@ async function bindingsOfGroup(): Promise<string[]> {
   const clusterWide = (await rbac.listClusterRoleBinding()).items.filter(ofGroup).map((b) => `ClusterRoleBinding ${b.metadata!.name}`);
   const namespaced = (await rbac.listRoleBindingForAllNamespaces()).items.filter(ofGroup).map((b) => `RoleBinding ${b.metadata!.namespace}/${b.metadata!.name}`);
   return [...clusterWide, ...namespaced].sort();
-}
-
-/** The audit records of the member's requests (sandbox/sandbox.ts audits the group capi-mcp). */
-function memberAuditRecords(): any[] {
-  return readFileSync(auditLogPath(sandbox.paths), 'utf8')
-    .split('\n')
-    .filter((line) => line.includes(member))
-    .map((line) => JSON.parse(line))
-    .filter((r) => r.user?.username === member);
 }
 
 const ns = await useNamespace('eks-group', { withClusterClass: true });
@@ -146,7 +136,7 @@ describe('deploy/rbac/read-write as shipped, the server a member of group capi-m
   });
 
   it("the workflow step applied the Cluster as the member (the API server's audit log), the tool only dry-ran", () => {
-    const writes = memberAuditRecords().filter(
+    const writes = auditRecordsOf(member).filter(
       (r) => r.objectRef?.resource === 'clusters' && r.objectRef?.name === cluster && ['patch', 'create', 'update'].includes(r.verb),
     );
     const dryRuns = writes.filter((r) => /[?&]dryRun=All/.test(r.requestURI));
@@ -157,7 +147,7 @@ describe('deploy/rbac/read-write as shipped, the server a member of group capi-m
     assert.equal(real[0].responseStatus.code, 201);
     assert.deepEqual(real[0].user.groups.filter((g: string) => g === 'capi-mcp'), ['capi-mcp']);
     // And the Poll step read the Cluster as the member after the apply.
-    assert.ok(memberAuditRecords().some((r) => r.verb === 'get' && r.objectRef?.name === cluster && r.stageTimestamp > real[0].stageTimestamp));
+    assert.ok(auditRecordsOf(member).some((r) => r.verb === 'get' && r.objectRef?.name === cluster && r.stageTimestamp > real[0].stageTimestamp));
   });
 
   it('get_cluster_kubeconfig is refused naming the member until the example RoleBinding is applied in the namespace', async () => {
@@ -243,7 +233,7 @@ describe('deploy/rbac/read-only as shipped (the write role removed), the server 
     const now = await readCluster();
     assert.deepEqual(now.spec, original.spec);
     assert.equal(now.metadata.deletionTimestamp, undefined);
-    const real = memberAuditRecords().filter((r) => ['patch', 'create', 'update', 'delete'].includes(r.verb) && r.objectRef?.resource === 'clusters' && !/[?&]dryRun=All/.test(r.requestURI));
+    const real = auditRecordsOf(member).filter((r) => ['patch', 'create', 'update', 'delete'].includes(r.verb) && r.objectRef?.resource === 'clusters' && !/[?&]dryRun=All/.test(r.requestURI));
     assert.equal(real.length, 1, `only the create's apply ever changed a Cluster as the member: ${JSON.stringify(real.map((r) => `${r.verb} ${r.requestURI}`))}`);
   });
 });

@@ -31,9 +31,8 @@ import {
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
-import { auditLogPath } from '../../sandbox/sandbox.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
-import { adminKubeConfig, testSandbox, useNamespace } from '../support/sandbox.ts';
+import { adminKubeConfig, auditRecordsOf, testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const rbacDir = join(repoRoot, 'deploy', 'rbac');
@@ -107,15 +106,6 @@ async function bindKubeconfigRole(identity: Identity, namespace: string): Promis
     subjects: example.subjects!.map((s) => (s.kind === 'ServiceAccount' ? { ...s, ...identity.serviceAccount } : s)),
   };
   await admin.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace, body });
-}
-
-/** The API server's audit records of one user's requests (the sandbox audits ServiceAccounts; sandbox/sandbox.ts). */
-function auditRecordsOf(user: string): any[] {
-  return readFileSync(auditLogPath(testSandbox().paths), 'utf8')
-    .split('\n')
-    .filter((line) => line.includes(user))
-    .map((line) => JSON.parse(line))
-    .filter((r) => r.user?.username === user);
 }
 
 const serverFor = (identity: Identity) =>

@@ -4,11 +4,12 @@
  * the sandbox of `npm start`. Each test file gets its own namespace, deleted when the file ends.
  */
 import { after } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig, CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
-import { Sandbox } from '../../sandbox/sandbox.ts';
+import { Sandbox, auditLogPath } from '../../sandbox/sandbox.ts';
 import { eventually } from './wait.ts';
 
 /**
@@ -28,6 +29,18 @@ export function adminKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(testSandbox().paths.kubeconfig);
   return kc;
+}
+
+/**
+ * The test sandbox API server's audit records of one user's requests (it audits ServiceAccounts and the
+ * group capi-mcp; sandbox/sandbox.ts): which identity made which call, which no answer can prove.
+ */
+export function auditRecordsOf(user: string): any[] {
+  return readFileSync(auditLogPath(testSandbox().paths), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(user))
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.user?.username === user);
 }
 
 export interface TestNamespace {
