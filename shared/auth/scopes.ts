@@ -5,8 +5,6 @@
  * namespaces, which every tool honours (lists read only those namespaces, anything else outside them is
  * refused or not found), and to management clusters (any other reads as one that is not configured).
  */
-import type { ToolAnnotations } from '../mcp/tool.ts';
-
 export const scopes = ['read', 'kubeconfig', 'write', 'admin'] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -20,7 +18,17 @@ export interface Caller {
   readonly managementClusters?: readonly string[];
 }
 
-export function requiredScope(tool: { readonly annotations: ToolAnnotations; readonly sensitive?: boolean }): Scope {
+/**
+ * What a scope is derived from: a tool's read-only hint and whether its result carries credentials. Note:
+ * a plain shape, so auth/ does not import the MCP tool type (mcp/ imports auth/, not the reverse); every
+ * ToolDefinition fits it.
+ */
+export interface ScopedTool {
+  readonly annotations: { readonly readOnlyHint: boolean };
+  readonly sensitive?: boolean;
+}
+
+export function requiredScope(tool: ScopedTool): Scope {
   if (!tool.annotations.readOnlyHint) return 'write';
   if (tool.sensitive) return 'kubeconfig';
   return 'read';
