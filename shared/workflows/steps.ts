@@ -8,8 +8,9 @@
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 import { getIfExists } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
+import type { ManagementClusters } from '../kube/management-clusters.ts';
 import { applyOwned } from '../kube/owned-apply.ts';
-import type { Deps } from '../deps.ts';
+import type { Log } from '../observability/log.ts';
 import { capiMcpFieldManagers, fieldManagerOf, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
 
 /** The error name the state machine retries on. */
@@ -19,7 +20,15 @@ export type StepEvent =
   | { readonly step: 'apply'; readonly operation: Operation }
   | { readonly step: 'poll'; readonly operation: Operation; readonly startedAt: string; readonly timeoutSeconds: number };
 
-export type StepDeps = Deps;
+/**
+ * What a step uses, and only that: the clusters to act on, the clock for the timeout and a log for its
+ * failures. Note: not shared/deps.ts's whole Deps, which is built from a workflow engine, a layer above.
+ */
+export interface StepDeps {
+  readonly clusters: Pick<ManagementClusters, 'client'>;
+  readonly now: () => Date;
+  readonly log: Pick<Log, 'warn'>;
+}
 
 export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ applied: string } | Verdict> {
   try {
