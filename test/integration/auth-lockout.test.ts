@@ -14,13 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
-import { startTestServer, testServerEnv } from '../support/mcp.ts';
+import { lambdaHandler, startTestServer } from '../support/mcp.ts';
 
 // A store of this file's own: the key under attack is not the run's canary.
 const storeFile = join(mkdtempSync(join(tmpdir(), 'capi-lockout-')), 'api-keys.json');
 const holder = await createKey(new FileKeyStore(storeFile), { name: 'holder', scopes: ['read'] });
 const wrongSecret = `capi_${holder.record.id}_${'W'.repeat(43)}`;
-Object.assign(process.env, testServerEnv(), { CAPI_MCP_API_KEYS_FILE: storeFile });
 
 /** A 2026-07-28 tools/list with `token`, as the HTTP answer's status and Retry-After. */
 interface Answer {
@@ -63,15 +62,14 @@ function fromAddress(url: URL, localAddress: string, token: string): Promise<Ans
   });
 }
 
-type Handler = (event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string> }>;
-
 /** A fresh Lambda container: the handler module evaluated anew, with its own authenticator and nothing remembered. */
 async function lambdaContainer(name: string): Promise<(sourceIp: string, token: string) => Promise<Answer>> {
-  const { handler } = (await import(`../../functions/mcp/handler.ts?container=${name}`)) as { handler: Handler };
+  const handler = await lambdaHandler({ CAPI_MCP_API_KEYS_FILE: storeFile }, name);
   return async (sourceIp, token) => {
     const { headers, body } = toolsList(token);
-    const result = await handler({
-      version: '2.0',
+    // As AWS delivers it: more fields than the handler reads.
+    const event = {
+      version: '2.0' as const,
       routeKey: '$default',
       rawPath: '/mcp',
       rawQueryString: '',
@@ -79,7 +77,8 @@ async function lambdaContainer(name: string): Promise<(sourceIp: string, token: 
       requestContext: { requestId: `lockout-${name}`, http: { method: 'POST', path: '/mcp', protocol: 'HTTP/1.1', sourceIp, userAgent: 'test' } },
       body,
       isBase64Encoded: false,
-    });
+    };
+    const result = await handler(event);
     return { status: result.statusCode, retryAfter: result.headers?.['retry-after'] };
   };
 }

@@ -7,11 +7,10 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { stuckCluster } from '../support/clusters.ts';
 import { authHeaders } from '../support/auth.ts';
-import { startTestServer, testServerEnv } from '../support/mcp.ts';
+import { lambdaHandler, postRpc, startTestServer } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
-Object.assign(process.env, testServerEnv());
-const { handler } = await import('../../functions/mcp/handler.ts');
+const handler = await lambdaHandler();
 
 const ns = await useNamespace('lambda');
 // Note: without CAPI_MCP_STATE_MACHINE_ARN the Lambda has no workflow engine, so it is compared with a
@@ -87,8 +86,7 @@ function rpc(body: string): any {
 }
 
 async function viaHttp(headers: Record<string, string>, body: string): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers, body });
-  return rpc(await response.text());
+  return (await postRpc(url, headers, body)).messages[0];
 }
 
 /** Drops ages (structured and in the text rows): the two calls happen a moment apart. */

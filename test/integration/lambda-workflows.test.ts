@@ -11,7 +11,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient } from '
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import { tools } from '../../shared/mcp/registry.ts';
 import { authHeaders } from '../support/auth.ts';
-import { testServerEnv } from '../support/mcp.ts';
+import { lambdaHandler } from '../support/mcp.ts';
 import { motoAccountId, motoClient, motoRegion, startMoto } from '../support/moto.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
@@ -27,14 +27,13 @@ const machine = await sfn.send(
   }),
 );
 
-Object.assign(process.env, testServerEnv(), {
+const handler = await lambdaHandler({
   CAPI_MCP_STATE_MACHINE_ARN: machine.stateMachineArn!,
   AWS_ENDPOINT_URL_SFN: moto.endpoint,
   AWS_REGION: motoRegion,
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',
 });
-const { handler } = await import('../../functions/mcp/handler.ts');
 const ns = await useNamespace('lambda-wf', { withClusterClass: true });
 
 /** One 2025-11-25 JSON-RPC call as an HTTP API event; the single SSE event's message back. */

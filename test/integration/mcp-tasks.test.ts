@@ -9,38 +9,27 @@
  *   namespaces allow; a second server on the same execution store answers for every task (no task
  *   lives in a server's memory).
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/client';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createTaskSessionFromClient, type RawClientDispatch, type TaskEnabledSession } from '@modelcontextprotocol/ext-tasks/client';
 import type { TaskId } from '@modelcontextprotocol/ext-tasks/core';
 import { z } from 'zod';
-import { startLocalServer } from '../../local/server.ts';
-import { openLocalWorkflows } from '../../local/workflows.ts';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
 import type { Scope } from '../../shared/auth/scopes.ts';
-import { loadConfig } from '../../shared/config/config.ts';
-import { mcpPath } from '../../shared/http/web-handler.ts';
 import { taskStatusV1, taskStatusV2, taskTtlMs } from '../../shared/mcp/tasks/task-state.ts';
 import type { ExecutionStatus } from '../../shared/workflows/engine.ts';
-import { connectV1, connectV2, testServerEnv, textOf } from '../support/mcp.ts';
+import { closeWhenFileEnds, connectClient, connectV1, connectV2, modernRpc, startTestServer, textOf } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';
 
 // What the file opens (servers, then clients) is closed newest first when it ends, before the namespaces
-// are cleaned up: no engine acts on a cluster being deleted, and a failing clean-up leaves nothing open.
-// Note: a hook registered inside a `before` would run as soon as that hook ends, so helpers queue here.
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const close of closers.reverse()) await close().catch(() => undefined);
-});
-
+// are cleaned up (closeWhenFileEnds): no engine acts on a cluster being deleted.
 const ns = await useNamespace('mcp-tasks', { withClusterClass: true });
 const elsewhere = await useNamespace('mcp-tasks-other');
 
@@ -55,39 +44,27 @@ const keys = {
   elsewhere: await newKey('tasks-elsewhere', ['read', 'write'], [elsewhere.name]),
 };
 
-/** A local adapter whose engine keeps its executions in `dir` (pauses at a fifth), closed when the file ends. */
-async function startServer(dir: string): Promise<URL> {
-  const config = loadConfig({ ...testServerEnv(), CAPI_MCP_API_KEYS_FILE: keyFile });
-  const { engine } = await openLocalWorkflows(config, dir, 0.2);
-  const server = await startLocalServer(config, { port: 0, workflows: engine });
-  closers.push(async () => {
-    await server.close();
-    await Promise.all((await engine.list()).filter((r) => r.status === 'RUNNING').map((r) => engine.stop(r.name, 'test file ended')));
-  });
-  return new URL(`${server.url}${mcpPath}`);
-}
+/** A local adapter on this file's keys whose engine keeps its executions in `dir` (pauses at a fifth). */
+const startServer = (dir: string) => startTestServer({ executionDir: dir, env: { CAPI_MCP_API_KEYS_FILE: keyFile } });
 
 const executions = mkdtempSync(join(tmpdir(), 'capi-mcp-task-executions-'));
 const url = await startServer(executions);
 
 const request = (name: string, overrides: Record<string, any> = {}) => inMemoryCreateArgs(ns.name, name, overrides);
 
-const headersOf = (token: string) => ({ authorization: `Bearer ${token}` });
-
-
 /** A v2 SDK client speaking 2025-11-25 (initialize), as most hosts still do. */
 async function client2025(token = keys.admin): Promise<Client> {
   const client = new Client({ name: 'capi-mcp-tasks-2025', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: headersOf(token) } }));
-  closers.push(() => client.close());
+  await connectClient(client, url, token);
+  closeWhenFileEnds(() => client.close());
   return client;
 }
 
 async function session2025(token = keys.admin, at = url): Promise<TaskEnabledSession> {
   const client = new Client({ name: 'capi-mcp-tasks-2025', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(at, { requestInit: { headers: headersOf(token) } }));
+  await connectClient(client, at, token);
   const session = createTaskSessionFromClient(client, { endpointId: `capi-mcp-2025-${at.port}` });
-  closers.push(async () => {
+  closeWhenFileEnds(async () => {
     await session.close();
     await client.close();
   });
@@ -98,42 +75,29 @@ const framing = { protocolVersion: '2026-07-28', clientInfo: { name: 'capi-mcp-t
 
 /**
  * The host side of the 2026-07-28 wire the SDK client does not speak for tasks yet (ext-tasks asks the host
- * for it): one JSON-RPC request per POST with the standard headers, Mcp-Name mirroring the tool or task.
+ * for it): one JSON-RPC request per POST with the standard headers (modernRpc, which records each answer),
+ * Mcp-Name mirroring the tool or task.
  */
 function rawDispatch(at: URL, token: string): RawClientDispatch {
   let next = 0;
   return async (request, options) => {
-    const message = { jsonrpc: '2.0', id: `raw-${++next}`, ...(request as { method: string; params?: Record<string, unknown> }) };
-    const name = message.method === 'tools/call' ? message.params?.name : message.method.startsWith('tasks/') ? message.params?.taskId : undefined;
-    const headers = new Headers({
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': framing.protocolVersion,
-      'mcp-method': message.method,
-      ...headersOf(token),
-    });
-    if (typeof name === 'string') headers.set('mcp-name', name);
-    for (const [header, value] of Object.entries(options?.context?.headers ?? {})) headers.set(header, value);
-    const response = await fetch(at, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(message),
+    const { method, params = {} } = request as { method: string; params?: Record<string, unknown> };
+    const name = method === 'tools/call' ? params.name : method.startsWith('tasks/') ? params.taskId : undefined;
+    const { body } = await modernRpc(at, `Bearer ${token}`, method, params, typeof name === 'string' ? name : undefined, {
+      id: `raw-${++next}`,
+      headers: { ...options?.context?.headers },
       ...(options?.signal ? { signal: options.signal } : {}),
     });
-    const text = await response.text();
-    const json = response.headers.get('content-type')?.includes('text/event-stream')
-      ? JSON.parse(text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join(''))
-      : JSON.parse(text);
-    return 'error' in json ? { kind: 'error', error: json.error } : { kind: 'result', result: json.result };
+    return 'error' in body ? { kind: 'error', error: body.error } : { kind: 'result', result: body.result };
   };
 }
 
 async function session2026(token = keys.admin, at = url): Promise<TaskEnabledSession> {
   const client = new Client({ name: framing.clientInfo.name, version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-  await client.connect(new StreamableHTTPClientTransport(at, { requestInit: { headers: headersOf(token) } }));
+  await connectClient(client, at, token);
   assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
   const session = createTaskSessionFromClient(client, { endpointId: `capi-mcp-2026-${at.port}`, rawDispatch: rawDispatch(at, token), v2RequestFraming: framing });
-  closers.push(async () => {
+  closeWhenFileEnds(async () => {
     await session.close();
     await client.close();
   });
@@ -277,7 +241,7 @@ describe('2026-07-28 tasks (the io.modelcontextprotocol/tasks extension)', () =>
 
   it('declares the extension, and not the 2025 capability', async () => {
     const client = new Client({ name: 'capi-mcp-tasks-probe', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: headersOf(keys.admin) } }));
+    await connectClient(client, url, keys.admin);
     const capabilities = client.getServerCapabilities() as any;
     await client.close();
     assert.deepEqual(capabilities.extensions, { 'io.modelcontextprotocol/tasks': {} });

@@ -32,17 +32,14 @@ import { join } from 'node:path';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
-import { startLocalServer } from '../../local/server.ts';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
-import { loadConfig } from '../../shared/config/config.ts';
-import { mcpPath } from '../../shared/http/web-handler.ts';
 import { ExecutionAlreadyExists, startOperation, type ExecutionRecord } from '../../shared/workflows/engine.ts';
 import type { Verdict, WorkflowInput } from '../../shared/workflows/operation.ts';
 import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
 import { configureMoto, motoAccountId, motoClient, motoRegion, queueLambdaResults, startMoto, type Moto } from '../support/moto.ts';
 import { eventually } from '../support/wait.ts';
-import { connectV1, modernRpc, testServerEnv } from '../support/mcp.ts';
+import { connectV1, modernRpc, startTestServer } from '../support/mcp.ts';
 
 let moto: Moto;
 let engine: SfnWorkflowEngine;
@@ -205,8 +202,6 @@ describe('operation lookups by a key limited to one namespace, over MCP with thi
   let token: string;
   let hidden: string;
   let visible: string;
-  let server: Awaited<ReturnType<typeof startLocalServer>> | undefined;
-  after(() => server?.close());
 
   before(async () => {
     // The engine the server uses sends through a client that records each Step Functions command.
@@ -215,8 +210,7 @@ describe('operation lookups by a key limited to one namespace, over MCP with thi
     const counted = new SfnWorkflowEngine({ client, stateMachineArn });
     const keys = join(mkdtempSync(join(tmpdir(), 'capi-mcp-keys-')), 'api-keys.json');
     token = (await createKey(new FileKeyStore(keys), { name: 'team-a', scopes: ['read', 'write'], namespaces: ['team-a'] })).token;
-    server = await startLocalServer(loadConfig({ ...testServerEnv(), CAPI_MCP_API_KEYS_FILE: keys }), { port: 0, workflows: counted });
-    url = new URL(`${server.url}${mcpPath}`);
+    url = await startTestServer({ engine: counted, env: { CAPI_MCP_API_KEYS_FILE: keys } });
     for (const [name, namespace] of [['create-hidden', 'team-b'], ['create-visible', 'team-a']] as const) {
       await queueLambdaResults(moto, [applied(name)]);
       await engine.start(name, { ...input(name), operation: { action: 'create', namespace, name } });

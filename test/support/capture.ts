@@ -1,15 +1,16 @@
 /**
  * What one test run leaves for the canary (test/zz-canary.test.ts) to scan, in a folder of its own:
  * the servers' logs and audit records, whatever the test processes printed while a server ran, every
- * tool result the test clients received, and the list of execution-store folders the local engines
- * wrote. The global setup names the run and opens its folder; each test file (a child process) finds it
+ * answer the tests received (through SDK clients, JSON-RPC sent by hand, or the Lambda handler), the
+ * list of execution-store folders the local engines wrote, and which files served MCP through which
+ * front door. The global setup names the run and opens its folder; each test file (a child process) finds it
  * through the environment. A folder per run, not one shared file, because engineers run the suite
  * side by side on one sandbox: emptying a shared file would erase another run's evidence, and keeping
  * it would let an earlier run's records satisfy this run's checks.
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { testSandboxOptions } from './sandbox.ts';
 
@@ -32,10 +33,12 @@ export function capturePaths(run = testRunId()) {
     log: join(dir, 'capture.log'),
     /** Text the test processes wrote to stdout/stderr while one of their servers ran. */
     output: join(dir, 'output.log'),
-    /** One JSON line per tool result a test client received. */
+    /** One JSON line per answer a test received: tool results, task payloads, raw JSON-RPC and Lambda responses. */
     toolResults: join(dir, 'tool-results.jsonl'),
     /** One execution-store folder per line. */
     executionDirs: join(dir, 'execution-dirs.txt'),
+    /** One JSON line per test file and front door it served MCP through (see noteServing). */
+    served: join(dir, 'served.jsonl'),
   } as const;
 }
 
@@ -56,7 +59,7 @@ export function startTestRun(): string {
   const paths = capturePaths(run);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   writeFileSync(paths.log, `${runMarker(run)}\n`, { mode: 0o600 });
-  for (const file of [paths.output, paths.toolResults, paths.executionDirs]) writeFileSync(file, '', { mode: 0o600 });
+  for (const file of [paths.output, paths.toolResults, paths.executionDirs, paths.served]) writeFileSync(file, '', { mode: 0o600 });
   return run;
 }
 
@@ -71,15 +74,57 @@ export function recordExecutionDir(dir: string): void {
   appendFileSync(ensureRunDir().executionDirs, `${dir}\n`, { mode: 0o600 });
 }
 
+/** The test file this process runs (the runner starts one process per file, the file as its script). */
+export function testFileName(): string {
+  return basename(process.argv[1] ?? 'unknown');
+}
+
+/** The front doors a test file serves MCP through. */
+export type FrontDoor = 'local adapter' | 'Lambda handler';
+
+const noted = new Set<FrontDoor>();
+
 /**
- * Appends a tool result (or the error a call threw) to the run's tool-result capture.
+ * Notes that this file served MCP through `front`, once per file and front door: the canary then knows
+ * which files ran without trusting the records it checks.
+ */
+export function noteServing(front: FrontDoor): void {
+  if (noted.has(front)) return;
+  noted.add(front);
+  appendFileSync(ensureRunDir().served, `${JSON.stringify({ file: testFileName(), front })}\n`, { mode: 0o600 });
+}
+
+/**
+ * The ways an answer reaches a test: the transport of an SDK client (tool results, task payloads, lists,
+ * errors, notifications), a JSON-RPC request sent by hand, or the Lambda handler invoked in-process.
+ */
+export type AnswerRoute = 'sdk client' | 'raw JSON-RPC' | 'Lambda handler';
+
+/** A JSON-RPC request as sent: what an answer is recorded under. */
+export interface SentRequest {
+  readonly method?: unknown;
+  readonly params?: any;
+}
+
+/**
+ * Appends one answer a test received (a JSON-RPC message, or whatever else a front door answered) to the
+ * run's capture, one JSON line each, with the file and route it came by. A tools/call answer is
+ * recorded as the tool's result, or as `thrown` with its JSON-RPC error.
+ *
  * get_cluster_kubeconfig's successful output is a credential by design: it is checked to be exactly one
  * parseable kubeconfig (structured and text agree) and recorded as that verdict, not as its content.
  */
-export function recordToolResult(tool: string, outcome: { result?: any; thrown?: string }): void {
-  let entry: Record<string, unknown> = { tool, ...outcome };
-  if (tool === 'get_cluster_kubeconfig' && outcome.result && !outcome.result.isError) {
-    entry = { tool, kubeconfig: kubeconfigVerdict(outcome.result) };
+export function recordAnswer(via: AnswerRoute, request: SentRequest | undefined, answer: any, extra: Record<string, unknown> = {}): void {
+  const base = { file: testFileName(), via, ...extra };
+  let entry: Record<string, unknown>;
+  if (request?.method === 'tools/call' && answer && typeof answer === 'object' && ('result' in answer || 'error' in answer)) {
+    const tool = String(request.params?.name);
+    const result = answer.result;
+    entry = { ...base, tool, ...('error' in answer ? { thrown: JSON.stringify(answer.error) } : { result }) };
+    if (tool === 'get_cluster_kubeconfig' && result && !result.isError) entry = { ...base, tool, kubeconfig: kubeconfigVerdict(result) };
+  } else {
+    const { jsonrpc: _, ...message } = answer && typeof answer === 'object' && !Array.isArray(answer) ? answer : { answer };
+    entry = { ...base, method: request?.method ?? message.method, ...message };
   }
   appendFileSync(ensureRunDir().toolResults, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
 }

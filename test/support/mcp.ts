@@ -1,6 +1,9 @@
 /**
  * A real MCP endpoint for tests: the local adapter (the same handler as the Lambda) on an ephemeral
- * loopback port, pointed at the test sandbox, and real SDK clients of both protocol eras.
+ * loopback port, or the Lambda handler itself invoked in-process, pointed at the test sandbox; real SDK
+ * clients of both protocol eras, and JSON-RPC sent by hand. Every server, handler and client a test
+ * uses comes from here, so the run's capture (test/support/capture.ts) sees all of them: their logs,
+ * their execution stores, what the process prints while they run, and every answer a test receives.
  */
 import { after } from 'node:test';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
@@ -13,9 +16,11 @@ import { startLocalServer } from '../../local/server.ts';
 import { openLocalWorkflows } from '../../local/workflows.ts';
 import type { AuthenticatorOptions } from '../../shared/auth/authenticator.ts';
 import { loadConfig } from '../../shared/config/config.ts';
+import type { ApiGatewayEvent, ApiGatewayResult } from '../../shared/http/apigateway.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
+import type { WorkflowEngine } from '../../shared/workflows/engine.ts';
 import { authHeaders, testAuthPaths } from './auth.ts';
-import { recordExecutionDir, recordToolResult, teeProcessOutput } from './capture.ts';
+import { noteServing, recordAnswer, recordExecutionDir, teeProcessOutput, type SentRequest } from './capture.ts';
 import { testSandbox } from './sandbox.ts';
 
 /**
@@ -34,29 +39,106 @@ export function testServerEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * Starts the local adapter for the calling test file, with a local workflow engine (executions in a
- * fresh folder, pauses at a fifth); closed after the file, once its executions ended. Returns the /mcp URL.
- * The run's capture (test/support/capture.ts) learns the execution folder, and copies what the process
- * prints while the server runs.
+ * What the test file opened (servers, handlers, clients), closed newest first when the file ends.
+ * Note: registered when this module loads, before the file's own hooks (useNamespace's among them), so
+ * servers stop and their running executions end before the file's namespaces are deleted; and a server
+ * started inside a `before` lives on for the file (a hook registered there would run when it ends).
+ */
+const openedByFile: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const close of openedByFile.splice(0).reverse()) await Promise.resolve().then(close).catch(() => undefined);
+});
+
+/** Closes `close`'s resource when the test file ends, after everything opened later. */
+export function closeWhenFileEnds(close: () => Promise<void> | void): void {
+  openedByFile.push(close);
+}
+
+/**
+ * Starts the local adapter for the calling test file; closed when the file ends, once its executions
+ * ended. Returns the /mcp URL. Operations run on, by default, a local workflow engine in a fresh
+ * folder (pauses at a fifth); `executionDir` opens one on an existing folder instead (a second server on
+ * the same store), `engine` serves with the given engine, `workflows: false` with none. The run's
+ * capture (test/support/capture.ts) learns the execution folder, and copies what the process prints
+ * while the server runs.
  */
 export async function startTestServer({
   workflows = true,
+  executionDir,
+  engine,
   env = {},
   auth,
   timeScale = 0.2,
-}: { workflows?: boolean; env?: NodeJS.ProcessEnv; auth?: AuthenticatorOptions; timeScale?: number } = {}): Promise<URL> {
+}: { workflows?: boolean; executionDir?: string; engine?: WorkflowEngine; env?: NodeJS.ProcessEnv; auth?: AuthenticatorOptions; timeScale?: number } = {}): Promise<URL> {
   const untee = teeProcessOutput();
+  noteServing('local adapter');
   const config = loadConfig({ ...testServerEnv(), ...env });
-  const executions = workflows ? mkdtempSync(join(tmpdir(), 'capi-mcp-executions-')) : undefined;
+  const executions = workflows && !engine ? (executionDir ?? mkdtempSync(join(tmpdir(), 'capi-mcp-executions-'))) : undefined;
   if (executions) recordExecutionDir(executions);
-  const engine = executions ? (await openLocalWorkflows(config, executions, timeScale)).engine : undefined;
-  const server = await startLocalServer(config, { port: 0, ...(engine ? { workflows: engine } : {}), ...(auth ? { auth } : {}) });
-  after(async () => {
+  const served = engine ?? (executions ? (await openLocalWorkflows(config, executions, timeScale)).engine : undefined);
+  const server = await startLocalServer(config, { port: 0, ...(served ? { workflows: served } : {}), ...(auth ? { auth } : {}) });
+  closeWhenFileEnds(async () => {
     await server.close();
-    if (engine) await Promise.all((await engine.list()).filter((r) => r.status === 'RUNNING').map((r) => engine.stop(r.name, 'test file ended')));
+    // An engine the test passed in is the test's to stop.
+    if (served && !engine) await Promise.all((await served.list()).filter((r) => r.status === 'RUNNING').map((r) => served.stop(r.name, 'test file ended')));
     untee();
   });
   return new URL(`${server.url}${mcpPath}`);
+}
+
+/** The MCP Lambda's entry point as tests call it. */
+export type LambdaHandler = (event: ApiGatewayEvent) => Promise<ApiGatewayResult>;
+
+/**
+ * The MCP Lambda's handler, invoked in-process with API Gateway events, in a container of its own
+ * (`container` names it: the module is evaluated anew per name, so nothing is remembered across names).
+ * It reads the test server environment with `env` over it (the handler reads its configuration once, at
+ * load), logs to the run's capture like every test server, and each response it gives is recorded.
+ */
+export async function lambdaHandler(env: NodeJS.ProcessEnv = {}, container = 'default'): Promise<LambdaHandler> {
+  Object.assign(process.env, testServerEnv(), env);
+  noteServing('Lambda handler');
+  const untee = teeProcessOutput();
+  closeWhenFileEnds(untee);
+  const { handler } = (await import(`../../functions/mcp/handler.ts?container=${encodeURIComponent(container)}`)) as { handler: LambdaHandler };
+  return async (event) => {
+    const result = await handler(event);
+    recordLambdaAnswer(event, result);
+    return result;
+  };
+}
+
+/** Records a Lambda response under the JSON-RPC request its event carried. */
+function recordLambdaAnswer(event: ApiGatewayEvent, result: ApiGatewayResult): void {
+  const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const sent = rpcMessages(body);
+  const http = { statusCode: result.statusCode, headers: result.headers };
+  const messages = rpcMessages(result.body ?? '');
+  if (messages.length === 0) recordAnswer('Lambda handler', sent[0], { body: result.body }, { http });
+  for (const message of messages) recordAnswer('Lambda handler', requestOf(sent, message), message, { http });
+}
+
+/**
+ * The JSON-RPC messages of an HTTP body: a JSON message or batch, or the `data:` events of an SSE
+ * stream. Anything else holds none.
+ */
+function rpcMessages(text: string): any[] {
+  const parse = (json: string) => {
+    try {
+      return [JSON.parse(json)].flat();
+    } catch {
+      return [];
+    }
+  };
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parse(trimmed);
+  return text.split('\n').filter((l) => l.startsWith('data:')).flatMap((l) => parse(l.slice(5)));
+}
+
+/** The request of `sent` that `message` answers: by id, else (an error without one) the only request sent. */
+function requestOf(sent: SentRequest[], message: any): SentRequest | undefined {
+  const byId = sent.find((r: any) => message && typeof message === 'object' && 'id' in message && r.id === message.id);
+  return byId ?? (sent.length === 1 ? sent[0] : undefined);
 }
 
 /** The subset of client calls the tests use, identical across SDK generations. */
@@ -75,32 +157,52 @@ export interface TestClient {
  */
 export async function connectV1(url: URL, token?: string): Promise<TestClient> {
   const client = new ClientV1({ name: 'capi-mcp-test-v1', version: '1.0.0' });
-  await client.connect(new TransportV1(url, { requestInit: { headers: authHeaders(token) } }));
-  recordingToolResults(client as unknown as TestClient);
+  await client.connect(recordingTransport(new TransportV1(url, { requestInit: { headers: authHeaders(token) } })));
   return Object.assign(client as unknown as TestClient, { era: `2025 (${client.getServerVersion()?.name})` });
 }
 
 /** A 2026-07-28 client: the v2 SDK (`@modelcontextprotocol/client`) negotiating the newest era. */
 export async function connectV2(url: URL, token?: string): Promise<TestClient & { protocol: string | undefined }> {
   const client = new ClientV2({ name: 'capi-mcp-test-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
-  await client.connect(new TransportV2(url, { requestInit: { headers: authHeaders(token) } }));
-  recordingToolResults(client as unknown as TestClient);
+  await connectClient(client, url, token);
   return Object.assign(client as unknown as TestClient, { era: '2026', protocol: client.getNegotiatedProtocolVersion() });
 }
 
-/** Makes the client's callTool record every result (or the error it throws) into the run's capture. */
-function recordingToolResults(client: TestClient): void {
-  const callTool = client.callTool.bind(client);
-  client.callTool = async (params, ...rest: unknown[]) => {
-    try {
-      const result = await (callTool as (...args: unknown[]) => Promise<any>)(params, ...rest);
-      recordToolResult(params.name, { result });
-      return result;
-    } catch (error) {
-      recordToolResult(params.name, { thrown: String((error as Error)?.message ?? error) });
-      throw error;
-    }
+/**
+ * Connects a v2 SDK client the test built (its own name and options) to `url` with `token` (default:
+ * the canary), every answer it receives recorded. The caller closes it.
+ */
+export async function connectClient(client: ClientV2, url: URL, token?: string): Promise<void> {
+  await client.connect(recordingTransport(new TransportV2(url, { requestInit: { headers: authHeaders(token) } })));
+}
+
+interface MessageTransport {
+  send(message: any, ...rest: any[]): Promise<void>;
+  onmessage?: ((message: any, ...rest: any[]) => void) | undefined;
+}
+
+/**
+ * Makes a client transport record every message it receives into the run's capture, each under the
+ * request it answers: tool results and the errors calls end in, task payloads (tasks/get, tasks/result,
+ * tasks/list), lists, notifications. Note: recorded at the transport, not per client method, so a
+ * request the test sends by `client.request` or a task session sends for it is recorded too. The SDKs
+ * keep a handler already set here when they connect, and call it first.
+ */
+function recordingTransport<T extends MessageTransport>(transport: T): T {
+  const wrapped: MessageTransport = transport;
+  const pending = new Map<unknown, SentRequest>();
+  const send = transport.send.bind(transport);
+  wrapped.send = (message, ...rest) => {
+    if (message && 'id' in message && 'method' in message) pending.set(message.id, message);
+    return send(message, ...rest);
   };
+  wrapped.onmessage = (message) => {
+    const answers = message && 'id' in message && !('method' in message);
+    const request = answers ? pending.get(message.id) : undefined;
+    if (answers) pending.delete(message.id);
+    recordAnswer('sdk client', request, message);
+  };
+  return transport;
 }
 
 /** The text of a tool result's first content block. */
@@ -132,43 +234,67 @@ export async function authenticatingProxy(target: URL, token?: string): Promise<
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  closeWhenFileEnds(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
   const { port } = server.address() as { port: number };
   return new URL(`http://127.0.0.1:${port}${target.pathname}`);
 }
 
 /**
+ * One JSON-RPC POST exactly as given (headers and body), for tests that compare or break the wire
+ * themselves; answers with the HTTP status, headers and the JSON-RPC messages of the body (JSON, or the
+ * events of an SSE stream). Each message is recorded in the run's capture under the request it answers,
+ * and a body that holds none is recorded as text.
+ */
+export async function postRpc(url: URL, headers: Headers | Record<string, string>, body: string, signal?: AbortSignal) {
+  const response = await fetch(url, { method: 'POST', headers, body, ...(signal ? { signal } : {}) });
+  const text = await response.text();
+  const sent = rpcMessages(body);
+  const messages = rpcMessages(text);
+  const http = { status: response.status };
+  if (messages.length === 0 && text) recordAnswer('raw JSON-RPC', sent[0], { body: text }, { http });
+  for (const message of messages) recordAnswer('raw JSON-RPC', requestOf(sent, message), message, { http });
+  return { status: response.status, headers: response.headers, messages };
+}
+
+/**
  * One stateless 2026-07-28 JSON-RPC request by hand (envelope in `_meta`, `Mcp-*` headers), for tests
  * that need the raw HTTP answer: its status and headers as well as the message. `authorization` is sent
- * as given (undefined: no header at all).
+ * as given (undefined: no header at all). `_meta` in `params` goes over the default envelope (e.g.
+ * client capabilities that declare an extension); `headers` replace the standard ones of the same name.
+ * The answer is recorded in the run's capture (postRpc).
  */
-export async function modernRpc(url: URL, authorization: string | undefined, method: string, params: Record<string, unknown> = {}, name?: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-      ...(authorization !== undefined ? { authorization } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'capi-mcp-test', version: '1.0.0' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
+export async function modernRpc(
+  url: URL,
+  authorization: string | undefined,
+  method: string,
+  params: Record<string, unknown> = {},
+  name?: string,
+  { headers = {}, signal, id = 1 }: { headers?: Record<string, string>; signal?: AbortSignal; id?: string | number } = {},
+) {
+  const { _meta, ...rest } = params as { _meta?: Record<string, unknown> };
+  const request = {
+    jsonrpc: '2.0',
+    id,
+    method,
+    params: {
+      ...rest,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 'capi-mcp-test', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+        ..._meta,
       },
-    }),
+    },
+  };
+  const sent = new Headers({
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': method,
+    ...(name ? { 'mcp-name': name } : {}),
+    ...(authorization !== undefined ? { authorization } : {}),
   });
-  const text = await response.text();
-  const body = text ? JSON.parse(text) : undefined;
-  if (method === 'tools/call') recordToolResult(String(params.name), body?.error ? { thrown: JSON.stringify(body.error) } : { result: body?.result });
-  return { status: response.status, headers: response.headers, body };
+  for (const [header, value] of Object.entries(headers)) sent.set(header, value);
+  const { status, headers: received, messages } = await postRpc(url, sent, JSON.stringify(request), signal);
+  return { status, headers: received, body: messages.find((m) => m?.id === id) ?? messages[0] };
 }
