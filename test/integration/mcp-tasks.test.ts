@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
 import type { Scope } from '../../shared/auth/scopes.ts';
-import { taskStatusV1, taskStatusV2, taskTtlMs } from '../../shared/mcp/tasks/task-state.ts';
+import { taskStatusV1, taskStatusV2 } from '../../shared/mcp/tasks/task-state.ts';
 import type { ExecutionStatus } from '../../shared/workflows/engine.ts';
 import { closeWhenFileEnds, connectClient, connectV1, connectV2, modernRpc, startTestServer, textOf } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
@@ -156,7 +156,8 @@ describe('2025-11-25 tasks (the tasks capability)', () => {
     assert.equal(task.status, 'working');
     assert.match(task.statusMessage ?? '', new RegExp(`^operation ${cancelledId}: create ${ns.name}/v1-cancel RUNNING`));
     assert.equal(task.pollInterval, 10_000);
-    assert.equal(task.ttl, taskTtlMs);
+    // README: "ttl 90 days" (Step Functions keeps a closed standard execution that long).
+    assert.equal(task.ttl, 90 * 24 * 60 * 60 * 1000);
     const operation = await (await client2025()).callTool({ name: 'get_operation', arguments: { operation_id: cancelledId } });
     assert.equal((operation.structuredContent as any).status, 'RUNNING');
 
