@@ -21,23 +21,32 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
  */
 export const internalErrorCode = 'Internal';
 
+/**
+ * A next step that takes an MCP tool, said as what the agent needs to find out. Note: the layers below
+ * mcp/ do not know the tools' names; shared/mcp/result.ts phrases each one with the tool that does it.
+ */
+export type NextStep = 'see-clusters' | 'follow-provisioning' | 'check-control-plane';
+
 export class CapiMcpError extends Error {
   readonly code: ErrorCode;
-  /** What the agent should do next, e.g. "call list_clusters to see existing clusters". */
+  /** What the agent should do next, e.g. "ask an administrator for a key with the write scope". */
   readonly hint: string | undefined;
+  /** A next step that takes a tool, phrased by the MCP layer after `hint`. */
+  readonly next: NextStep | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; next?: NextStep; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'CapiMcpError';
     this.code = code;
     this.hint = options.hint;
+    this.next = options.next;
   }
 }
 
-/** Prefixes `error`'s message with `context`, keeping its code and hint; wraps foreign errors as Upstream. */
+/** Prefixes `error`'s message with `context`, keeping its code and next steps; wraps foreign errors as Upstream. */
 export function wrapError(context: string, error: unknown): CapiMcpError {
   if (error instanceof CapiMcpError) {
-    return new CapiMcpError(error.code, `${context}: ${error.message}`, { hint: error.hint, cause: error });
+    return new CapiMcpError(error.code, `${context}: ${error.message}`, { hint: error.hint, next: error.next, cause: error });
   }
   return new CapiMcpError(ErrorCode.Upstream, `${context}: ${messageOf(error)}`, { cause: error });
 }

@@ -83,7 +83,7 @@ export async function getCluster(kube: KubeClient, namespace: string, name: stri
   } catch (error) {
     if (isNotFound(error)) {
       throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} not found`, {
-        hint: 'call list_clusters to see the clusters that exist',
+        next: 'see-clusters',
         cause: error,
       });
     }

@@ -152,7 +152,8 @@ export function assertServerIsEndpoint(parsed: ParsedKubeconfig, endpoint: { hos
   const expectedPort = typeof endpoint?.port === 'number' ? endpoint.port : 443;
   if (!expectedHost) {
     throw new CapiMcpError(ErrorCode.NotFound, `${source} cannot be checked: the Cluster has no spec.controlPlaneEndpoint yet`, {
-      hint: 'its control plane is not initialized yet; call get_cluster to follow provisioning',
+      hint: 'its control plane is not initialized yet',
+      next: 'follow-provisioning',
     });
   }
   if (host !== expectedHost || port !== expectedPort) {

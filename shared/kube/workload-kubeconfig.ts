@@ -24,7 +24,8 @@ export async function readWorkloadAccess(kube: KubeClient, cluster: KubeObject):
   const secretName = `${name}-kubeconfig`;
   const secret = await readClusterSecret(kube, cluster, secretName, () => {
     throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no kubeconfig yet (Secret ${secretName} does not exist)`, {
-      hint: 'its control plane is not initialized yet; call get_cluster to follow provisioning',
+      hint: 'its control plane is not initialized yet',
+      next: 'follow-provisioning',
     });
   });
   const source = `the kubeconfig in Secret ${namespace}/${secretName}`;
@@ -52,7 +53,8 @@ export async function readUserKubeconfig(kube: KubeClient, cluster: KubeObject, 
   const { secretName, credential } = from;
   const secret = await readClusterSecret(kube, cluster, secretName, () => {
     throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no user kubeconfig yet (Secret ${secretName} does not exist)`, {
-      hint: 'its provider writes it once the control plane is ready; call get_cluster to follow provisioning',
+      hint: 'its provider writes it once the control plane is ready',
+      next: 'follow-provisioning',
     });
   });
   const source = `the kubeconfig in Secret ${namespace}/${secretName}`;
@@ -91,7 +93,7 @@ async function assertExecNamesThisCluster(kube: KubeClient, cluster: KubeObject,
   }
   if (typeof eksName !== 'string' || eksName === '') {
     throw new CapiMcpError(ErrorCode.NotFound, `cluster ${namespace}/${name} has no control plane naming its EKS cluster yet (spec.eksClusterName), so its user kubeconfig cannot be checked`, {
-      hint: 'call get_cluster to follow provisioning',
+      next: 'follow-provisioning',
     });
   }
   if (eksName !== execName) {
@@ -122,7 +124,7 @@ async function readClusterSecret(kube: KubeClient, cluster: KubeObject, secretNa
 function kubeconfigValue(secret: KubeSecret, namespace: string, secretName: string): string {
   const value = secret.data.value;
   if (!value) {
-    throw new CapiMcpError(ErrorCode.NotFound, `Secret ${namespace}/${secretName} has no "value" key`, { hint: 'call get_cluster to check the control plane' });
+    throw new CapiMcpError(ErrorCode.NotFound, `Secret ${namespace}/${secretName} has no "value" key`, { next: 'check-control-plane' });
   }
   return value;
 }

@@ -10,7 +10,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { hasScope, mayUseManagementCluster, mayUseNamespace, requiredScope } from '../auth/scopes.ts';
-import { CapiMcpError, ErrorCode, internalErrorCode, messageOf } from '../errors.ts';
+import { CapiMcpError, ErrorCode, internalErrorCode, messageOf, type NextStep } from '../errors.ts';
 import { redactText } from '../observability/redact.ts';
 import { argumentBoundsProblem, maxArgumentBytes } from './argument-limits.ts';
 import type { ToolDefinition, ToolDeps } from './tool.ts';
@@ -99,10 +99,24 @@ function assertArgumentBounds(args: unknown): void {
   });
 }
 
+/** Each next step a lower layer reports, phrased with the tool that takes it. */
+const nextSteps: Readonly<Record<NextStep, string>> = {
+  'see-clusters': 'call list_clusters to see the clusters that exist',
+  'follow-provisioning': 'call get_cluster to follow provisioning',
+  'check-control-plane': 'call get_cluster to check the control plane',
+};
+
+/** What the agent should do next after `error`: its hint, then its next step phrased with a tool's name. */
+export function nextOf(error: CapiMcpError): string | undefined {
+  const parts = [error.hint, error.next && nextSteps[error.next]].filter((p) => p !== undefined && p !== '');
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
 export function errorResult(toolName: string, error: unknown): CallToolResult {
+  const next = error instanceof CapiMcpError ? nextOf(error) : undefined;
   const text =
     error instanceof CapiMcpError
-      ? `${error.code}: ${error.message}${error.hint ? `\nNext: ${error.hint}` : ''}`
+      ? `${error.code}: ${error.message}${next ? `\nNext: ${next}` : ''}`
       : `${internalErrorCode}: ${toolName} failed unexpectedly (a bug in capi-mcp): ${messageOf(error)}\nNext: retrying will not help; report it with the time of the call`;
   return { content: [{ type: 'text', text: redactText(text) }], isError: true };
 }

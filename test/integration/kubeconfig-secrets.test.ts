@@ -241,6 +241,7 @@ describe('planted kubeconfig Secrets stay inert', () => {
     const result = await call('get_cluster_kubeconfig', 'eks-no-user');
     assert.equal(result.isError, true, textOf(result));
     assert.match(textOf(result), /NotFound: cluster .*eks-no-user has no user kubeconfig yet/);
+    assert.match(textOf(result), /\nNext: its provider writes it once the control plane is ready; call get_cluster to follow provisioning$/);
     assert.doesNotMatch(JSON.stringify(result), /planted-endpoint/);
   });
 

@@ -131,7 +131,8 @@ describe('discoverCluster', () => {
       await assert.rejects(discoverCluster(kube, ns, 'gone'), (error: CapiMcpError) => {
         assert.equal(error.code, ErrorCode.NotFound);
         assert.equal(error.message, `cluster ${ns}/gone not found`);
-        assert.equal(error.hint, 'call list_clusters to see the clusters that exist');
+        // The next step as a fact; shared/mcp/result.ts phrases it with list_clusters (test/unit/mcp-result.test.ts).
+        assert.equal(error.next, 'see-clusters');
         return true;
       });
     });

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
+import { CapiMcpError, ErrorCode, wrapError } from '../../shared/errors.ts';
 import type { AuditRecord, Log } from '../../shared/observability/log.ts';
 import { errorResult, runTool } from '../../shared/mcp/result.ts';
 import { defineTool, type ToolDeps } from '../../shared/mcp/tool.ts';
@@ -70,6 +70,36 @@ describe('errorResult', () => {
     const result = errorResult('list_clusters', 'boom');
     assert.equal((result.content[0] as { text: string }).text.split('\n')[0], 'Internal: list_clusters failed unexpectedly (a bug in capi-mcp): boom');
   });
+
+  // The layers below mcp/ report a next step without a tool's name (shared/errors.ts, NextStep); the text
+  // an agent reads is the one those layers used to write themselves.
+  const nextSteps: [string, CapiMcpError, string][] = [
+    [
+      'phrases a missing cluster with the tool that lists clusters',
+      new CapiMcpError(ErrorCode.NotFound, 'cluster team-a/x not found', { next: 'see-clusters' }),
+      'NotFound: cluster team-a/x not found\nNext: call list_clusters to see the clusters that exist',
+    ],
+    [
+      'puts the fact first and the tool to follow provisioning after it',
+      new CapiMcpError(ErrorCode.NotFound, 'no kubeconfig yet', { hint: 'its control plane is not initialized yet', next: 'follow-provisioning' }),
+      'NotFound: no kubeconfig yet\nNext: its control plane is not initialized yet; call get_cluster to follow provisioning',
+    ],
+    [
+      'phrases a next step given alone',
+      new CapiMcpError(ErrorCode.NotFound, 'no "value" key', { next: 'check-control-plane' }),
+      'NotFound: no "value" key\nNext: call get_cluster to check the control plane',
+    ],
+    [
+      'keeps the next step through wrapError',
+      wrapError('failed to read', new CapiMcpError(ErrorCode.NotFound, 'no user kubeconfig yet', { hint: 'its provider writes it once the control plane is ready', next: 'follow-provisioning' })),
+      'NotFound: failed to read: no user kubeconfig yet\nNext: its provider writes it once the control plane is ready; call get_cluster to follow provisioning',
+    ],
+    ['writes a hint alone as it is', new CapiMcpError(ErrorCode.Forbidden, 'no', { hint: 'ask an administrator' }), 'Forbidden: no\nNext: ask an administrator'],
+    ['writes no Next line without a hint or a next step', new CapiMcpError(ErrorCode.Conflict, 'taken'), 'Conflict: taken'],
+  ];
+  for (const [name, error, text] of nextSteps) {
+    it(name, () => assert.equal((errorResult('get_thing', error).content[0] as { text: string }).text, text));
+  }
 
   it('redacts secrets in the message of a foreign exception', () => {
     const result = errorResult('list_clusters', new Error('request failed: Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789'));

@@ -26,7 +26,7 @@ import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import { redactText } from '../../observability/redact.ts';
 import type { ExecutionRecord } from '../../workflows/engine.ts';
 import type { ToolDeps } from '../tool.ts';
-import type { CallContext } from '../result.ts';
+import { nextOf, type CallContext } from '../result.ts';
 import { findOperation, listVisibleOperations } from '../tools/operation-access.ts';
 import { decodeCursor, detailedTaskV2, finalToolResult, isTerminal, taskPage, taskV1 } from './task-state.ts';
 
@@ -164,5 +164,6 @@ function protocolErrorOf(error: unknown): unknown {
     error.code === ErrorCode.Forbidden ? ProtocolErrorCode.InvalidRequest
     : error.code === ErrorCode.Upstream || error.code === ErrorCode.Timeout ? ProtocolErrorCode.InternalError
     : ProtocolErrorCode.InvalidParams;
-  return new ProtocolError(code, redactText(`${error.message}${error.hint ? `; next: ${error.hint}` : ''}`));
+  const next = nextOf(error);
+  return new ProtocolError(code, redactText(`${error.message}${next ? `; next: ${next}` : ''}`));
 }
