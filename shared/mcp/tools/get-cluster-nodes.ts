@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ageSeconds, formatAge } from '../../capi/age.ts';
-import { count, outputObject } from '../../capi/schemas.ts';
+import { count, outputObject } from '../schemas.ts';
 import { isTrue } from '../../capi/conditions.ts';
 import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';

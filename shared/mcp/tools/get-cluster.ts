@@ -1,6 +1,6 @@
 /** get_cluster: the summary, a clusterctl-describe-style object tree and recent Warning events. */
 import { z } from 'zod';
-import { clusterSummarySchema, count, outputObject } from '../../capi/schemas.ts';
+import { clusterSummarySchema, count, outputObject } from '../schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts';
 import { truncate } from '../../capi/conditions.ts';

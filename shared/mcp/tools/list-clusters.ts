@@ -3,7 +3,7 @@
  * namespace for a caller limited to namespaces (shared/kube/paged-list.ts) — behind a sealed cursor.
  */
 import { z } from 'zod';
-import { clusterSummarySchema, count } from '../../capi/schemas.ts';
+import { clusterSummarySchema, count } from '../schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';

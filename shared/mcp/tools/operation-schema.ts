@@ -1,6 +1,6 @@
 /** The output schema of an operation, shared by the tools that start or read one. */
 import { z } from 'zod';
-import { count, outputObject, unlisted } from '../../capi/schemas.ts';
+import { count, outputObject, unlisted } from '../schemas.ts';
 import { operationView, type ExecutionRecord } from '../../workflows/engine.ts';
 import { toolOutput } from './common.ts';
 

@@ -2,6 +2,8 @@
  * Output schemas of the domain's summaries, shared by every tool and resource that returns them. An agent
  * reads these in every tools/list, so they carry types and the few descriptions a name does not make
  * obvious; the checks the server makes on its own output stay in zod and are not spelled out there.
+ * Note: wire schemas, trimmed for an agent's tokens, so they live in mcp/; the summaries they describe
+ * are the pure domain's (shared/capi/summary.ts).
  */
 import { z } from 'zod';
 
