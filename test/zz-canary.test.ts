@@ -2,13 +2,18 @@
  * The canary scan, run last (test files run in path order, and this one sorts after every folder).
  * The whole run authenticated with one canary API key (test/support/auth.ts) against servers holding
  * the sandbox's admin kubeconfig, and left its evidence in the run's capture (test/support/capture.ts):
- * server logs and audit records, what the test processes printed while a server ran, every tool result
- * the test clients received, and the execution stores of the local engines. Here the server is first
- * provoked into handling secrets directly — as arguments that end up in audit records and in the API
- * server's own error messages, as broken Authorization headers, and as a secret-looking ClusterClass
- * variable in a create that really starts — and then everything is scanned twice: by pattern for
- * anything shaped like a credential, and for the exact secrets this run knows (the canary, the admin and
- * workload kubeconfigs' keys, ServiceAccount tokens). Any occurrence fails the run.
+ * server logs and audit records, what the test processes printed while a server ran, every answer the
+ * tests received (by SDK clients, task payloads included; by JSON-RPC sent by hand; from the Lambda
+ * handler), and the execution stores of the local engines. Here the server is first provoked into
+ * handling secrets directly — as arguments that end up in audit records and in the API server's own
+ * error messages, through every route (SDK client, by hand, the Lambda handler), as broken Authorization
+ * headers, and as a secret-looking ClusterClass variable in a create that really starts and is followed
+ * as a task — and then everything is scanned twice: by pattern for anything shaped like a credential,
+ * and for the exact secrets this run knows (the canary, the admin and workload kubeconfigs' keys,
+ * ServiceAccount tokens). Any occurrence fails the run. Each place must hold something, and each file
+ * that served MCP must have left the answers it is known to receive, so a scan cannot pass by reading
+ * nothing; this holds after a single file as after the whole suite, since this file feeds every place
+ * itself.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,9 +22,10 @@ import { join } from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { generateKey, parseKey } from '../shared/auth/api-key.ts';
-import { testApiKey, testAuthPaths } from './support/auth.ts';
-import { capturePaths, runMarker, testRunId } from './support/capture.ts';
-import { connectV2, startTestServer, textOf } from './support/mcp.ts';
+import { z } from 'zod';
+import { authHeaders, testApiKey, testAuthPaths } from './support/auth.ts';
+import { capturePaths, runMarker, testFileName, testRunId, type AnswerRoute } from './support/capture.ts';
+import { connectV1, connectV2, lambdaHandler, modernRpc, startTestServer, textOf } from './support/mcp.ts';
 import { inMemoryCreateArgs } from './support/clusters.ts';
 import { testSandbox, useNamespace } from './support/sandbox.ts';
 import { eventually } from './support/wait.ts';
@@ -81,6 +87,7 @@ const strayKey = generateKey().token;
 
 const ns = await useNamespace('canary', { withClusterClass: true });
 const url = await startTestServer();
+const lambda = await lambdaHandler({}, 'canary');
 const errorTexts: string[] = [];
 /** Answers of the real create's get_operation calls, and its operation id. */
 const operationAnswers: string[] = [];
@@ -101,6 +108,20 @@ before(async () => {
     const result = await client.callTool({ name, arguments: args }).catch((error: Error) => ({ content: [{ type: 'text', text: error.message }] }));
     errorTexts.push(textOf(result));
   }
+  // The same through the other routes: by hand, and the Lambda handler (a 2025-11-25 call as an HTTP API event).
+  const selector = provocations[0]!;
+  errorTexts.push(JSON.stringify((await modernRpc(url, authHeaders().authorization, 'tools/call', { name: selector[0], arguments: selector[1] }, selector[0])).body));
+  const fromLambda = await lambda({
+    version: '2.0',
+    rawPath: '/mcp',
+    headers: { host: 'abc.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...authHeaders() },
+    requestContext: { requestId: 'canary', http: { method: 'POST', sourceIp: '203.0.113.77' } },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: selector[0], arguments: selector[1] } }),
+    isBase64Encoded: false,
+  });
+  errorTexts.push(fromLambda.body);
+  // A line of the canary's own while its server runs: the copy of the process output is live.
+  console.log(`[canary] provocations sent to ${url.host} and to the Lambda handler`);
 
   // A create that passes every check and starts an execution, carrying secret-looking values in string
   // variables of a copy of the in-memory class (the original declares none).
@@ -133,6 +154,12 @@ before(async () => {
     const kubeconfig = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name: 'canary-2' } });
     workloadKubeconfigVerdict = kubeconfig.isError ? textOf(kubeconfig) : 'returned';
     operationAnswers.push(JSON.stringify(await client.callTool({ name: 'get_operation', arguments: { operation_id: operationId } })));
+    // The operation as a task: tasks/get of 2025-11-25 (an SDK client's request) and 2026-07-28 (by hand).
+    const v1 = (await connectV1(url)) as unknown as { request(request: unknown, schema: unknown): Promise<unknown>; close(): Promise<void> };
+    operationAnswers.push(JSON.stringify(await v1.request({ method: 'tasks/get', params: { taskId: operationId } }, z.record(z.string(), z.unknown()))));
+    await v1.close();
+    const tasksExtension = { 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
+    operationAnswers.push(JSON.stringify((await modernRpc(url, authHeaders().authorization, 'tasks/get', { taskId: operationId, _meta: tasksExtension }, operationId)).body));
     await client.callTool({ name: 'cancel_operation', arguments: { operation_id: operationId } });
   }
   await client.close();
@@ -195,6 +222,16 @@ function maskOwnVariables(text: string): string {
   return JSON.stringify(record, null, 1);
 }
 
+/** " (file, route, method or tool)" of a recorded answer's line; nothing for other text. */
+function answerOrigin(line: string): string {
+  try {
+    const { file, via, method, tool } = JSON.parse(line);
+    return file && via ? ` (${file}, ${via}, ${tool ?? method})` : '';
+  } catch {
+    return '';
+  }
+}
+
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -204,20 +241,85 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** The places answers are recorded by route, named as the scan reports them. */
+const answerPlaces: [AnswerRoute, string][] = [
+  ['sdk client', 'answers SDK clients received (tool results, task payloads, lists, errors)'],
+  ['raw JSON-RPC', 'JSON-RPC answers read by hand'],
+  ['Lambda handler', 'Lambda handler responses'],
+];
+
+/**
+ * Answers some files are known to receive by a route other than a tool call, asserted recorded when the
+ * file served MCP in this run: the places a scan once missed.
+ */
+const knownAnswers: [file: string, what: string, is: (entry: any) => boolean][] = [
+  ['mcp-tasks.test.ts', 'tasks/get answers of an SDK client', (e) => e.via === 'sdk client' && e.method === 'tasks/get'],
+  ['mcp-tasks.test.ts', 'tasks/result answers of an SDK client', (e) => e.via === 'sdk client' && e.method === 'tasks/result'],
+  ['mcp-tasks.test.ts', 'tasks/list answers of an SDK client', (e) => e.via === 'sdk client' && e.method === 'tasks/list'],
+  ['mcp-tasks.test.ts', '2026-07-28 task answers sent by hand', (e) => e.via === 'raw JSON-RPC' && /^tasks\//.test(e.method ?? '')],
+  ['sfn-engine.test.ts', 'tasks/get answers of an SDK client', (e) => e.via === 'sdk client' && e.method === 'tasks/get'],
+  ['lambda-handler.test.ts', 'answers of the local adapter it compares with, read by hand', (e) => e.via === 'raw JSON-RPC'],
+];
+
 describe('the canary', () => {
   const paths = capturePaths();
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
   const executionFiles = () => read(paths.executionDirs).split('\n').filter(Boolean).flatMap(filesUnder);
-  /** Every place this run left text, by name. */
-  const places = (): [string, string][] => [
-    ['captured logs and audit records', read(paths.log)],
-    ['process output while servers ran', read(paths.output)],
-    ['tool results received by test clients', read(paths.toolResults)],
-    ['execution stores', executionFiles().map((f) => maskOwnVariables(read(f))).join('\n')],
-    ['the key store', read(testAuthPaths.keyStore)],
-    ['error texts of the provocations', errorTexts.join('\n')],
-    ['get_operation answers of the started create', operationAnswers.join('\n')],
-  ];
+  const lines = (text: string) => text.split('\n').filter(Boolean);
+  /** The recorded answers, each line with its parsed entry. */
+  const answers = () => lines(read(paths.toolResults)).map((line) => ({ line, entry: JSON.parse(line) }));
+  const served = () => lines(read(paths.served)).map((line) => JSON.parse(line) as { file: string; front: string });
+  /** Every place this run left text, by name: its text, and how many records (lines, files, texts) it holds. */
+  const places = (): [string, string, number][] => {
+    const recorded = answers();
+    const files = executionFiles();
+    return [
+      ['captured logs and audit records', read(paths.log), lines(read(paths.log)).length],
+      ['process output while servers ran', read(paths.output), lines(read(paths.output)).length],
+      ...answerPlaces.map(([route, where]): [string, string, number] => {
+        const ofRoute = recorded.filter((a) => a.entry.via === route).map((a) => a.line);
+        return [where, ofRoute.join('\n'), ofRoute.length];
+      }),
+      ['execution stores', files.map((f) => maskOwnVariables(read(f))).join('\n'), files.length],
+      ['the key store', read(testAuthPaths.keyStore), 1],
+      ['error texts of the provocations', errorTexts.join('\n'), errorTexts.length],
+      ['answers about the started create (get_operation, tasks/get)', operationAnswers.join('\n'), operationAnswers.length],
+    ];
+  };
+
+  it('every place holds something, and every route this file used recorded its answers', (t) => {
+    assert.ok(read(paths.output).includes('[canary] provocations sent'), 'the canary\'s own line was copied from its output');
+    for (const [where, text, count] of places()) {
+      t.diagnostic(`${where}: ${text.length} bytes, ${count} records`);
+      assert.ok(text.length > 0 && count > 0, `${where} is empty`);
+    }
+    const mine = answers().map((a) => a.entry).filter((e) => e.file === testFileName());
+    assert.ok(mine.some((e) => e.tool === 'cancel_operation'), 'tool results of this file were recorded');
+    for (const [route] of answerPlaces) assert.ok(mine.some((e) => e.via === route), `this file's answers by ${route} were recorded`);
+    assert.ok(mine.some((e) => e.via === 'sdk client' && e.method === 'tasks/get'), 'its tasks/get answer was recorded');
+  });
+
+  it('every file that served MCP left the answers it is known to receive', (t) => {
+    const recorded = answers().map((a) => a.entry);
+    const missing: string[] = [];
+    const ran = new Set(served().map((s) => s.file));
+    for (const file of ran) {
+      const fronts = served().filter((s) => s.file === file).map((s) => s.front);
+      const ofFile = recorded.filter((e) => e.file === file);
+      const byRoute = answerPlaces.map(([route]) => `${route} ${ofFile.filter((e) => e.via === route).length}`).join(', ');
+      t.diagnostic(`${file} served through the ${fronts.join(' and the ')}; answers recorded: ${byRoute}`);
+      // A Lambda handler answers only in-process: every answer a file got from it went through the recorder.
+      if (fronts.includes('Lambda handler') && !ofFile.some((e) => e.via === 'Lambda handler')) missing.push(`${file}: Lambda handler responses`);
+    }
+    for (const [file, what, is] of knownAnswers) {
+      assert.ok(existsSync(join(import.meta.dirname, 'integration', file)), `${file} exists (the table names real files)`);
+      if (!ran.has(file)) continue;
+      const count = recorded.filter((e) => e.file === file && is(e)).length;
+      t.diagnostic(`${file}: ${what}: ${count}`);
+      if (count === 0) missing.push(`${file}: ${what}`);
+    }
+    assert.deepEqual(missing, []);
+  });
 
   it("the capture holds this run's records and only them (so the scans below can fail)", () => {
     const lines = read(paths.log).split('\n').filter(Boolean);
@@ -227,7 +329,6 @@ describe('the canary', () => {
     assert.ok(audits.length >= 8, `${audits.length} audit records captured`);
     assert.ok(lines.some((l) => l.includes(parseKey(canary)!.id)), 'records name the canary key by its public id');
     assert.ok(lines.some((l) => l.includes('"request refused"')), 'the refused near-miss was logged');
-    assert.ok(read(paths.toolResults).includes('"tool":"cancel_operation"'), 'tool results of this file were recorded');
   });
 
   it('the create really started an execution, whose record is among those scanned', () => {
@@ -240,20 +341,20 @@ describe('the canary', () => {
   });
 
   it('every get_cluster_kubeconfig result of the run was exactly a kubeconfig', () => {
-    const verdicts = read(paths.toolResults).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.tool === 'get_cluster_kubeconfig' && 'kubeconfig' in e);
+    const verdicts = answers().map((a) => a.entry).filter((e) => e.tool === 'get_cluster_kubeconfig' && 'kubeconfig' in e);
     assert.ok(verdicts.length >= 1, 'the canary\'s own call was recorded');
     assert.deepEqual(verdicts.filter((e) => e.kubeconfig !== 'kubeconfig'), []);
   });
 
   it('no credential-shaped text appears in any place the run left text', (t) => {
     const found: string[] = [];
-    for (const [where, text] of places()) {
-      t.diagnostic(`scanned ${where}: ${text.length} bytes`);
+    for (const [where, text, count] of places()) {
+      t.diagnostic(`scanned ${where}: ${text.length} bytes, ${count} records`);
       for (const [what, pattern] of patterns) {
         for (const match of typeof pattern === 'function' ? pattern(text) : text.matchAll(pattern)) {
-          // The report names the line, not the secret: the test output is a place too.
-          const line = text.slice(0, match.index).split('\n').length;
-          found.push(`${what} in ${where}, line ${line}: ${match[0].slice(0, 12)}…`);
+          // The report names the line (and for an answer, who received it how), not the secret: the test output is a place too.
+          const at = text.slice(0, match.index).split('\n');
+          found.push(`${what} in ${where}, line ${at.length}${answerOrigin(text.split('\n')[at.length - 1]!)}: ${match[0].slice(0, 12)}…`);
         }
       }
     }
