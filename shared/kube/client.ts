@@ -18,6 +18,7 @@ export interface KubeObject {
     name: string;
     namespace?: string;
     uid?: string;
+    resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     creationTimestamp?: string;
@@ -82,9 +83,10 @@ export interface KubeClient {
   create(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject>;
   /**
    * Deletes an object; resolves when the API server accepted the deletion (it may finish later). With
-   * `dryRun` the API server authorizes and admits the deletion and deletes nothing.
+   * `dryRun` the API server authorizes and admits the deletion and deletes nothing. With `preconditions`
+   * it deletes only the object with that UID (and resourceVersion): any other answers Conflict.
    */
-  delete(ref: ResourceRef, namespace: string, name: string, options?: { dryRun?: boolean }): Promise<void>;
+  delete(ref: ResourceRef, namespace: string, name: string, options?: { dryRun?: boolean; preconditions?: { uid: string; resourceVersion?: string } }): Promise<void>;
 }
 
 /** The object, or undefined when it does not exist; other failures still throw. */
@@ -294,7 +296,15 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
     },
     async delete(ref, namespace, name, options = {}) {
       await call(`${options.dryRun ? 'validate the deletion of' : 'delete'} ${ref.kind} ${namespace}/${name}`, () =>
-        custom.deleteNamespacedCustomObject({ group: ref.group, version: ref.version, plural: ref.plural, namespace, name, ...(options.dryRun ? { dryRun: 'All' } : {}) }),
+        custom.deleteNamespacedCustomObject({
+          group: ref.group,
+          version: ref.version,
+          plural: ref.plural,
+          namespace,
+          name,
+          ...(options.dryRun ? { dryRun: 'All' } : {}),
+          ...(options.preconditions ? { body: { preconditions: options.preconditions } } : {}),
+        }),
       );
     },
   };

@@ -25,6 +25,11 @@ export interface Operation {
   readonly objects?: readonly KubeObject[];
   /** What convergence means beyond Available: the desired counts and version the Cluster must report. */
   readonly expect?: Expectation;
+  /**
+   * A delete: the UID of the Cluster the tool judged. The step deletes only that object, never one
+   * created since under the same name.
+   */
+  readonly uid?: string;
 }
 
 /**
@@ -87,6 +92,9 @@ export function planProblems(operation: unknown): string[] {
   const plan = plannedWrites[action as OperationAction];
   const problems: string[] = [];
   const article = action === 'upgrade' ? 'an' : 'a';
+  if (op.uid !== undefined && (action !== 'delete' || typeof op.uid !== 'string' || !/^[0-9a-f-]{1,64}$/.test(op.uid))) {
+    problems.push(action === 'delete' ? 'uid must be a Kubernetes UID' : `${article} ${action} carries no uid`);
+  }
   if (op.cluster !== undefined) {
     if (!plan.cluster) problems.push(`${article} ${action} applies nothing`);
     else {

@@ -6,7 +6,8 @@
  * an input that would write another kind, namespace or cluster fails the execution, never retried.
  */
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
-import { getIfExists } from '../kube/client.ts';
+import { changeRefusal } from '../capi/protection.ts';
+import { getIfExists, type KubeClient } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
 import type { ManagementClusters } from '../kube/management-clusters.ts';
 import { applyOwned } from '../kube/owned-apply.ts';
@@ -39,12 +40,7 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     const { namespace, name } = event.operation;
     const kube = deps.clusters.client(event.operation.managementCluster);
     if (event.step === 'apply') {
-      if (event.operation.action === 'delete') {
-        await kube.delete(Kinds.Cluster, namespace, name).catch((error: unknown) => {
-          if (!isNotFound(error)) throw error;
-        });
-        return { applied: `deletion of ${namespace}/${name} requested` };
-      }
+      if (event.operation.action === 'delete') return { applied: await deleteJudged(kube, event.operation) };
       const objects = [...(event.operation.cluster ? [event.operation.cluster] : []), ...(event.operation.objects ?? [])];
       if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
       // Never forced over another field manager: a field someone else owns fails the step as a Conflict.
@@ -69,6 +65,44 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     throw failure;
   }
 }
+
+/**
+ * The delete, judged again on the very object it deletes. The tool judged the Cluster when the operation
+ * started, but a prevent-deletion label or a GitOps owner may have come since, or the cluster been
+ * replaced by another of the same name. So the step reads it, refuses one whose UID is not the judged
+ * one, applies the same guard (shared/capi/protection.ts) and deletes exactly that object at that
+ * resourceVersion: a change in between (controllers write status often) answers Conflict and the step
+ * reads and judges again.
+ */
+async function deleteJudged(kube: KubeClient, operation: Operation): Promise<string> {
+  const { namespace, name } = operation;
+  for (let attempt = 1; ; attempt++) {
+    const current = await getIfExists(kube, Kinds.Cluster, namespace, name);
+    if (!current) return `${namespace}/${name} is already gone`;
+    const { uid, resourceVersion } = current.metadata;
+    if (!uid || !resourceVersion) throw new CapiMcpError(ErrorCode.Upstream, `the API server returned Cluster ${namespace}/${name} without a UID or resourceVersion`);
+    if (operation.uid && uid !== operation.uid) {
+      throw new CapiMcpError(ErrorCode.Conflict, `cluster ${namespace}/${name} was replaced since its deletion was asked (UID ${operation.uid} is now ${uid}); nothing was deleted`, {
+        hint: 'call get_cluster, then delete_cluster again if this cluster is to go too',
+      });
+    }
+    const refusal = changeRefusal({ action: 'delete' }, [current]);
+    if (refusal) throw new CapiMcpError(ErrorCode.Forbidden, `refusing to delete cluster ${namespace}/${name}: ${refusal.reason}`, { hint: refusal.hint });
+    try {
+      await kube.delete(Kinds.Cluster, namespace, name, { preconditions: { uid, resourceVersion } });
+      return `deletion of ${namespace}/${name} requested`;
+    } catch (error) {
+      if (isNotFound(error)) return `${namespace}/${name} is already gone`;
+      if (!(error instanceof CapiMcpError && error.code === ErrorCode.Conflict)) throw error;
+      if (attempt >= maxDeleteAttempts) {
+        throw new CapiMcpError(ErrorCode.Upstream, `Cluster ${namespace}/${name} changed under each of ${attempt} deletions; retrying later`);
+      }
+    }
+  }
+}
+
+/** Reads and judgements of a delete whose Cluster keeps changing, before the step fails as transient (retried with backoff). */
+const maxDeleteAttempts = 5;
 
 /** `<action> <namespace>/<name>`, bounded: the input may be anything. */
 function label(operation: Partial<Operation> | undefined): string {

@@ -7,6 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeClient, KubeObject } from '../../shared/kube/client.ts';
+import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
+import { planProblems } from '../../shared/workflows/operation.ts';
 import { runStep, transientErrorName, type StepDeps, type StepEvent } from '../../shared/workflows/steps.ts';
 
 /** A KubeClient that records every call and answers as an API server that accepts everything. */
@@ -15,6 +17,7 @@ function recordingDeps() {
   const record = (method: string) => async (...args: unknown[]) => {
     const first = args[0] as { kind?: string } | undefined;
     calls.push(`${method} ${first?.kind ?? ''}`.trim());
+    if (method === 'get') return { ...cluster(), metadata: { name: 'web', namespace: ns, uid: 'c0ffee', resourceVersion: '1' } };
     return method === 'list' ? { items: [] } : {};
   };
   const kube = new Proxy({}, { get: (_target, method: string) => record(method) }) as unknown as KubeClient;
@@ -124,4 +127,83 @@ describe('the workflow step writes what its operation planned', () => {
       assert.deepEqual(calls.filter((c) => /^(apply|create|delete|patch)\b/.test(c)), expected);
     });
   }
+});
+
+describe('the delete step judges again the very Cluster it deletes', () => {
+  const uid = '0b7c1a52-2c4e-4c1e-9f57-3d2f4a7e9a10';
+  /** A KubeClient whose GETs answer `versions` in turn and whose DELETEs answer `deletes` in turn. */
+  function scripted(versions: (KubeObject | undefined)[], deletes: ('ok' | 'conflict')[] = ['ok']) {
+    const calls: string[] = [];
+    const kube = {
+      async get() {
+        const next = versions.shift();
+        calls.push('get');
+        if (!next) throw Object.assign(new CapiMcpError(ErrorCode.NotFound, 'clusters "web" not found'), {});
+        return next;
+      },
+      async delete(_ref: unknown, _namespace: string, _name: string, options: { preconditions?: { uid: string; resourceVersion?: string } } = {}) {
+        calls.push(`delete uid=${options.preconditions?.uid} rv=${options.preconditions?.resourceVersion}`);
+        if (deletes.shift() === 'conflict') throw new CapiMcpError(ErrorCode.Conflict, 'the object has been modified');
+      },
+    } as unknown as KubeClient;
+    const deps = { clusters: { client: () => kube }, now: () => new Date(), log: { warn() {} } } as unknown as StepDeps;
+    return { calls, deps };
+  }
+  const live = (resourceVersion: string, labels: Record<string, string> = {}, theUid = uid) => cluster({}, { uid: theUid, resourceVersion, labels });
+  const deleteOf = (fields: Record<string, unknown> = { uid }) => apply('delete', fields);
+
+  it('deletes exactly the Cluster it read: its UID and resourceVersion as preconditions', async () => {
+    const { calls, deps } = scripted([live('41')]);
+    assert.deepEqual(await runStep(deleteOf(), deps), { applied: `deletion of ${ns}/web requested` });
+    assert.deepEqual(calls, ['get', `delete uid=${uid} rv=41`]);
+  });
+
+  it('reads and judges again when the Cluster changed between its read and the DELETE', async () => {
+    const { calls, deps } = scripted([live('41'), live('42')], ['conflict', 'ok']);
+    await runStep(deleteOf(), deps);
+    assert.deepEqual(calls, ['get', `delete uid=${uid} rv=41`, 'get', `delete uid=${uid} rv=42`]);
+  });
+
+  it('refuses, deleting nothing, when the change in between was a prevent-deletion label', async () => {
+    const { calls, deps } = scripted([live('41'), live('42', { 'capi-mcp.io/prevent-deletion': 'true' })], ['conflict']);
+    await assert.rejects(runStep(deleteOf(), deps), (error: Error) => {
+      assert.equal(error.name, 'Forbidden', 'not retried by the state machine');
+      assert.match(error.message, /refusing to delete cluster team-a\/web: .*prevent-deletion/);
+      return true;
+    });
+    assert.deepEqual(calls, ['get', `delete uid=${uid} rv=41`, 'get']);
+  });
+
+  it('refuses a Cluster that GitOps came to own after the tool judged it', async () => {
+    const { calls, deps } = scripted([live('41', { 'kustomize.toolkit.fluxcd.io/name': 'fleet' })]);
+    await assert.rejects(runStep(deleteOf(), deps), { name: 'Forbidden' });
+    assert.deepEqual(calls, ['get']);
+  });
+
+  it('refuses a Cluster that replaced the judged one under the same name', async () => {
+    const { calls, deps } = scripted([live('7', {}, '9d1e4f00-0000-4000-8000-000000000000')]);
+    await assert.rejects(runStep(deleteOf(), deps), (error: Error) => {
+      assert.equal(error.name, 'Conflict', 'not retried by the state machine');
+      assert.match(error.message, new RegExp(`was replaced since its deletion was asked \\(UID ${uid} is now 9d1e4f00-`));
+      return true;
+    });
+    assert.deepEqual(calls, ['get']);
+  });
+
+  it('is done when the Cluster is already gone', async () => {
+    const { calls, deps } = scripted([undefined]);
+    assert.deepEqual(await runStep(deleteOf(), deps), { applied: `${ns}/web is already gone` });
+    assert.deepEqual(calls, ['get']);
+  });
+
+  it('gives up after 5 conflicts in a row, as a failure the state machine retries', async () => {
+    const { calls, deps } = scripted(Array.from({ length: 5 }, (_, i) => live(String(i))), Array(5).fill('conflict'));
+    await assert.rejects(runStep(deleteOf(), deps), { name: transientErrorName });
+    assert.equal(calls.filter((c) => c.startsWith('delete')).length, 5);
+  });
+
+  it('refuses a uid on any other action, and one that is not a UID', () => {
+    assert.deepEqual(planProblems({ action: 'upgrade', namespace: ns, name: 'web', uid }), ['an upgrade carries no uid']);
+    assert.deepEqual(planProblems({ action: 'delete', namespace: ns, name: 'web', uid: 'x/../y' }), ['uid must be a Kubernetes UID']);
+  });
 });

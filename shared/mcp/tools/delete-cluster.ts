@@ -35,9 +35,12 @@ export const deleteCluster = defineTool({
         hint: 'ask the user to confirm the deletion, then pass confirm with the exact name',
       });
     }
-    return startOrJoin(deps, operationInput('delete', args, {}, 5), 'delete', async () => {
-      const kube = deps.clusters.client(args.management_cluster);
-      const cluster = await getCluster(kube, args.namespace, args.name);
+    const kube = deps.clusters.client(args.management_cluster);
+    const cluster = await getCluster(kube, args.namespace, args.name);
+    // The operation carries the UID of the Cluster judged here: its step deletes that object only, never
+    // one created since under the same name, and judges it again (shared/workflows/steps.ts).
+    const pinned = cluster.metadata.uid ? { uid: cluster.metadata.uid } : {};
+    return startOrJoin(deps, operationInput('delete', args, pinned, 5), 'delete', async () => {
       refuseProtected('delete', args, { action: 'delete' }, [cluster]);
       // A dry-run DELETE: an identity that may not delete (read-only RBAC) is refused now, not minutes later.
       await kube.delete(Kinds.Cluster, args.namespace, args.name, { dryRun: true }).catch((error: unknown) => {

@@ -19,7 +19,7 @@ export interface OperationArgs {
 export function operationInput(
   action: Operation['action'],
   args: OperationArgs,
-  fields: Pick<Operation, 'cluster' | 'objects' | 'expect'>,
+  fields: Pick<Operation, 'cluster' | 'objects' | 'expect' | 'uid'>,
   pollSeconds: number,
 ): WorkflowInput {
   return {
