@@ -104,6 +104,7 @@ const nextSteps: Readonly<Record<NextStep, string>> = {
   'see-clusters': 'call list_clusters to see the clusters that exist',
   'follow-provisioning': 'call get_cluster to follow provisioning',
   'check-control-plane': 'call get_cluster to check the control plane',
+  'check-cluster-then-delete': 'call get_cluster, then delete_cluster again if this cluster is to go too',
 };
 
 /** What the agent should do next after `error`: its hint, then its next step phrased with a tool's name. */

@@ -83,7 +83,7 @@ async function deleteJudged(kube: KubeClient, operation: Operation): Promise<str
     if (!uid || !resourceVersion) throw new CapiMcpError(ErrorCode.Upstream, `the API server returned Cluster ${namespace}/${name} without a UID or resourceVersion`);
     if (operation.uid && uid !== operation.uid) {
       throw new CapiMcpError(ErrorCode.Conflict, `cluster ${namespace}/${name} was replaced since its deletion was asked (UID ${operation.uid} is now ${uid}); nothing was deleted`, {
-        hint: 'call get_cluster, then delete_cluster again if this cluster is to go too',
+        next: 'check-cluster-then-delete',
       });
     }
     const refusal = changeRefusal({ action: 'delete' }, [current]);

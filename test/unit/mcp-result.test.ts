@@ -94,6 +94,11 @@ describe('errorResult', () => {
       wrapError('failed to read', new CapiMcpError(ErrorCode.NotFound, 'no user kubeconfig yet', { hint: 'its provider writes it once the control plane is ready', next: 'follow-provisioning' })),
       'NotFound: failed to read: no user kubeconfig yet\nNext: its provider writes it once the control plane is ready; call get_cluster to follow provisioning',
     ],
+    [
+      'phrases a replaced cluster with the tools to look again and delete again',
+      new CapiMcpError(ErrorCode.Conflict, 'cluster team-a/x was replaced', { next: 'check-cluster-then-delete' }),
+      'Conflict: cluster team-a/x was replaced\nNext: call get_cluster, then delete_cluster again if this cluster is to go too',
+    ],
     ['writes a hint alone as it is', new CapiMcpError(ErrorCode.Forbidden, 'no', { hint: 'ask an administrator' }), 'Forbidden: no\nNext: ask an administrator'],
     ['writes no Next line without a hint or a next step', new CapiMcpError(ErrorCode.Conflict, 'taken'), 'Conflict: taken'],
   ];
