@@ -31,16 +31,16 @@ describe('the import graph checks', () => {
   ];
   for (const [name, path, node] of nodes) it(name, () => assert.equal(nodeOf(path), node));
 
-  it('counts type-only imports, export-from and import() as edges, and nothing inside a node', () => {
+  it('counts type-only imports, import() types, export-from and import() as edges, and nothing inside a node', () => {
     // Prepare
     const graph = folderGraph([
-      { file: 'shared/capi/a.ts', source: "import type { K } from '../kube/client.ts';\nimport { b } from './b.ts';" },
+      { file: 'shared/capi/a.ts', source: "import type { K } from '../kube/client.ts';\nimport { b } from './b.ts';\ntype L = import('../kube/kinds.ts').Ref;" },
       { file: 'shared/capi/b.ts', source: "export { x } from '../errors.ts';\nconst later = () => import('../kube/eks.ts');" },
       { file: 'shared/capi/c.ts', source: "import { z } from 'zod';\n// import '../mcp/tool.ts' is a comment" },
     ]);
 
     // Assess
-    assert.deepEqual([...graph.edges.get('capi')!].map(([to, sites]) => [to, sites.length]), [['kube', 2], ['errors', 1]]);
+    assert.deepEqual([...graph.edges.get('capi')!].map(([to, sites]) => [to, sites.length]), [['kube', 3], ['errors', 1]]);
   });
 
   it('finds a cycle between two folders and names the imports that close it', () => {
