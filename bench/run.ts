@@ -8,7 +8,9 @@
  * - get-cluster.ts: get_cluster on 3 control-plane + 50 worker Machines vs the slowest LIST it needs;
  * - cold-start.ts: the bundled MCP Lambda in a fresh process vs an SDK-only hello world;
  * - throughput.ts: the local adapter under 10 connections of loopback load (autocannon);
- * - workflows.ts: state transitions and wall time of a create, a scale and a delete.
+ * - workflows.ts: state transitions and wall time of a create, a scale and a delete;
+ * - lambda-concurrency.ts: 100 concurrent calls to the MCP Lambda handler in-process (latency, errors, RSS);
+ * - list-clusters-scale.ts: list_clusters walked over 2,000 Clusters, first / middle / last page.
  *
  * Every client authenticates with a fresh admin key; the headers come from access.ts.
  */
@@ -32,6 +34,8 @@ import { createBenchKey, requestHeaders } from './access.ts';
 import { measureColdStart } from './cold-start.ts';
 import { benchGetCluster } from './get-cluster.ts';
 import { benchListClusters } from './list-clusters.ts';
+import { assertNoErrors, benchLambdaConcurrency, burstText, mib } from './lambda-concurrency.ts';
+import { benchListClustersScale, pageText } from './list-clusters-scale.ts';
 import { ms, ratio, seconds } from './stats.ts';
 import { loadTest, startServerProcess } from './throughput.ts';
 import { tokensOf, toolTokens } from './tokens.ts';
@@ -54,7 +58,7 @@ kc.loadFromFile(sandbox.paths.kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const suffix = randomBytes(3).toString('hex');
-const namespaces = { list: `bench-list-${suffix}`, big: `bench-big-${suffix}`, ops: `bench-ops-${suffix}` };
+const namespaces = { list: `bench-list-${suffix}`, big: `bench-big-${suffix}`, ops: `bench-ops-${suffix}`, scale: `bench-scale-${suffix}` };
 for (const name of Object.values(namespaces)) await core.createNamespace({ body: { metadata: { name } } });
 await sandbox.installClusterClass(namespaces.big);
 await sandbox.installClusterClass(namespaces.ops);
@@ -117,6 +121,16 @@ try {
     await serveProcess.close();
   }
 
+  log('Lambda handler: 100 concurrent calls in-process, 3 rounds of each kind');
+  // The function as deployed without a state machine: read tools only, against the list namespace.
+  const functionEnv = { ...serverEnv, CAPI_MCP_READ_ONLY: 'true' };
+  const concurrency = await benchLambdaConcurrency({ env: functionEnv, key, namespace: namespaces.list, concurrency: 100, rounds: 3, log });
+  assertNoErrors(concurrency);
+
+  const scaleClusters = 2000;
+  log(`list_clusters over ${scaleClusters} Clusters through the Lambda handler, pages of 200`);
+  const scale = await benchListClustersScale({ env: functionEnv, key, custom, namespace: namespaces.scale, clusters: scaleClusters, walks: 3, settleDeadlineMs: 30_000, log });
+
   log('workflows: create, scale, delete at real time');
   const ops = { namespace: namespaces.ops, name: 'wf' };
   const operation = async (tool: string, args: Record<string, unknown>): Promise<OperationCost> => {
@@ -165,6 +179,11 @@ try {
     ['  bundle (index.mjs)', `${coldStart.capi.bundleBytes} B (${kib(coldStart.capi.bundleBytes)})`, `${coldStart.hello.bundleBytes} B (${kib(coldStart.hello.bundleBytes)})`, ratio(coldStart.capi.bundleBytes, coldStart.hello.bundleBytes)],
     ['throughput, tools/list (local adapter)', rate(throughput.toolsList), '—', '—'],
     ['throughput, list_clusters limit 50', rate(throughput.listClusters), '—', '—'],
+    ['Lambda handler, 100 concurrent tools/list', burstText(concurrency.toolsList), '—', '—'],
+    ['Lambda handler, 100 concurrent list_clusters limit 50', burstText(concurrency.listClusters), '—', '—'],
+    ['Lambda handler, 100 concurrent, half each', burstText(concurrency.mixed), `RSS ${mib(concurrency.rssBeforeBytes)} → peak ${mib(concurrency.rssPeakBytes)}`, '—'],
+    [`list_clusters over ${scaleClusters}, first page of 200`, pageText(scale.first), `${scale.seed.settled}/${scale.seed.created} with a phase`, '—'],
+    [`  middle page (${scale.middle.page}/${scale.pages}) / last page`, pageText(scale.middle), pageText(scale.last), `last/first ${(scale.last.ms / scale.first.ms).toFixed(2)}×`],
     ['workflow: create (1 CP + 1 worker)', op(workflows.create), `$${(workflows.create.transitions * dollarsPerTransition).toFixed(5)} at $0.025/1k`, '—'],
     ['workflow: scale workers 1 → 3', op(workflows.scale), `$${(workflows.scale.transitions * dollarsPerTransition).toFixed(5)}`, '—'],
     ['workflow: delete', op(workflows.delete), `$${(workflows.delete.transitions * dollarsPerTransition).toFixed(5)}`, '—'],
@@ -182,6 +201,8 @@ try {
       getCluster: { ...big, ratio: big.getCluster.median / big.rawLists[big.slowestList]!.median },
       coldStart: { ...coldStart, keyCheckMs, ratio: coldStart.capi.wall.median / coldStart.hello.wall.median },
       throughput,
+      lambdaConcurrency: concurrency,
+      listClustersScale: scale,
       workflows: { dollarsPerTransition, ...workflows },
       tokens: { toolsList: toolsTokens, tools: tools.length, perTool },
     },
