@@ -8,16 +8,17 @@ import { loadConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { eventMeta, eventToRequest, responseToResult, type ApiGatewayEvent, type ApiGatewayResult } from '../../shared/http/apigateway.ts';
 import { createDeps } from '../../shared/deps.ts';
 import { createWebHandler } from '../../shared/http/web-handler.ts';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
+import { deferredWorkflowEngine } from '../../shared/workflows/deferred-engine.ts';
+import { assertStateMachineArn } from '../../shared/workflows/state-machine-arn.ts';
 import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
 import { traced, tracer } from '../../shared/observability/tracing.ts';
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.
 const config = loadConfig();
 // Long-running operations run as executions of the deployed state machine; without one (a read-only
-// deployment) the tools that start or follow operations are simply not offered.
-const workflows = config.stateMachineArn ? new SfnWorkflowEngine({ client: traced(new SFNClient({})), stateMachineArn: config.stateMachineArn }) : undefined;
+// deployment) the tools that start or follow operations are simply not offered. Note: a wrong ARN still
+// fails the init; the Step Functions client is loaded on the first call that starts or reads an operation.
+const workflows = config.stateMachineArn ? stepFunctions(config.stateMachineArn) : undefined;
 const metrics = cloudWatchMetrics();
 const web = createWebHandler({ ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) }, {
   allowedHosts: config.allowedHosts,
@@ -26,6 +27,11 @@ const web = createWebHandler({ ...createDeps(config, metrics), ...(workflows ? {
   ...(config.allowedNamespaces ? { allowedNamespaces: config.allowedNamespaces } : {}),
   authenticator: new Authenticator(openKeyStore(requireKeyStore(config), traced)),
 });
+
+function stepFunctions(stateMachineArn: string) {
+  assertStateMachineArn(stateMachineArn);
+  return deferredWorkflowEngine(async () => (await import('./step-functions.ts')).stepFunctionsEngine(stateMachineArn));
+}
 
 export async function handler(event: ApiGatewayEvent): Promise<ApiGatewayResult> {
   metrics.powertools.captureColdStartMetric();

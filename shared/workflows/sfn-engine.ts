@@ -29,6 +29,7 @@ import {
 import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ExecutionStatus, type ListQuery, type WorkflowEngine } from './engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
+import { assertStateMachineArn } from './state-machine-arn.ts';
 
 /**
  * The state names the record is read from; they must match StateNames in infra/lib/workflows.ts (a unit
@@ -67,9 +68,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   private readonly stateMachineArn: string;
 
   constructor({ client, stateMachineArn }: SfnWorkflowEngineOptions) {
-    if (!/^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn)) {
-      throw new Error(`not a state machine ARN: ${stateMachineArn} (expected arn:aws:states:<region>:<account>:stateMachine:<name>)`);
-    }
+    assertStateMachineArn(stateMachineArn);
     this.client = client;
     this.stateMachineArn = stateMachineArn;
   }
