@@ -5,8 +5,6 @@
  */
 import { z } from 'zod';
 import { reservedKeyProblems } from '../../capi/labels.ts';
-import { buildTopologyCluster, topologyProblems } from '../../capi/topology.ts';
-import { variableSizeProblems } from '../../capi/variables.ts';
 import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../../errors.ts';
 import { getIfExists, type KubeObject } from '../../kube/client.ts';
 import { Kinds } from '../../kube/kinds.ts';
@@ -70,6 +68,9 @@ export const createCluster = defineTool({
         hint: 'use label keys without these prefixes, e.g. under a domain of your own (team.example.com/owner)',
       });
     }
+    // Note: imported on the call, not with this module: both bring Ajv (capi/variables.ts), which a cold
+    // start that answers only discovery and tools/list would otherwise load and compile.
+    const [{ variableSizeProblems }, { buildTopologyCluster, topologyProblems }] = await Promise.all([import('../../capi/variables.ts'), import('../../capi/topology.ts')]);
     const oversized = variableSizeProblems(args.variables ?? {});
     if (oversized.length > 0) {
       throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${oversized.join('; ')}`, {

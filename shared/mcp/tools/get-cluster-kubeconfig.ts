@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { getCluster } from '../../kube/discovery.ts';
-import { readUserKubeconfig } from '../../kube/workload-kubeconfig.ts';
 import { userKubeconfigOf } from '../../providers/registry.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
@@ -31,6 +30,10 @@ export const getClusterKubeconfig = defineTool({
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
     const cluster = await getCluster(kube, args.namespace, args.name);
+    // Note: workload-kubeconfig.ts is imported on the call, not with this module: it brings the YAML
+    // parser (kube/kubeconfig.ts), which a cold start that answers only discovery and tools/list would
+    // otherwise load and compile.
+    const { readUserKubeconfig } = await import('../../kube/workload-kubeconfig.ts');
     const { kubeconfig, credential } = await readUserKubeconfig(kube, cluster, userKubeconfigOf(cluster));
     const note = notes[credential];
     return { structured: { kubeconfig, credential }, text: `${note}\n${kubeconfig}` };

@@ -8,7 +8,6 @@ import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { workloadClient } from '../../kube/management-clusters.ts';
-import { readWorkloadAccess } from '../../kube/workload-kubeconfig.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
 
@@ -35,6 +34,10 @@ export const getClusterNodes = defineTool({
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
     const cluster = await getCluster(kube, args.namespace, args.name);
+    // Note: workload-kubeconfig.ts is imported on the call, not with this module: it brings the YAML
+    // parser (kube/kubeconfig.ts), which a cold start that answers only discovery and tools/list would
+    // otherwise load and compile.
+    const { readWorkloadAccess } = await import('../../kube/workload-kubeconfig.ts');
     const access = await readWorkloadAccess(kube, cluster);
     let items: KubeObject[];
     try {

@@ -3,7 +3,6 @@
  * cluster, or through the MachineDeployments and KubeadmControlPlane of a cluster without one.
  */
 import { z } from 'zod';
-import { scaleChange } from '../../capi/topology.ts';
 import { defineTool } from '../tool.ts';
 import { labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
@@ -42,6 +41,9 @@ export const scaleCluster = defineTool({
     const cluster = await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
     // With a ClusterClass the topology is the one place to change; without, the objects themselves are.
     if (!cluster.spec?.topology) return startDirectScale(deps, args, cluster, request);
+    // Note: topology.ts is imported on the call, not with this module: it brings Ajv (capi/variables.ts),
+    // which a cold start that answers only discovery and tools/list would otherwise load and compile.
+    const { scaleChange } = await import('../../capi/topology.ts');
     return startTopologyChange(deps, args, 'scale', (current) => scaleChange(current, request), cluster);
   },
 });

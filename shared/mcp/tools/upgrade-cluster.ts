@@ -1,6 +1,5 @@
 /** upgrade_cluster: a new Kubernetes version for a topology-managed cluster, rolled out machine by machine. */
 import { z } from 'zod';
-import { upgradeChange } from '../../capi/topology.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from './common.ts';
 import { operationSchema } from './operation-schema.ts';
@@ -23,5 +22,10 @@ export const upgradeCluster = defineTool({
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
-  handler: (args, deps) => startTopologyChange(deps, args, 'upgrade', (cluster) => upgradeChange(cluster, args.kubernetes_version)),
+  async handler(args, deps) {
+    // Note: topology.ts is imported on the call, not with this module: it brings Ajv (capi/variables.ts),
+    // which a cold start that answers only discovery and tools/list would otherwise load and compile.
+    const { upgradeChange } = await import('../../capi/topology.ts');
+    return startTopologyChange(deps, args, 'upgrade', (cluster) => upgradeChange(cluster, args.kubernetes_version));
+  },
 });
