@@ -1,45 +1,43 @@
 /**
  * Cold start: a fresh Node process that imports a bundled Lambda function and answers `server/discover`
  * then `tools/list` (2026-07-28, stateless), for capi-mcp's MCP function and for an SDK-only hello-world
- * server (bench/hello/handler.ts) bundled the same way. Runs alternate between the two, so machine load
- * falls on both alike. Wall time is spawn to exit; the child also reports its own split.
+ * server (bench/hello/handler.ts) bundled the same way — by infra/lib/function-bundle.ts, the settings the
+ * deployed functions are built with. Runs alternate between the two, so machine load falls on both alike.
+ * Wall time is spawn to exit; the child also reports its own split.
+ *
+ * capi-mcp runs configured as deployed with workflows (a state machine ARN, so the operation tools are
+ * listed; discovery and tools/list never call Step Functions), with the API keys in a file. Note: a
+ * deployment reads them from Secrets Manager, so its first request also loads that client and makes one
+ * GetSecretValue call, which this measurement leaves out.
  */
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { entryFile, functionBuildOptions, functionEntry } from '../infra/lib/function-bundle.ts';
 import { repoRoot } from '../sandbox/layout.ts';
 import { modernRequest, type BenchKey } from './access.ts';
 import { statsOf, type Stats } from './stats.ts';
 
 const execFileAsync = promisify(execFile);
 
-/**
- * The esbuild settings NodejsFunction is given in infra/lib/node-function.ts (ESM, node24, minified,
- * source maps, module-first resolution, every dependency bundled, a require() shim), as the esbuild
- * options CDK turns them into. Note: kept beside that file's in meaning, not imported — it hands them to
- * CDK inline; if it changes, change these.
- */
-const lambdaBundling: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  logLevel: 'error',
-};
-
 export interface ColdStartSide {
+  /** The entry chunk (index.mjs). */
   readonly bundleBytes: number;
-  /** The largest packages in the bundle, by bytes of output. */
+  /** What a cold start loads: the entry chunk and the chunks it imports statically (maps not counted). */
+  readonly loadedBytes: number;
+  /** Every chunk, including those only a tool call loads. */
+  readonly totalBytes: number;
+  /** The largest packages in what a cold start loads, by bytes of output. */
   readonly largest: readonly { readonly module: string; readonly bytes: number }[];
   readonly wall: Stats;
+  /**
+   * CPU time of the child (user + system, all its threads), spawn to exit: steadier than wall time when
+   * other work shares the machine, since waiting for a core is not counted.
+   */
+  readonly cpu: Stats;
   /** Inside the child: module import, then each answer (medians, ms). */
   readonly importMs: number;
   readonly discoverMs: number;
@@ -53,14 +51,15 @@ export interface ColdStartResult {
 }
 
 export async function measureColdStart(options: { outDir: string; key: BenchKey; env: NodeJS.ProcessEnv; runs: number }): Promise<ColdStartResult> {
-  const capiBundle = await bundle(join(repoRoot, 'functions', 'mcp', 'handler.ts'), join(options.outDir, 'mcp'));
+  const capiBundle = await bundle(functionEntry('mcp'), join(options.outDir, 'mcp'));
   const helloBundle = await bundle(join(repoRoot, 'bench', 'hello', 'handler.ts'), join(options.outDir, 'hello'));
   const capi = capiBundle.file;
   const hello = helloBundle.file;
   // Both receive the same two events; the hello server ignores the Authorization header.
   const events = [modernRequest(options.key, 'server/discover', {}, 1), modernRequest(options.key, 'tools/list', {}, 2)].map(httpApiEvent);
   const base = { PATH: process.env.PATH, NODE_OPTIONS: '--enable-source-maps' };
-  const sides = { capi: { file: capi, largest: capiBundle.largest, env: { ...base, ...options.env } }, hello: { file: hello, largest: helloBundle.largest, env: base } };
+  const deployed = { CAPI_MCP_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:capi-mcp-bench' };
+  const sides = { capi: { ...capiBundle, env: { ...base, ...deployed, ...options.env } }, hello: { ...helloBundle, env: base } };
   const samples = { capi: [] as ChildRun[], hello: [] as ChildRun[] };
   // One unmeasured run each warms the file cache, as a Lambda's code is on local disk before init.
   for (const side of Object.values(sides)) await runChild(side.file, side.env, events);
@@ -72,8 +71,11 @@ export async function measureColdStart(options: { outDir: string; key: BenchKey;
     const median = (pick: (r: ChildRun) => number) => statsOf(runs.map(pick)).median;
     return {
       bundleBytes: (await stat(sides[name].file)).size,
+      loadedBytes: sides[name].loadedBytes,
+      totalBytes: sides[name].totalBytes,
       largest: sides[name].largest,
       wall: statsOf(runs.map((r) => r.wallMs)),
+      cpu: statsOf(runs.map((r) => r.cpuMs)),
       importMs: median((r) => r.importMs),
       discoverMs: median((r) => r.discoverMs),
       toolsListMs: median((r) => r.toolsListMs),
@@ -83,17 +85,37 @@ export async function measureColdStart(options: { outDir: string; key: BenchKey;
   return { capi: await summarize('capi'), hello: await summarize('hello') };
 }
 
+/** `entry` bundled as a function is deployed (infra/lib/function-bundle.ts), and what its cold start loads. */
 async function bundle(entry: string, outDir: string) {
-  const file = join(outDir, 'index.mjs');
-  const { metafile } = await build({ ...lambdaBundling, entryPoints: [entry], outfile: file, metafile: true });
+  await rm(outDir, { recursive: true, force: true });
+  const { metafile } = await build(functionBuildOptions(entry, outDir));
+  const file = join(outDir, entryFile);
+  const loaded = staticallyLoaded(metafile!, relative(process.cwd(), file));
   const byModule = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[relative(process.cwd(), file)]?.inputs ?? {})) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-    const module = match ? match[1]! : '(capi-mcp)';
-    byModule.set(module, (byModule.get(module) ?? 0) + bytesInOutput);
+  for (const output of loaded) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile!.outputs[output]!.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const module = match ? match[1]! : '(capi-mcp)';
+      byModule.set(module, (byModule.get(module) ?? 0) + bytesInOutput);
+    }
   }
   const largest = [...byModule].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([module, bytes]) => ({ module, bytes }));
-  return { file, largest };
+  const chunks = Object.entries(metafile!.outputs).filter(([path]) => path.endsWith('.mjs'));
+  return {
+    file,
+    largest,
+    loadedBytes: loaded.reduce((sum, output) => sum + metafile!.outputs[output]!.bytes, 0),
+    totalBytes: chunks.reduce((sum, [, { bytes }]) => sum + bytes, 0),
+  };
+}
+
+/** The output `entry` and every chunk it reaches by static imports: what importing it loads. */
+function staticallyLoaded(metafile: Metafile, entry: string): string[] {
+  const seen = new Set([entry]);
+  for (const output of seen) {
+    for (const { path, kind } of metafile.outputs[output]!.imports) if (kind === 'import-statement' && path in metafile.outputs) seen.add(path);
+  }
+  return [...seen];
 }
 
 function httpApiEvent(request: { headers: Record<string, string>; body: string }) {
@@ -111,6 +133,7 @@ function httpApiEvent(request: { headers: Record<string, string>; body: string }
 
 interface ChildRun {
   readonly wallMs: number;
+  readonly cpuMs: number;
   readonly importMs: number;
   readonly discoverMs: number;
   readonly toolsListMs: number;
@@ -128,7 +151,8 @@ const list = await handler(${JSON.stringify(events[1])});
 const t3 = performance.now();
 const message = (r) => { const d = r.body.split('\\n').find((l) => l.startsWith('data: ')); return JSON.parse(d ? d.slice(6) : r.body); };
 const failures = [discover, list].filter((r) => r.statusCode !== 200 || message(r).error).map((r) => r.statusCode + ' ' + r.body.slice(0, 300));
-process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: t1 - t0, discoverMs: t2 - t1, toolsListMs: t3 - t2, tools: failures.length ? 0 : message(list).result.tools.length, failures }) + '\\n');
+const cpu = process.cpuUsage();
+process.stdout.write('\\nBENCH ' + JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, importMs: t1 - t0, discoverMs: t2 - t1, toolsListMs: t3 - t2, tools: failures.length ? 0 : message(list).result.tools.length, failures }) + '\\n');
 process.exit(0);
 `;
 
@@ -159,11 +183,13 @@ if (import.meta.main) {
     CAPI_MCP_LOG_FILE: join(dataDir, 'server.log'),
   };
   const runs = Number(process.env.BENCH_RUNS ?? 12);
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   const { capi, hello } = await measureColdStart({ outDir: join(dataDir, 'bundles'), key, env, runs });
   for (const [name, side] of Object.entries({ capi, hello })) {
-    const split = `import ${side.importMs.toFixed(0)} / discover ${side.discoverMs.toFixed(0)} / tools/list ${side.toolsListMs.toFixed(0)} ms`;
-    console.log(`${name.padEnd(5)} ${ms(side.wall)}  ${split}  bundle ${(side.bundleBytes / 1024).toFixed(0)} KiB`);
+    const split = `import ${side.importMs.toFixed(0)} / discover ${side.discoverMs.toFixed(0)} / tools/list ${side.toolsListMs.toFixed(0)} ms, CPU ${ms(side.cpu)}`;
+    const sizes = `index.mjs ${kib(side.bundleBytes)}, loaded ${kib(side.loadedBytes)} of ${kib(side.totalBytes)}`;
+    console.log(`${name.padEnd(5)} ${ms(side.wall)}  ${split}  ${sizes}`);
   }
-  console.log(`ratio ${ratio(capi.wall, hello.wall, 1.3)}`);
+  console.log(`ratio ${ratio(capi.wall, hello.wall, 1.3)}; of CPU time ${ratio(capi.cpu, hello.cpu)}`);
   console.log(`largest in capi's bundle: ${capi.largest.map((l) => `${l.module} ${(l.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);
 }

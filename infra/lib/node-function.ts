@@ -1,21 +1,22 @@
 /**
- * How every capi-mcp Lambda is built: Node.js 24 on arm64, X-Ray tracing, a month of logs, bundled by
- * esbuild as ESM with source maps and its own AWS SDK (so the deployed code runs the SDK version the
- * tests ran). One place, so the functions cannot drift apart.
+ * How every capi-mcp Lambda is built: Node.js 24 on arm64, X-Ray tracing, a month of logs, its code
+ * bundled by infra/lib/function-bundle.ts (esbuild, ESM split into chunks, source maps, its own AWS SDK).
+ * One place, so the functions cannot drift apart.
  *
  * Each function gets a role of its own that may write to its own log group and nothing else; the
  * constructs that use a function grant it the rest. Note: not AWSLambdaBasicExecutionRole, which lets a
  * function create and write any log group in the account.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleFunction, entryFile } from './function-bundle.ts';
 
 const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
@@ -59,8 +60,10 @@ export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunc
     role.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
   }
   return new NodejsFunction(scope, id, {
-    entry: join(repoRoot, 'functions', props.name, 'handler.ts'),
-    handler: 'handler',
+    // Note: NodejsFunction's own bundling passes esbuild an --outfile, which code splitting cannot use;
+    // given `code`, it bundles nothing and the settings come from function-bundle.ts alone.
+    code: functionCode(props.name),
+    handler: `${entryFile.replace(/\.mjs$/, '')}.handler`,
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,
@@ -73,19 +76,30 @@ export function capiMcpFunction(scope: Construct, id: string, props: CapiMcpFunc
     ...(props.vpc
       ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: [...props.vpc.subnets] }, securityGroups: [...props.vpc.securityGroups] }
       : {}),
+  });
+}
+
+/**
+ * The function's code: functions/<name> bundled locally by esbuild, a devDependency, so always at hand.
+ * Hashed by output, as NodejsFunction hashes; a synth that skips bundling (`aws:cdk:bundling-stacks`)
+ * skips it here too.
+ *
+ * Note: the asset's source is the function's own folder, not the repository. CDK reuses a bundle
+ * within a synth for assets of equal source and bundling options, and a local bundler's options
+ * serialize alike for every function: with one source, every function got the first one's code.
+ */
+function functionCode(name: string): Code {
+  return Code.fromAsset(join(repoRoot, 'functions', name), {
+    assetHashType: AssetHashType.OUTPUT,
     bundling: {
-      format: OutputFormat.ESM,
-      target: 'node24',
-      minify: true,
-      sourceMap: true,
-      // Stack traces need names and positions, not the sources: a map without them is a fraction of the
-      // size, and Node reads (and on the first error-stack access, parses) the whole map at cold start.
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      // Bundle the AWS SDK too (CDK leaves @aws-sdk/* to the runtime by default).
-      externalModules: [],
-      // Some dependencies still call require(); give the ESM bundle one.
-      banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      // Note: never pulled; the local bundler always succeeds or throws.
+      image: DockerImage.fromRegistry('dummy'),
+      local: {
+        tryBundle(outputDir) {
+          bundleFunction(name, outputDir);
+          return true;
+        },
+      },
     },
   });
 }
