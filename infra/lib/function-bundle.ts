@@ -12,8 +12,9 @@
  * Functions client, yaml and ajv it never runs; split, each `import()` of the code is a chunk loaded on the
  * first call that needs it.
  */
-import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
-import { join } from 'node:path';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -48,10 +49,38 @@ export function functionBuildOptions(entry: string, outdir: string): BuildOption
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
     metafile: true,
+    plugins: [zodEnglishOnly],
   };
 }
 
-/** Bundles functions/<name>/handler.ts into `outdir` (synchronously: CDK's local bundling hook is). */
+/**
+ * zod's error messages in English only. Note: `import { z } from 'zod'` is a namespace that also
+ * exports every locale (`z.locales`), which esbuild cannot tree-shake: 48 translations, 250 KiB of a
+ * cold start's code, none of them used (zod configures English itself).
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, ({ path }) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(path),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Bundles functions/<name>/handler.ts into `outdir`, synchronously as CDK's local bundling hook must:
+ * in a child process, since esbuild runs plugins only in its asynchronous API.
+ */
 export function bundleFunction(name: string, outdir: string): Metafile {
-  return buildSync(functionBuildOptions(functionEntry(name), outdir)).metafile!;
+  const metafile = execFileSync(process.execPath, [fileURLToPath(import.meta.url), name, outdir], { encoding: 'utf8', maxBuffer: 2 ** 28, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(metafile) as Metafile;
+}
+
+// `node infra/lib/function-bundle.ts <name> <outdir>`: bundleFunction's child; prints the metafile.
+if (import.meta.main) {
+  const [name, outdir] = process.argv.slice(2);
+  const { metafile } = await build(functionBuildOptions(functionEntry(name!), outdir!));
+  process.stdout.write(JSON.stringify(metafile));
 }

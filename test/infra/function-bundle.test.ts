@@ -44,10 +44,15 @@ describe('the MCP function bundle', () => {
   const entry = relative(process.cwd(), join(outdir, entryFile));
   const atColdStart = packagesLoadedBy(metafile, entry);
   const bundled = packagesBundled(metafile);
+  const zodLocales = Object.keys(metafile.inputs).filter((input) => /zod\/v4\/locales\/(?!index\.js$)/.test(input)).map((input) => input.replace(/.*\//, ''));
   rmSync(outdir, { recursive: true, force: true });
 
   it('loads the MCP SDK and zod at cold start, as the hello-world server does', () => {
     for (const name of ['@modelcontextprotocol/server', 'zod']) assert.ok(atColdStart.has(name), `${name} is loaded at cold start`);
+  });
+
+  it("bundles zod's English messages and no other locale", () => {
+    assert.deepEqual(zodLocales, ['en.js']);
   });
 
   for (const name of ['@kubernetes/client-node', 'undici', '@aws-sdk/client-sfn', 'ajv', 'yaml']) {
