@@ -7,6 +7,7 @@
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from './engine.ts';
 import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
@@ -73,7 +74,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
       await active.done;
     }
     const record = this.records.get(name);
-    if (!record) throw new Error(`no execution named ${name}`);
+    if (!record) throw new CapiMcpError(ErrorCode.NotFound, `no execution named ${name}`);
     if (record.status === 'ABORTED') return this.update(name, { cause });
     return record;
   }

@@ -14,6 +14,7 @@
  * Step Functions keeps a closed execution for 90 days; after that its name is free again and describe
  * answers undefined, as for a name never used.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists as SfnExecutionAlreadyExists,
@@ -26,6 +27,7 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ExecutionStatus, type ListQuery, type WorkflowEngine } from './engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
@@ -90,10 +92,10 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: canonicalJson(input) }));
     } catch (error) {
       if (error instanceof SfnExecutionAlreadyExists) throw new ExecutionAlreadyExists(name);
-      throw new Error(`failed to start execution ${name}: ${(error as Error).message}`, { cause: error });
+      throw stepFunctionsFailure(`failed to start execution ${name}`, error);
     }
     const record = await this.describe(name);
-    if (!record) throw new Error(`execution ${name} was started but DescribeExecution does not find it`);
+    if (!record) throw new CapiMcpError(ErrorCode.Upstream, `execution ${name} was started but DescribeExecution does not find it`, { hint: retryHint });
     return record;
   }
 
@@ -114,7 +116,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return undefined;
       if (error instanceof NotAnOperation) throw error;
-      throw new Error(`failed to describe execution ${name}: ${(error as Error).message}`, { cause: error });
+      throw stepFunctionsFailure(`failed to describe execution ${name}`, error);
     }
   }
 
@@ -134,7 +136,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       { client: this.client, pageSize: listPageSize },
       { stateMachineArn: this.stateMachineArn, ...(query.status ? { statusFilter: query.status } : {}) },
     );
-    for await (const page of paginator) {
+    for await (const page of listingFailures(paginator)) {
       const names = (page.executions ?? []).flatMap((e) => (e.name && mayBeInNamespaces(e.name, query.namespaces) ? [e.name] : []));
       for (let i = 0; i < names.length && found.length < limit; i += listConcurrency) {
         const batch = await Promise.all(names.slice(i, i + listConcurrency).map((name) => this.describeListed(name, query.visible)));
@@ -160,12 +162,49 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     try {
       await this.client.send(new StopExecutionCommand({ executionArn: this.executionArn(name), cause }));
     } catch (error) {
-      if (error instanceof ExecutionDoesNotExist) throw new Error(`no execution named ${name}`, { cause: error });
-      throw new Error(`failed to stop execution ${name}: ${(error as Error).message}`, { cause: error });
+      if (error instanceof ExecutionDoesNotExist) throw new CapiMcpError(ErrorCode.NotFound, `no execution named ${name}`, { cause: error });
+      throw stepFunctionsFailure(`failed to stop execution ${name}`, error);
     }
-    const record = await this.describe(name);
-    if (!record) throw new Error(`no execution named ${name}`);
-    return record;
+    // Note: an execution reads as stopped at once on Step Functions; moto's stops it on its worker thread,
+    // which under load lags the answer. A stop returns the execution as it ended, so read until it has.
+    for (let reads = 1; ; reads++) {
+      const record = await this.describe(name);
+      if (!record) throw new CapiMcpError(ErrorCode.NotFound, `no execution named ${name}`);
+      if (record.status !== 'RUNNING' || reads >= maxStopReads) return record;
+      await sleep(250);
+    }
+  }
+}
+
+/** DescribeExecution calls a stop makes at most (250 ms apart) before returning what it read. */
+const maxStopReads = 20;
+
+const retryHint = 'retry in a few seconds; if it persists, check the Step Functions service health and quotas';
+
+/**
+ * A Step Functions failure as the agent reads it: Step Functions' trouble (Upstream, retry), never "a bug
+ * in capi-mcp", which is what a foreign exception would become. The SDK has already retried throttling
+ * (ThrottlingException, a DescribeExecution bucket refilling at 15/s; SCALING.md) by the time it gets here.
+ */
+function stepFunctionsFailure(context: string, error: unknown): CapiMcpError {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  const throttled = name === 'ThrottlingException' || name === 'TooManyRequestsException' || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 429;
+  const detail = throttled ? `Step Functions is throttling requests (${messageOf(error)})` : messageOf(error);
+  return new CapiMcpError(ErrorCode.Upstream, `${context}: ${detail}`, { hint: retryHint, cause: error });
+}
+
+/** ListExecutions pages, with a failure reported as stepFunctionsFailure. */
+async function* listingFailures<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<T>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      throw stepFunctionsFailure('failed to list executions', error);
+    }
+    if (next.done) return;
+    yield next.value;
   }
 }
 
