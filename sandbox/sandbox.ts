@@ -7,22 +7,26 @@
  * pins and ports; anything else (a crashed process, a half-finished `up`, other pins) is stopped and
  * cleaned first, with a line saying why. A failed `up` stops what it started. `down` stops exactly the
  * processes recorded in the pid files.
+ *
+ * This file is the lifecycle and the start-up order; the processes' command lines are in flags.ts (pure,
+ * unit-tested) and the readiness probes and port checks in probes.ts.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBinaries, type BinaryCache, type Log } from './build.ts';
+import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerNames, managerProviders, managerSpec } from './flags.ts';
 import { sandboxPaths, sandboxPorts, type SandboxOptions, type SandboxPaths, type SandboxPorts } from './layout.ts';
 import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, writeKubeconfig } from './manifests.ts';
-import { ensurePki, type SandboxPki } from './pki.ts';
+import { ensurePki, type KeyPairFiles } from './pki.ts';
+import { assertPortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
 import { residentMiB, startProcess, stopProcesses, trackedProcesses, runsBinary, type ProcessSpec } from './processes.ts';
-import { featureGates, inMemoryClusterClass, providers } from './recipe.ts';
+import { inMemoryClusterClass, providers } from './recipe.ts';
 
-const managerProviders = providers.filter((p) => p.manager);
-const managerNames = managerProviders.map((p) => p.manager!);
+/** The API server's audit log; see flags.ts. */
+export { auditLogPath } from './flags.ts';
+
 /** Start order; `down` stops in reverse. */
 const processOrder = ['etcd', 'kube-apiserver', 'kube-controller-manager', ...managerNames];
 
@@ -112,7 +116,7 @@ export class Sandbox {
     const tracked = await trackedProcesses(this.paths.pids);
     const processes = tracked.map((p) => ({ name: p.name, pid: p.pid, alive: p.alive, memoryMiB: p.alive ? residentMiB(p.pid) : 0 }));
     const allRunning = processOrder.every((name) => processes.some((p) => p.name === name && p.alive));
-    const healthy = allRunning && existsSync(this.paths.pki) && (await this.httpsStatus(`${this.apiServerUrl}/readyz`)) === 200;
+    const healthy = allRunning && existsSync(this.paths.pki) && (await httpsStatus(`${this.apiServerUrl}/readyz`, this.paths.pki)) === 200;
     return {
       phase: state?.phase ?? 'absent',
       healthy,
@@ -231,30 +235,24 @@ export class Sandbox {
   }
 
   /** Waits for `url` to answer 200 over TLS (sandbox CA, admin identity unless `identity` is given). */
-  private async waitHttps(name: string, url: string, binary: string, identity?: { cert: string; key: string }) {
-    await this.waitFor(name, binary, async () => (await this.httpsStatus(url, identity)) === 200);
+  private async waitHttps(name: string, url: string, binary: string, identity?: KeyPairFiles) {
+    await waitFor(this.starting(name, binary), async () => (await httpsStatus(url, this.paths.pki, identity)) === 200);
   }
 
   private async waitHttp(name: string, url: string, binary: string) {
-    await this.waitFor(name, binary, async () => {
-      try {
-        return (await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200;
-      } catch {
-        return false;
-      }
-    });
+    await waitFor(this.starting(name, binary), async () => (await httpStatus(url)) === 200);
   }
 
-  /** Polls `ready` until it holds; fails at once, with the log's tail, when the process exits. */
-  private async waitFor(name: string, binary: string, ready: () => Promise<boolean>, timeoutMs = 120_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await ready()) return;
-      const proc = (await trackedProcesses(this.paths.pids)).find((p) => p.name === name);
-      if (!proc || !runsBinary(proc.pid, binary)) throw new Error(`${name} exited during start-up:\n${await this.logTail(name)}`);
-      if (Date.now() > deadline) throw new Error(`${name} did not become ready in ${timeoutMs / 1000}s:\n${await this.logTail(name)}`);
-      await sleep(250);
-    }
+  /** Process `name` as waitFor sees it: running while its pid file's process runs `binary`. */
+  private starting(name: string, binary: string) {
+    return {
+      name,
+      running: async () => {
+        const proc = (await trackedProcesses(this.paths.pids)).find((p) => p.name === name);
+        return proc !== undefined && runsBinary(proc.pid, binary);
+      },
+      logTail: () => this.logTail(name),
+    };
   }
 
   async logTail(name: string, lines = 15): Promise<string> {
@@ -264,23 +262,6 @@ export class Sandbox {
     } catch {
       return '(no log)';
     }
-  }
-
-  /** HTTP status of a GET over TLS with the sandbox CA; 0 when nothing answers. */
-  private async httpsStatus(url: string, identity?: { cert: string; key: string }): Promise<number> {
-    const pkiDir = this.paths.pki;
-    if (!existsSync(join(pkiDir, 'ca.crt'))) return 0;
-    const id = identity ?? { cert: join(pkiDir, 'admin.crt'), key: join(pkiDir, 'admin.key') };
-    const [ca, cert, key] = await Promise.all([readFile(join(pkiDir, 'ca.crt')), readFile(id.cert), readFile(id.key)]);
-    return new Promise((resolveStatus) => {
-      const req = request(url, { ca, cert, key, timeout: 2000 }, (res) => {
-        res.resume();
-        resolveStatus(res.statusCode ?? 0);
-      });
-      req.on('error', () => resolveStatus(0));
-      req.on('timeout', () => req.destroy());
-      req.end();
-    });
   }
 
   private async readState(): Promise<SandboxState | undefined> {
@@ -296,142 +277,4 @@ export class Sandbox {
     const full: SandboxState = { ...state, portBase: this.options.portBase, updatedAt: new Date().toISOString() };
     await writeFile(this.paths.state, JSON.stringify(full, null, 2));
   }
-}
-
-/** Fails fast, naming the port, when something else (often another sandbox) holds one of ours. */
-async function assertPortsFree(ports: SandboxPorts): Promise<void> {
-  const wanted = [ports.apiServer, ports.etcdClient, ports.etcdPeer, ports.controllerManager, ports.inMemory.debug];
-  for (const m of Object.values(ports.managers)) wanted.push(m.webhook, m.health, m.diagnostics);
-  for (const port of wanted) {
-    const free = await new Promise<boolean>((resolveFree) => {
-      const probe = createServer();
-      probe.once('error', () => resolveFree(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree(true)));
-    });
-    if (!free) {
-      throw new Error(
-        `port ${port} on 127.0.0.1 is in use (another sandbox with the same port base?); stop it or choose another --port-base / CAPI_MCP_SANDBOX_PORT_BASE`,
-      );
-    }
-  }
-}
-
-function etcdArgs(paths: SandboxPaths, ports: SandboxPorts, pki: SandboxPki): string[] {
-  const client = `https://127.0.0.1:${ports.etcdClient}`;
-  const peer = `https://127.0.0.1:${ports.etcdPeer}`;
-  return [
-    '--name=sandbox',
-    `--data-dir=${paths.etcdData}`,
-    `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=sandbox=${peer}`,
-    `--cert-file=${pki.etcdServer.cert}`,
-    `--key-file=${pki.etcdServer.key}`,
-    `--trusted-ca-file=${pki.ca.cert}`,
-    '--client-cert-auth',
-    `--peer-cert-file=${pki.etcdServer.cert}`,
-    `--peer-key-file=${pki.etcdServer.key}`,
-    `--peer-trusted-ca-file=${pki.ca.cert}`,
-    '--peer-client-cert-auth',
-    // Note: a sandbox trades durability on power loss for speed; its data is disposable.
-    '--unsafe-no-fsync',
-    '--log-level=warn',
-  ];
-}
-
-/**
- * What the API server audits: every request of an identity capi-mcp runs as — the group `capi-mcp` (what
- * the EKS access entry maps the functions' IAM roles to) and ServiceAccounts (a self-hosted capi-mcp) —
- * and nothing of the controllers or the admin, so the log stays small. It answers "which identity made
- * this change", which no response the server gets can prove (tests read it to prove the workflow steps'
- * identity; an operator reads it to see what capi-mcp did). Metadata level: who, verb, object, URI, status;
- * never a request body, so no Secret content lands on disk.
- */
-const auditPolicy = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-  - level: Metadata
-    userGroups: ["capi-mcp", "system:serviceaccounts"]
-  - level: None
-`;
-
-const auditPolicyPath = (paths: SandboxPaths) => join(paths.root, 'audit-policy.yaml');
-
-/** The API server's audit log (JSON lines, one per request of a capi-mcp identity; see auditPolicy). */
-export const auditLogPath = (paths: SandboxPaths) => join(paths.logs, 'kube-apiserver-audit.log');
-
-function apiServerArgs(paths: SandboxPaths, ports: SandboxPorts, pki: SandboxPki): string[] {
-  const issuer = 'https://kubernetes.default.svc.cluster.local';
-  return [
-    `--audit-policy-file=${auditPolicyPath(paths)}`,
-    `--audit-log-path=${auditLogPath(paths)}`,
-    '--audit-log-format=json',
-    // Note: the log backend writes before the response is sent (blocking mode, the default), so a test
-    // reading it after a call's answer finds that call's record.
-    '--audit-log-mode=blocking',
-    '--audit-log-maxsize=100',
-    '--audit-log-maxbackup=1',
-    `--etcd-servers=https://127.0.0.1:${ports.etcdClient}`,
-    `--etcd-cafile=${pki.ca.cert}`,
-    `--etcd-certfile=${pki.etcdClient.cert}`,
-    `--etcd-keyfile=${pki.etcdClient.key}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
-    `--secure-port=${ports.apiServer}`,
-    `--tls-cert-file=${pki.apiServer.cert}`,
-    `--tls-private-key-file=${pki.apiServer.key}`,
-    `--client-ca-file=${pki.ca.cert}`,
-    '--authorization-mode=RBAC',
-    `--service-account-issuer=${issuer}`,
-    `--service-account-key-file=${pki.serviceAccountPub}`,
-    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
-    '--allow-privileged=false',
-    '--profiling=false',
-  ];
-}
-
-function controllerManagerArgs(paths: SandboxPaths, ports: SandboxPorts, pki: SandboxPki): string[] {
-  return [
-    `--kubeconfig=${paths.kubeconfig}`,
-    `--authentication-kubeconfig=${paths.kubeconfig}`,
-    `--authorization-kubeconfig=${paths.kubeconfig}`,
-    // Only what CAPI relies on: owner-reference garbage collection and namespace deletion.
-    '--controllers=garbagecollector,namespace',
-    '--bind-address=127.0.0.1',
-    `--secure-port=${ports.controllerManager}`,
-    `--tls-cert-file=${pki.controllerManager.cert}`,
-    `--tls-private-key-file=${pki.controllerManager.key}`,
-    '--leader-elect=false',
-    '--use-service-account-credentials=false',
-  ];
-}
-
-function managerSpec(
-  name: string,
-  binary: string,
-  paths: SandboxPaths,
-  ports: SandboxPorts,
-  pki: SandboxPki,
-  env: Readonly<Record<string, string>> = {},
-): ProcessSpec {
-  const p = ports.managers[name]!;
-  const { debug, min, max } = ports.inMemory;
-  return {
-    name,
-    binary,
-    args: [
-      '--leader-elect=false',
-      `--webhook-port=${p.webhook}`,
-      `--webhook-cert-dir=${pki.webhookDirs[name]}`,
-      `--health-addr=127.0.0.1:${p.health}`,
-      `--diagnostics-address=127.0.0.1:${p.diagnostics}`,
-      '--insecure-diagnostics',
-      `--feature-gates=${featureGates}`,
-    ],
-    env: { KUBECONFIG: paths.kubeconfig, CAPI_MCP_INMEMORY_PORTS: `${debug},${min},${max}`, ...env },
-  };
 }
