@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
+import { synthesizeWorkflow, workflowOf } from '../../infra/lib/definition.ts';
 import { kubernetesGroup } from '../../infra/lib/eks-access.ts';
 import { initialKeyDocument } from '../../infra/lib/key-store.ts';
 import { authHeaders } from '../support/auth.ts';
@@ -209,6 +209,11 @@ describe('access to the EKS management clusters', () => {
 
 describe('the cluster-operation workflow', () => {
   const { definition } = synthesizeWorkflow();
+
+  it("is, for the local engine, exactly the full stack's definition (synthesized alone, without validation)", () => {
+    const deployed = workflowOf(template.toJSON(), stack, stack.workflows);
+    assert.deepEqual(synthesizeWorkflow(), deployed);
+  });
 
   it('is a Standard state machine with tracing, logging every event without execution data', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
