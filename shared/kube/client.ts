@@ -12,7 +12,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode, isNotFound } from '../errors.ts';
-import { pinnedDispatcher, sharingConnections, type PinnedEndpoint } from './connection.ts';
+import { abortingWith, pinnedDispatcher, sharingConnections, type PinnedEndpoint } from './connection.ts';
 import { toCapiMcpError } from './http-errors.ts';
 import type { KubeClient, KubeObject, ResourceRef } from './types.ts';
 
@@ -97,7 +97,7 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
 /** A KubeClient over a client-node KubeConfig. */
 export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false, pinned }: KubeClientOptions = {}): Promise<KubeClient> {
   const { Agent, ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
-  const kc = sharingConnections(config, pinned && { dispatcher: pinnedDispatcher(Agent, pinned, timeoutMs), timeoutMs });
+  const kc = sharingConnections(config, pinned && pinnedDispatcher(Agent, pinned, timeoutMs));
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const apis = kc.makeApiClient(ApisApi);
@@ -213,17 +213,24 @@ async function retryWhileCacheLags<T>(fn: () => Promise<T>, attempts = 3): Promi
   }
 }
 
-/** Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. */
+/**
+ * Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. At
+ * the deadline the call rejects with Timeout and its requests are aborted, so a timed-out call keeps no
+ * socket and reads nothing more (see abortingWith).
+ */
 async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: number, opaque: boolean): Promise<T> {
+  const aborter = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CapiMcpError(ErrorCode.Timeout, `failed to ${what}: no answer from the API server within ${timeoutMs / 1000}s`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      reject(new CapiMcpError(ErrorCode.Timeout, `failed to ${what}: no answer from the API server within ${timeoutMs / 1000}s`));
+      // Note: the abort's own reason (an AbortError), not the Timeout above: client-node rewrites the
+      // message of errors it sees, and the caller's Timeout must stay as it was thrown.
+      aborter.abort();
+    }, timeoutMs);
   });
   try {
-    return await Promise.race([fn(), deadline]);
+    return await Promise.race([abortingWith(aborter.signal, fn), deadline]);
   } catch (error) {
     throw toCapiMcpError(what, error, opaque);
   } finally {

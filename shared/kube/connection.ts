@@ -1,15 +1,17 @@
 /**
  * How a KubeClient's requests reach an API server: over one shared connection pool per client (a
- * client-node 2.0.1 workaround), and for workload clusters over a dispatcher pinned to the one endpoint
- * that was checked, with verified TLS and bounded answers.
+ * client-node 2.0.1 workaround), for workload clusters over a dispatcher pinned to the one endpoint
+ * that was checked, with verified TLS and bounded answers, and each carrying the abort signal of the
+ * call it belongs to, so a call's deadline ends its requests.
  */
 import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * An API server the client may talk to and nothing else, for workload clusters whose answers a tenant may
  * control: requests to any other origin (a redirect to the metadata service, a plain-http port) fail,
  * TLS is verified against `ca` whatever NODE_TLS_REJECT_UNAUTHORIZED says, an answer is cut off past
- * `maxResponseBytes`, and every request is aborted at its deadline instead of streaming on after it.
+ * `maxResponseBytes`, and every request is aborted at its call's deadline instead of streaming on after it.
  */
 export interface PinnedEndpoint {
   /** `https://host:port`. */
@@ -24,8 +26,25 @@ export interface PinnedEndpoint {
 /** A Nodes list of a 5,000-node cluster is a few MiB; nothing a tool reads from a workload cluster is larger. */
 export const maxWorkloadResponseBytes = 8 * 1024 * 1024;
 
+/** The abort signal of the API call this async context runs in; see {@link abortingWith}. */
+const callSignal = new AsyncLocalStorage<AbortSignal>();
+
 /**
- * `kc` as seen by API clients that share one connection pool; `kc` itself is left as it is.
+ * Runs `fn` (one API call) so that every request it makes carries `signal`: aborting it makes undici
+ * abort those requests, closing their connections, instead of letting them wait and read on.
+ *
+ * Note: the signal travels in async context, not as an argument, because client-node has no per-call
+ * way to set it that reaches every request: KubernetesObjectApi ignores per-call middleware and makes its
+ * discovery request without the call's options. Every request does pass through the KubeConfig's
+ * applySecurityAuthentication (see sharingConnections), which runs in the call's async context.
+ */
+export function abortingWith<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  return callSignal.run(signal, fn);
+}
+
+/**
+ * `kc` as seen by API clients that share one connection pool (or use `pinnedDispatcher`) and whose
+ * requests carry their call's abort signal; `kc` itself is left as it is.
  *
  * Note: client-node 2.0.1 hands every request a new undici Agent (KubeConfig.applySecurityAuthentication
  * → createDispatcher, uncached, unlike the https.Agent it caches per cluster and user since
@@ -34,16 +53,18 @@ export const maxWorkloadResponseBytes = 8 * 1024 * 1024;
  * request, as client-node does for its https.Agent: same cluster, same user, so the same TLS settings.
  * Headers (tokens an exec plugin refreshes) are still applied per request. undici closes a connection
  * idle for 4 s, so reuse covers bursts such as get_cluster's calls, and a Lambda container thawed after
- * a pause opens a fresh one.
+ * a pause opens a fresh one. An aborted request closes its connection (HTTP/1.1 cannot drop an answer
+ * half read); the pool opens another for the next call.
  */
-export function sharingConnections(kc: KubeConfig, pinned?: { readonly dispatcher: unknown; readonly timeoutMs: number }): KubeConfig {
+export function sharingConnections(kc: KubeConfig, pinnedDispatcher?: unknown): KubeConfig {
   let pool: ReturnType<RequestContext['getDispatcher']>;
   const shared: KubeConfig = Object.create(kc);
   shared.applySecurityAuthentication = async (context) => {
     await kc.applySecurityAuthentication(context);
-    if (pinned) {
-      context.setDispatcher(pinned.dispatcher as never);
-      context.setSignal(AbortSignal.timeout(pinned.timeoutMs));
+    const signal = callSignal.getStore();
+    if (signal) context.setSignal(signal);
+    if (pinnedDispatcher) {
+      context.setDispatcher(pinnedDispatcher as never);
       return;
     }
     const fresh = context.getDispatcher();
