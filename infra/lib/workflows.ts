@@ -3,7 +3,8 @@
  * function its tasks invoke. Apply → Wait → Poll → (converged: Succeed | progressing: Wait | otherwise:
  * Fail with the last observed reason). Transient API failures retry with backoff; any other task failure
  * is caught and ends the execution Failed with its cause. This definition is the only one: the local
- * engine runs the ASL synthesized from it (shared/workflows/local-engine.ts).
+ * engine runs the ASL synthesized from it (shared/workflows/local-engine.ts). The state names are
+ * shared/workflows/states.ts's, which the engines and tools read too.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -25,11 +26,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { StateNames } from '../../shared/workflows/states.ts';
 import { transientErrorName } from '../../shared/workflows/steps.ts';
 import { capiMcpFunction, metricsFunctionName, type VpcPlacement } from './node-function.ts';
-
-/** State names: the local engine maps task states to in-process handlers by these. */
-export const StateNames = { apply: 'Apply', wait: 'Wait', poll: 'Poll', decide: 'Converged?', done: 'Done', failed: 'OperationFailed', stepFailed: 'StepFailed' } as const;
 
 export interface WorkflowsProps {
   readonly environment: Readonly<Record<string, string>>;
@@ -78,7 +77,7 @@ export class Workflows extends Construct {
       }).addRetry({ errors: [transientErrorName], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
 
     const stepFailed = new Pass(this, StateNames.stepFailed, { stateName: StateNames.stepFailed }).next(
-      new Fail(this, 'Failed', { stateName: 'Failed', errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+      new Fail(this, StateNames.failed, { stateName: StateNames.failed, errorPath: '$.error.Error', causePath: '$.error.Cause' }),
     );
     const apply = task(StateNames.apply, { step: 'apply', 'operation.$': '$.operation' }, '$.applied').addCatch(stepFailed, { resultPath: '$.error' });
     const poll = task(
@@ -90,7 +89,7 @@ export class Workflows extends Construct {
     const decide = new Choice(this, StateNames.decide, { stateName: StateNames.decide })
       .when(Condition.stringEquals('$.status.state', 'converged'), new Succeed(this, StateNames.done, { stateName: StateNames.done }))
       .when(Condition.stringEquals('$.status.state', 'progressing'), wait)
-      .otherwise(new Fail(this, StateNames.failed, { stateName: StateNames.failed, errorPath: '$.status.state', causePath: '$.status.reason' }));
+      .otherwise(new Fail(this, StateNames.operationFailed, { stateName: StateNames.operationFailed, errorPath: '$.status.state', causePath: '$.status.reason' }));
     return apply.next(wait).next(poll).next(decide);
   }
 }

@@ -14,8 +14,7 @@ import { createHash } from 'node:crypto';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { Operation, Verdict, WorkflowInput } from './operation.ts';
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+import type { ExecutionStatus } from './states.ts';
 
 export interface ExecutionRecord {
   readonly name: string;

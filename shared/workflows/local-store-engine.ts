@@ -12,6 +12,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from './engine.ts';
 import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
+import { StateNames } from './states.ts';
 import type { StepEvent } from './steps.ts';
 
 export class LocalWorkflowEngine implements WorkflowEngine {
@@ -47,7 +48,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
       if (existing.status === 'RUNNING' && canonicalJson(existing.input) === canonicalJson(input)) return existing;
       throw new ExecutionAlreadyExists(name);
     }
-    const record: ExecutionRecord = { name, input, status: 'RUNNING', startedAt: new Date().toISOString(), currentStep: 'Apply' };
+    const record: ExecutionRecord = { name, input, status: 'RUNNING', startedAt: new Date().toISOString(), currentStep: StateNames.apply };
     this.records.set(name, record);
     await this.save(record);
     this.run(record);
@@ -86,12 +87,12 @@ export class LocalWorkflowEngine implements WorkflowEngine {
 
   private run(record: ExecutionRecord): void {
     const step = async (event: StepEvent) => {
-      await this.update(record.name, { currentStep: event.step === 'apply' ? 'Apply' : 'Poll' });
+      await this.update(record.name, { currentStep: event.step === 'apply' ? StateNames.apply : StateNames.poll });
       const result = await this.workflow.step(event);
-      if (event.step === 'apply') await this.update(record.name, { currentStep: 'Wait' });
+      if (event.step === 'apply') await this.update(record.name, { currentStep: StateNames.wait });
       if (event.step === 'poll') {
         const verdict = result as Verdict;
-        await this.update(record.name, { lastVerdict: verdict, currentStep: verdict.state === 'progressing' ? 'Wait' : 'Converged?' });
+        await this.update(record.name, { lastVerdict: verdict, currentStep: verdict.state === 'progressing' ? StateNames.wait : StateNames.decide });
       }
       return result;
     };
@@ -99,7 +100,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     const done = execution.outcome
       .then(async (outcome) => {
         const stoppedAt = new Date().toISOString();
-        if (outcome.status === 'SUCCEEDED') await this.update(record.name, { status: 'SUCCEEDED', stoppedAt, currentStep: 'Done' });
+        if (outcome.status === 'SUCCEEDED') await this.update(record.name, { status: 'SUCCEEDED', stoppedAt, currentStep: StateNames.done });
         else if (outcome.status === 'ABORTED') await this.update(record.name, { status: 'ABORTED', stoppedAt });
         else await this.update(record.name, { status: 'FAILED', stoppedAt, error: outcome.error, cause: outcome.cause });
       })

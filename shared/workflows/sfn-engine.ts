@@ -29,19 +29,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CapiMcpError, ErrorCode, messageOf } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ExecutionStatus, type ListQuery, type WorkflowEngine } from './engine.ts';
+import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from './engine.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
 import { assertStateMachineArn } from './state-machine-arn.ts';
-
-/**
- * The state names the record is read from; they must match StateNames in infra/lib/workflows.ts (a unit
- * test checks). Kept here because the Lambda bundle must not import the CDK app.
- */
-export const workflowStates = {
-  poll: 'Poll',
-  /** The states a failure passes through to end the execution: Catch → StepFailed → Failed, and OperationFailed. */
-  failurePath: ['StepFailed', 'Failed', 'OperationFailed'],
-} as const;
+import { failurePath, StateNames, type ExecutionStatus } from './states.ts';
 
 /**
  * How many of the newest history events describe reads. One Wait → Poll → Choice cycle is 9 events and
@@ -243,7 +234,6 @@ function operationInputOf(description: DescribeExecutionOutput): WorkflowInput |
 
 /** The last state entered, leaving out the states a failure passes through on its way to the end. */
 function lastStep(newestFirst: readonly HistoryEvent[]): string | undefined {
-  const failurePath: readonly string[] = workflowStates.failurePath;
   for (const event of newestFirst) {
     const state = event.type?.endsWith('StateEntered') ? event.stateEnteredEventDetails?.name : undefined;
     if (state && !failurePath.includes(state)) return state;
@@ -253,7 +243,7 @@ function lastStep(newestFirst: readonly HistoryEvent[]): string | undefined {
 
 /** The verdict the last Poll to exit wrote at its ResultPath ($.status). */
 function lastPollVerdict(newestFirst: readonly HistoryEvent[]): Verdict | undefined {
-  const exited = newestFirst.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === workflowStates.poll);
+  const exited = newestFirst.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === StateNames.poll);
   // A truncated output (over 256 KiB) does not parse, and is no verdict.
   const verdict = (parseJson(exited?.stateExitedEventDetails?.output) as { status?: Verdict } | undefined)?.status;
   const states: readonly string[] = ['converged', 'progressing', 'failed', 'timedOut'];

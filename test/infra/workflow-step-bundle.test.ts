@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
-import { StateNames } from '../../infra/lib/workflows.ts';
+import { StateNames } from '../../shared/workflows/states.ts';
 import { startLocally, type ExecutionOutcome } from '../../shared/workflows/local-engine.ts';
 import type { WorkflowInput } from '../../shared/workflows/operation.ts';
 import { transientErrorName } from '../../shared/workflows/steps.ts';

@@ -23,7 +23,7 @@ import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
 import type { Scope } from '../../shared/auth/scopes.ts';
 import { taskStatusV1, taskStatusV2 } from '../../shared/mcp/tasks/task-state.ts';
-import type { ExecutionStatus } from '../../shared/workflows/engine.ts';
+import type { ExecutionStatus } from '../../shared/workflows/states.ts';
 import { closeWhenFileEnds, connectClient, connectV1, connectV2, modernRpc, startTestServer, textOf } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';

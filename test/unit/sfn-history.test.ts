@@ -10,7 +10,8 @@ import type { DescribeExecutionOutput, HistoryEvent, SFNClient } from '@aws-sdk/
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import type { ExecutionRecord } from '../../shared/workflows/engine.ts';
 import type { Verdict, WorkflowInput } from '../../shared/workflows/operation.ts';
-import { historyWindow, NotAnOperation, recordOf, SfnWorkflowEngine, workflowStates } from '../../shared/workflows/sfn-engine.ts';
+import { historyWindow, NotAnOperation, recordOf, SfnWorkflowEngine } from '../../shared/workflows/sfn-engine.ts';
+import { failurePath, StateNames } from '../../shared/workflows/states.ts';
 
 const definition = synthesizeWorkflow().definition as { States: Record<string, { Type: string; Next?: string; ResultPath?: string; Retry?: { MaxAttempts: number }[] }> };
 const pollRetries = definition.States.Poll!.Retry![0]!.MaxAttempts;
@@ -306,13 +307,17 @@ describe('SfnWorkflowEngine addressing', () => {
   });
 });
 
-describe('workflowStates', () => {
-  it('names the Poll task and the failure path of the synthesized definition', () => {
+describe('the state names (shared/workflows/states.ts)', () => {
+  it('are exactly the states of the synthesized definition', () => {
+    assert.deepEqual(Object.keys(definition.States).sort(), Object.values(StateNames).sort());
+  });
+
+  it('name the Poll task and the failure path of the synthesized definition', () => {
     const states = definition.States;
     const polls = Object.entries(states).filter(([, s]) => s.Type === 'Task' && s.ResultPath === '$.status').map(([name]) => name);
-    assert.deepEqual(polls, [workflowStates.poll]);
+    assert.deepEqual(polls, [StateNames.poll]);
     const fails = Object.entries(states).filter(([, s]) => s.Type === 'Fail').map(([name]) => name);
     const toFail = Object.entries(states).filter(([, s]) => s.Type === 'Pass' && fails.includes(s.Next ?? '')).map(([name]) => name);
-    assert.deepEqual([...fails, ...toFail].sort(), [...workflowStates.failurePath].sort());
+    assert.deepEqual([...fails, ...toFail].sort(), [...failurePath].sort());
   });
 });

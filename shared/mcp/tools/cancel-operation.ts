@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { operationView } from '../../workflows/engine.ts';
+import { StateNames } from '../../workflows/states.ts';
 import { defineTool } from '../tool.ts';
 import { toolInput, toolOutput } from './common.ts';
 import { findOperation } from './operation-access.ts';
@@ -26,7 +27,7 @@ export const cancelOperation = defineTool({
     }
     const after = await engine.stop(args.operation_id, 'cancelled through cancel_operation');
     // Past Apply means the change reached the API server; the controllers keep converging on it.
-    const applied = after.currentStep !== undefined && after.currentStep !== 'Apply';
+    const applied = after.currentStep !== undefined && after.currentStep !== StateNames.apply;
     const { operation } = after.input;
     const left = applied
       ? `the ${operation.action} of ${operation.namespace}/${operation.name} was already applied; the controllers carry on with it${operation.action === 'create' ? ' — call delete_cluster to remove the cluster' : ''}`

@@ -1,5 +1,6 @@
 /** list_operations: recent operations, newest first, optionally for one cluster or in one status. */
 import { z } from 'zod';
+import { executionStatuses } from '../../workflows/states.ts';
 import { operationView } from '../../workflows/engine.ts';
 import type { WorkflowInput } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
@@ -15,7 +16,7 @@ export const listOperations = defineTool({
     z.object({
       namespace: namespaceArg.optional(),
       name: z.string().max(253).optional().describe('Cluster name'),
-      status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
+      status: z.enum(executionStatuses).optional(),
       limit: z.number().int().min(1).max(100).default(20),
     }),
   ),

@@ -4,8 +4,9 @@
  */
 import { mayUseManagementCluster, mayUseNamespace } from '../../auth/scopes.ts';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
-import type { ExecutionRecord, ExecutionStatus } from '../../workflows/engine.ts';
+import type { ExecutionRecord } from '../../workflows/engine.ts';
 import type { WorkflowInput } from '../../workflows/operation.ts';
+import type { ExecutionStatus } from '../../workflows/states.ts';
 import type { ToolDeps } from '../tool.ts';
 
 export async function findOperation(deps: ToolDeps, id: string, hint: string): Promise<ExecutionRecord> {

@@ -1,5 +1,6 @@
 /** The output schema of an operation, shared by the tools that start or read one. */
 import { z } from 'zod';
+import { executionStatuses } from '../../workflows/states.ts';
 import { count, outputObject, unlisted } from '../schemas.ts';
 import { operationView, type ExecutionRecord } from '../../workflows/engine.ts';
 import { toolOutput } from './common.ts';
@@ -9,7 +10,7 @@ const operationFields = {
   // Note: the action's values are listed nowhere: the agent named the action it started, and reads it back.
   action: unlisted(z.enum(['create', 'delete', 'scale', 'upgrade']), 'enum'),
   cluster: z.string(),
-  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+  status: z.enum(executionStatuses),
   current_step: z.string().optional(),
   elapsed_seconds: count,
   last_observed: z.string().optional(),
