@@ -177,21 +177,3 @@ export async function findRunningOperation(engine: WorkflowEngine, input: Workfl
     (await findRunning(engine, legacyExecutionBaseName(input.operation, target), input))
   );
 }
-
-/** An execution as an agent reads it. */
-export function operationView(record: ExecutionRecord, now: Date) {
-  const { operation } = record.input;
-  const end = record.stoppedAt ? Date.parse(record.stoppedAt) : now.getTime();
-  return {
-    operation_id: record.name,
-    action: operation.action,
-    cluster: `${operation.namespace}/${operation.name}`,
-    status: record.status,
-    ...(record.currentStep ? { current_step: record.currentStep } : {}),
-    elapsed_seconds: Math.max(0, Math.round((end - Date.parse(record.startedAt)) / 1000)),
-    ...(record.lastVerdict ? { last_observed: record.lastVerdict.reason } : {}),
-    ...(record.status === 'FAILED' || record.status === 'TIMED_OUT' || record.status === 'ABORTED'
-      ? { failure: `${record.error ?? record.status}: ${record.cause ?? 'no cause recorded'}` }
-      : {}),
-  };
-}

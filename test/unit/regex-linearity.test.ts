@@ -15,7 +15,7 @@ import { parseKey } from '../../shared/auth/api-key.ts';
 import { Authenticator } from '../../shared/auth/authenticator.ts';
 import { firstLine } from '../../shared/capi/conditions.ts';
 import { variableProblems } from '../../shared/capi/variables.ts';
-import { labelArg, nameArg } from '../../shared/mcp/tools/common.ts';
+import { labelArg, nameArg } from '../../shared/mcp/arguments.ts';
 import { createCluster } from '../../shared/mcp/tools/create-cluster.ts';
 import { listClusters } from '../../shared/mcp/tools/list-clusters.ts';
 import { redact, redactText } from '../../shared/observability/redact.ts';

@@ -27,7 +27,7 @@ import { redactText } from '../../observability/redact.ts';
 import type { ExecutionRecord } from '../../workflows/engine.ts';
 import type { ToolDeps } from '../tool.ts';
 import { nextOf, type CallContext } from '../result.ts';
-import { findOperation, listVisibleOperations } from '../tools/operation-access.ts';
+import { findOperation, listVisibleOperations } from '../operations/access.ts';
 import { decodeCursor, detailedTaskV2, finalToolResult, isTerminal, taskPage, taskV1 } from './task-state.ts';
 
 export const tasksExtensionId = 'io.modelcontextprotocol/tasks';

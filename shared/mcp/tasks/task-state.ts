@@ -11,9 +11,10 @@
  *   failed or timed out is `completed` with an `isError` result.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { operationView, type ExecutionRecord } from '../../workflows/engine.ts';
+import type { ExecutionRecord } from '../../workflows/engine.ts';
 import type { ToolDefinition } from '../tool.ts';
-import { operationSchema, operationText } from '../tools/operation-schema.ts';
+import { operationSchema } from '../operations/schema.ts';
+import { operationText, operationView } from '../operations/view.ts';
 
 export type TaskStatus = 'working' | 'completed' | 'failed' | 'cancelled';
 

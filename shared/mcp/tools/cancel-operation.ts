@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
-import { operationView } from '../../workflows/engine.ts';
 import { StateNames } from '../../workflows/states.ts';
 import { defineTool } from '../tool.ts';
-import { toolInput, toolOutput } from './common.ts';
-import { findOperation } from './operation-access.ts';
-import { operationSchema, operationText } from './operation-schema.ts';
+import { toolInput, toolOutput } from '../arguments.ts';
+import { findOperation } from '../operations/access.ts';
+import { operationSchema } from '../operations/schema.ts';
+import { operationText, operationView } from '../operations/view.ts';
 
 export const cancelOperation = defineTool({
   name: 'cancel_operation',

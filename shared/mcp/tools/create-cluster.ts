@@ -11,9 +11,9 @@ import { Kinds } from '../../kube/kinds.ts';
 import { applyOwned } from '../../kube/owned-apply.ts';
 import { capiMcpFieldManagers, fieldManagerOf } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
-import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from './common.ts';
-import { operationSchema } from './operation-schema.ts';
-import { operationInput, startOrJoin } from './start-or-join.ts';
+import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
+import { operationSchema } from '../operations/schema.ts';
+import { operationInput, startOrJoin } from '../operations/start-or-join.ts';
 import { takesControlPlaneReplicas } from '../../providers/registry.ts';
 
 const inputSchema = toolInput(

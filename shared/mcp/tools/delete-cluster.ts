@@ -7,10 +7,10 @@ import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
-import { operationSchema } from './operation-schema.ts';
-import { operationInput, startOrJoin } from './start-or-join.ts';
-import { refuseProtected } from './topology-change.ts';
+import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
+import { operationSchema } from '../operations/schema.ts';
+import { operationInput, startOrJoin } from '../operations/start-or-join.ts';
+import { refuseProtected } from '../operations/topology-change.ts';
 
 export const deleteCluster = defineTool({
   name: 'delete_cluster',

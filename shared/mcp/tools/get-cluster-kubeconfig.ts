@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { getCluster } from '../../kube/discovery.ts';
 import { userKubeconfigOf } from '../../providers/registry.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from '../arguments.ts';
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 

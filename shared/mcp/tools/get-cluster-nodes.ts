@@ -9,7 +9,7 @@ import type { KubeObject } from '../../kube/client.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { workloadClient } from '../../kube/management-clusters.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from '../arguments.ts';
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 

@@ -6,7 +6,7 @@ import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts'
 import { truncate } from '../../capi/conditions.ts';
 import { discoverCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from './common.ts';
+import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from '../arguments.ts';
 
 const maxWarnings = 10;
 

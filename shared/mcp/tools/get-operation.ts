@@ -1,10 +1,10 @@
 /** get_operation: the state of a long-running operation started by a mutating tool. */
 import { z } from 'zod';
-import { operationView } from '../../workflows/engine.ts';
 import { defineTool } from '../tool.ts';
-import { toolInput } from './common.ts';
-import { findOperation } from './operation-access.ts';
-import { operationSchema, operationText } from './operation-schema.ts';
+import { toolInput } from '../arguments.ts';
+import { findOperation } from '../operations/access.ts';
+import { operationSchema } from '../operations/schema.ts';
+import { operationText, operationView } from '../operations/view.ts';
 
 export const getOperation = defineTool({
   name: 'get_operation',

@@ -9,7 +9,7 @@ import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { listPage, type PagePosition } from '../../kube/paged-list.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, namespaceArg, toolInput, toolOutput } from './common.ts';
+import { managementClusterArg, namespaceArg, toolInput, toolOutput } from '../arguments.ts';
 
 const phases = ['Pending', 'Provisioning', 'Provisioned', 'Deleting', 'Failed', 'Unknown'] as const;
 

@@ -1,12 +1,12 @@
 /** list_operations: recent operations, newest first, optionally for one cluster or in one status. */
 import { z } from 'zod';
 import { executionStatuses } from '../../workflows/states.ts';
-import { operationView } from '../../workflows/engine.ts';
 import type { WorkflowInput } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
-import { namespaceArg, toolInput, toolOutput } from './common.ts';
-import { listVisibleOperations } from './operation-access.ts';
-import { operationItemSchema, operationText } from './operation-schema.ts';
+import { namespaceArg, toolInput, toolOutput } from '../arguments.ts';
+import { listVisibleOperations } from '../operations/access.ts';
+import { operationItemSchema } from '../operations/schema.ts';
+import { operationText, operationView } from '../operations/view.ts';
 
 export const listOperations = defineTool({
   name: 'list_operations',

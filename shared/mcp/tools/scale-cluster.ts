@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import { defineTool } from '../tool.ts';
-import { labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from './common.ts';
-import { operationSchema } from './operation-schema.ts';
+import { labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
+import { operationSchema } from '../operations/schema.ts';
 import { getCluster } from '../../kube/discovery.ts';
-import { startDirectScale } from './direct-scale.ts';
-import { startTopologyChange } from './topology-change.ts';
+import { startDirectScale } from '../operations/direct-scale.ts';
+import { startTopologyChange } from '../operations/topology-change.ts';
 
 export const scaleCluster = defineTool({
   name: 'scale_cluster',

@@ -1,9 +1,9 @@
 /** upgrade_cluster: a new Kubernetes version for a topology-managed cluster, rolled out machine by machine. */
 import { z } from 'zod';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from './common.ts';
-import { operationSchema } from './operation-schema.ts';
-import { startTopologyChange } from './topology-change.ts';
+import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
+import { operationSchema } from '../operations/schema.ts';
+import { startTopologyChange } from '../operations/topology-change.ts';
 
 export const upgradeCluster = defineTool({
   name: 'upgrade_cluster',

@@ -1,5 +1,5 @@
 /**
- * shared/mcp/tools/common.ts: argument schemas every tool shares. A Kubernetes version the API server's dry
+ * shared/mcp/arguments.ts: argument schemas every tool shares. A Kubernetes version the API server's dry
  * run lets through but no controller can act on (seen in the fuzz: create_cluster accepted both below and
  * started operations that could never converge) is refused before any handler runs.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCluster } from '../../shared/mcp/tools/create-cluster.ts';
 import { upgradeCluster } from '../../shared/mcp/tools/upgrade-cluster.ts';
-import { kubernetesVersionArg } from '../../shared/mcp/tools/common.ts';
+import { kubernetesVersionArg } from '../../shared/mcp/arguments.ts';
 
 describe('kubernetesVersionArg', () => {
   const cases: [string, boolean][] = [

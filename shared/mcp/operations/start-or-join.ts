@@ -7,7 +7,7 @@ import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { executionBaseName, findRunningOperation, startOperation } from '../../workflows/engine.ts';
 import { planProblems, type Operation, type WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
-import { startedResult } from './operation-schema.ts';
+import { startedResult } from './view.ts';
 
 export interface OperationArgs {
   readonly namespace: string;

@@ -6,7 +6,7 @@
  * regex out on every tool. What the agent chooses (enums, ranges, defaults, a version's shape) is listed.
  */
 import { z } from 'zod';
-import { outputObjectKeywords, unlisted } from '../schemas.ts';
+import { outputObjectKeywords, unlisted } from './schemas.ts';
 
 const rfc1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const rfc1123Name = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
