@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstLine, whyNot } from '../../shared/capi/conditions.ts';
 import { formatAge } from '../../shared/capi/age.ts';
-import { clusterRow, summarizeCluster } from '../../shared/capi/summary.ts';
-import { obj } from '../fixtures/objects.ts';
+import fc from 'fast-check';
+import { clusterRow, summarizeCluster, summaryFields } from '../../shared/capi/summary.ts';
+import type { KubeObject } from '../../shared/kube/types.ts';
+import { obj, type ObjectBuilder } from '../fixtures/objects.ts';
 
 const now = new Date('2026-11-25T10:05:00Z');
 
@@ -134,4 +136,59 @@ describe('formatAge', () => {
   ] as const) {
     it(`prints ${seconds} seconds as ${expected}`, () => assert.equal(formatAge(seconds), expected));
   }
+});
+
+describe('summaryFields', () => {
+  const managedFields = [{ manager: 'capi-manager', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': {} } } }];
+  const cases: [string, ObjectBuilder][] = [
+    ['an Available topology cluster', provisioned()],
+    ['a cluster stuck on missing infrastructure', obj('Cluster', 'stuck').status({ phase: 'Provisioning' }).condition('Available', 'False', 'NotAvailable', '* RemoteConnectionProbe: not yet\n* InfrastructureReady: DevCluster does not exist').condition('InfrastructureReady', 'False', 'ObjectDoesNotExist', 'DevCluster does not exist').condition('RemoteConnectionProbe', 'False', 'ProbeFailed', 'not yet')],
+    ['a failed cluster whose control plane is unavailable', provisioned().status({ phase: 'Failed' }).condition('ControlPlaneAvailable', 'False', 'Down', '* KubeadmControlPlane:\n  etcd is down')],
+    ['a paused cluster', provisioned().spec({ paused: true }).condition('Paused', 'True', 'Paused')],
+    ['a deleting cluster', provisioned().deleting().condition('Deleting', 'True', 'Deleting', '* Machines: 2 deleting')],
+    ['a cluster without topology', obj('Cluster', 'classic').status({ phase: 'Provisioned', controlPlane: { readyReplicas: 3 } }).condition('Available', 'Unknown')],
+    ['a cluster with no status at all', obj('Cluster', 'new').status({ conditions: undefined })],
+    ['a cluster whose topology names no class', obj('Cluster', 'bare').spec({ topology: { version: 'v1.35.0' } })],
+  ];
+  for (const [name, builder] of cases) {
+    it(`summarizes ${name} exactly as the whole object`, () => {
+      const cluster = builder.build();
+      cluster.metadata = { ...cluster.metadata, labels: { team: 'a' }, ...({ managedFields } as object) };
+      const kept = summaryFields(cluster);
+      assert.deepEqual(summarizeCluster(kept, now), summarizeCluster(cluster, now));
+      assert.equal(clusterRow(summarizeCluster(kept, now)), clusterRow(summarizeCluster(cluster, now)));
+      assert.equal((kept.metadata as Record<string, unknown>).managedFields, undefined, 'managedFields are not kept');
+    });
+  }
+
+  it('summarizes any Cluster read from JSON exactly as the whole object', () => {
+    const text = fc.oneof(fc.constantFrom('', '* InfrastructureReady: missing', '* WorkersAvailable:\n  * md-0: 0 of 2', 'line one\nline two'), fc.string());
+    const condition = fc.record(
+      { type: fc.constantFrom('Available', 'Deleting', 'Paused', 'Ready', 'InfrastructureReady', 'ControlPlaneInitialized', 'ControlPlaneAvailable', 'WorkersAvailable', 'RemoteConnectionProbe', 'RollingOut'), status: fc.constantFrom('True', 'False', 'Unknown'), reason: fc.string(), message: text, lastTransitionTime: fc.constant('2026-11-25T10:00:00Z') },
+      { requiredKeys: ['type', 'status'] },
+    );
+    const replicas = fc.option(fc.record({ readyReplicas: fc.nat(5), desiredReplicas: fc.nat(5), replicas: fc.nat(5) }, { requiredKeys: [] }), { nil: undefined });
+    const cluster = fc.record(
+      {
+        metadata: fc.record(
+          { name: fc.string({ minLength: 1 }), namespace: fc.string(), creationTimestamp: fc.constantFrom('2026-11-25T10:00:00Z', '2020-01-01T00:00:00Z', 'not a date'), deletionTimestamp: fc.constant('2026-11-25T11:00:00Z'), managedFields: fc.constant(managedFields) },
+          { requiredKeys: ['name'] },
+        ),
+        spec: fc.option(
+          fc.record({ paused: fc.oneof(fc.boolean(), fc.constant('true')), topology: fc.record({ classRef: fc.record({ name: fc.string() }, { requiredKeys: [] }), version: fc.string() }, { requiredKeys: [] }), infrastructureRef: fc.constant({ kind: 'DevCluster', name: 'x' }) }, { requiredKeys: [] }),
+          { nil: undefined },
+        ),
+        status: fc.option(fc.record({ phase: fc.string(), controlPlane: replicas, workers: replicas, conditions: fc.array(condition, { maxLength: 14 }) }, { requiredKeys: [] }), { nil: undefined }),
+      },
+      { requiredKeys: ['metadata'] },
+    );
+    fc.assert(
+      fc.property(cluster, (c) => {
+        // As a listing reads it: through JSON, where no key holds undefined.
+        const read = JSON.parse(JSON.stringify(c)) as KubeObject;
+        assert.deepEqual(summarizeCluster(summaryFields(read), now), summarizeCluster(read, now));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
