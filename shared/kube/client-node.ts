@@ -7,5 +7,5 @@
  * namespace, which keeps all of client-node (about 3 MB instead of 1 MB) in the bundle. Named re-exports
  * from a static import keep the tree-shaking; the dynamic import of this file keeps the laziness.
  */
-export { ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+export { ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, Observable, PatchStrategy } from '@kubernetes/client-node';
 export { Agent } from 'undici';

@@ -14,6 +14,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode, isNotFound } from '../errors.ts';
 import { abortingWith, pinnedDispatcher, sharingConnections, type PinnedEndpoint } from './connection.ts';
 import { toCapiMcpError } from './http-errors.ts';
+import { streamedListCall } from './list-stream.ts';
 import type { KubeClient, KubeObject, ResourceRef } from './types.ts';
 
 // Note: other modules import these from here, as before the split into types.ts, connection.ts and http-errors.ts.
@@ -96,7 +97,7 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
 
 /** A KubeClient over a client-node KubeConfig. */
 export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false, pinned }: KubeClientOptions = {}): Promise<KubeClient> {
-  const { Agent, ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } = await clientNode();
+  const { Agent, ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, Observable, PatchStrategy } = await clientNode();
   const kc = sharingConnections(config, pinned && pinnedDispatcher(Agent, pinned, timeoutMs));
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
@@ -127,12 +128,14 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
         _continue: options.continueToken,
       };
       const where = options.namespace ? `in namespace ${options.namespace}` : 'in all namespaces';
+      const streamed = options.keep ? streamedListCall(options.keep as (item: unknown) => KubeObject, Observable) : undefined;
       const body = await retryWhileCacheLags(() =>
-        call(`list ${ref.plural} ${where}`, () =>
-          options.namespace
-            ? custom.listNamespacedCustomObject({ ...params, namespace: options.namespace })
-            : custom.listClusterCustomObject(params),
-        ),
+        call(`list ${ref.plural} ${where}`, async () => {
+          const answer = options.namespace
+            ? await custom.listNamespacedCustomObject({ ...params, namespace: options.namespace }, streamed?.options)
+            : await custom.listClusterCustomObject(params, streamed?.options);
+          return streamed ? streamed.read() : answer;
+        }),
       );
       const token = body?.metadata?.continue;
       return { items: (body?.items ?? []) as KubeObject[], ...(token ? { continueToken: token } : {}) };

@@ -24,6 +24,8 @@ export interface PageQuery {
   readonly limit: number;
   /** The previous page's `next`; undefined for the first page. */
   readonly from?: PagePosition;
+  /** What to keep of each object, as it arrives (see ListOptions.keep); the whole object without it. */
+  readonly keep?: (item: KubeObject) => KubeObject;
 }
 
 export interface Page {
@@ -33,9 +35,9 @@ export interface Page {
 }
 
 export async function listPage(kube: KubeClient, ref: ResourceRef, query: PageQuery): Promise<Page> {
-  const selector = query.labelSelector ? { labelSelector: query.labelSelector } : {};
+  const perList = { ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}), ...(query.keep ? { keep: query.keep } : {}) };
   if (query.namespaces === undefined) {
-    const page = await kube.list(ref, { ...selector, limit: query.limit, ...continuing(query.from?.continueToken) });
+    const page = await kube.list(ref, { ...perList, limit: query.limit, ...continuing(query.from?.continueToken) });
     return { items: page.items, ...(page.continueToken ? { next: { continueToken: page.continueToken } } : {}) };
   }
   const namespaces = query.namespaces;
@@ -44,7 +46,7 @@ export async function listPage(kube: KubeClient, ref: ResourceRef, query: PageQu
   let continueToken = query.from?.continueToken;
   const items: KubeObject[] = [];
   while (index < namespaces.length && items.length < query.limit) {
-    const page = await kube.list(ref, { namespace: namespaces[index]!, ...selector, limit: query.limit - items.length, ...continuing(continueToken) });
+    const page = await kube.list(ref, { namespace: namespaces[index]!, ...perList, limit: query.limit - items.length, ...continuing(continueToken) });
     items.push(...page.items);
     continueToken = page.continueToken;
     if (!continueToken) index++;

@@ -45,6 +45,11 @@ export interface ListOptions {
   readonly fieldSelector?: string;
   readonly limit?: number;
   readonly continueToken?: string;
+  /**
+   * What to keep of each item, applied as the answer arrives (shared/kube/list-stream.ts): the items of
+   * the result are what it returns, and a page holds no more than that. It must only leave fields out.
+   */
+  readonly keep?: (item: KubeObject) => KubeObject;
 }
 
 export interface ListResult {

@@ -89,4 +89,13 @@ describe('listPage', () => {
     await listPage(kube, Kinds.Cluster, { namespaces: ['a', 'b'], labelSelector: 'team=x', limit: 5 });
     assert.ok(calls.length === 2 && calls.every((c) => c.labelSelector === 'team=x'));
   });
+
+  it('passes what to keep of each object to every LIST, cluster-wide or namespace by namespace', async () => {
+    const keep = (item: KubeObject) => item;
+    for (const namespaces of [undefined, ['a', 'b']]) {
+      const { kube, calls } = fakeKube(world);
+      await listPage(kube, Kinds.Cluster, { ...(namespaces ? { namespaces } : {}), limit: 4, keep });
+      assert.ok(calls.length > 0 && calls.every((c) => c.keep === keep));
+    }
+  });
 });
