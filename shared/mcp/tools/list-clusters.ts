@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { clusterSummarySchema, count } from '../schemas.ts';
-import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
+import { clusterRow, summarizeCluster, summaryFields } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { listPage, type PagePosition } from '../../kube/paged-list.ts';
@@ -58,6 +58,8 @@ export const listClusters = defineTool({
         ...(args.label_selector ? { labelSelector: args.label_selector } : {}),
         limit: args.limit,
         ...(from ? { from } : {}),
+        // Each Cluster is cut to what its row reads as the answer arrives: a page holds 200 of those, not 200 objects.
+        keep: summaryFields,
       });
     } catch (error) {
       if (from?.continueToken && (error as { cause?: { code?: number } }).cause?.code === 410) {
