@@ -5,24 +5,11 @@
  * server-side apply, what convergence must show, and what is wrong with the request out.
  */
 import type { KubeObject } from '../kube/client.ts';
-import type { Expectation } from './expectation.ts';
-import type { ClusterChange, ReplicaChange } from './protection.ts';
+import type { ChangePlan, ScaleRequest } from './change-plan.ts';
+import type { ReplicaChange } from './protection.ts';
 
-export interface ScaleRequest {
-  readonly workerPools?: readonly { readonly name: string; readonly replicas: number }[];
-  readonly controlPlaneReplicas?: number;
-}
-
-export interface ObjectsChange {
-  readonly problems: string[];
-  /** What the change does, for the owners' guard (shared/capi/protection.ts). */
-  readonly change: ClusterChange;
-  /** Only the replica fields, one object per changed MachineDeployment / control plane. */
-  readonly patches: KubeObject[];
-  readonly expect: Expectation;
-}
-
-export function directScaleChange(cluster: KubeObject, machineDeployments: readonly KubeObject[], controlPlane: KubeObject | undefined, request: ScaleRequest): ObjectsChange {
+/** The plan's objects are only the replica fields, one object per changed MachineDeployment / control plane. */
+export function directScaleChange(cluster: KubeObject, machineDeployments: readonly KubeObject[], controlPlane: KubeObject | undefined, request: ScaleRequest): ChangePlan {
   const problems: string[] = [];
   const patches: KubeObject[] = [];
   const replicas: ReplicaChange[] = [];
@@ -51,7 +38,7 @@ export function directScaleChange(cluster: KubeObject, machineDeployments: reado
   return {
     problems,
     change: { action: 'scale', replicas },
-    patches,
+    objects: patches,
     expect: {
       ...((request.controlPlaneReplicas ?? currentControlPlane) !== undefined ? { controlPlaneReplicas: request.controlPlaneReplicas ?? currentControlPlane } : {}),
       workerReplicas,

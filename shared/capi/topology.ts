@@ -4,8 +4,8 @@
  * warning). Pure: arguments and ClusterClass in, manifest or problems out.
  */
 import type { KubeObject } from '../kube/client.ts';
-import type { Expectation } from './expectation.ts';
-import type { ClusterChange, ReplicaChange } from './protection.ts';
+import type { ChangePlan, ScaleRequest } from './change-plan.ts';
+import type { ReplicaChange } from './protection.ts';
 import { variableProblems, type VariableDefinition } from './variables.ts';
 import { callerVariablesOf, providerOfCluster } from '../providers/registry.ts';
 
@@ -65,15 +65,6 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
   return problems;
 }
 
-/** What a scale or upgrade sends (only the changed fields, for a server-side apply) and what to expect. */
-export interface TopologyChange {
-  readonly problems: string[];
-  /** What the change does, for the owners' guard (shared/capi/protection.ts). */
-  readonly change: ClusterChange;
-  readonly patch: KubeObject;
-  readonly expect: Expectation;
-}
-
 interface MachineDeploymentTopology {
   readonly class: string;
   readonly name: string;
@@ -103,10 +94,7 @@ const noTopology = (cluster: KubeObject) =>
  * carries every replica count (changed or current): a scale's field manager owns them all, so a later
  * scale of one pool never drops the count it set on another.
  */
-export function scaleChange(
-  cluster: KubeObject,
-  request: { readonly workerPools?: readonly { name: string; replicas: number }[]; readonly controlPlaneReplicas?: number },
-): TopologyChange {
+export function scaleChange(cluster: KubeObject, request: ScaleRequest): ChangePlan<[KubeObject]> {
   const { topology, pools, controlPlaneReplicas } = topologyOf(cluster);
   const problems: string[] = [];
   if (!topology) problems.push(noTopology(cluster));
@@ -141,7 +129,7 @@ export function scaleChange(
   return {
     problems,
     change: { action: 'scale', replicas },
-    patch: patchOf(cluster, { ...(cpReplicas !== undefined ? { controlPlane: { replicas: cpReplicas } } : {}), workers: { machineDeployments: desired } }),
+    objects: [patchOf(cluster, { ...(cpReplicas !== undefined ? { controlPlane: { replicas: cpReplicas } } : {}), workers: { machineDeployments: desired } })],
     expect: {
       ...(cpReplicas !== undefined ? { controlPlaneReplicas: cpReplicas } : {}),
       // The autoscaler moves an autoscaled pool's count; the total then says nothing about convergence.
@@ -153,7 +141,7 @@ export function scaleChange(
 const semver = /^v(\d+)\.(\d+)\.(\d+)$/;
 
 /** A new topology version, refusing downgrades and skipped minor versions (Kubernetes' upgrade rules). */
-export function upgradeChange(cluster: KubeObject, version: string): TopologyChange {
+export function upgradeChange(cluster: KubeObject, version: string): ChangePlan<[KubeObject]> {
   const { topology, pools, controlPlaneReplicas } = topologyOf(cluster);
   const problems: string[] = [];
   if (!topology) problems.push(noTopology(cluster));
@@ -172,7 +160,7 @@ export function upgradeChange(cluster: KubeObject, version: string): TopologyCha
   return {
     problems,
     change: { action: 'upgrade', from: String(topology?.version ?? 'an unknown version'), to: version },
-    patch: patchOf(cluster, { version }),
+    objects: [patchOf(cluster, { version })],
     expect: {
       ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}),
       ...(pools.some((p) => p.replicas === undefined) ? {} : { workerReplicas: pools.reduce((n, p) => n + (p.replicas ?? 0), 0) }),

@@ -224,6 +224,13 @@ function sameGroupKind(a: GroupKind | undefined, b: GroupKind): boolean {
   return a !== undefined && a.group === b.group && a.kind === b.kind;
 }
 
+/**
+ * The pause between polls of each action's operation (WorkflowInput.pollSeconds), the one table of it.
+ * Note: an operation is joined by its operation alone, not by this pause, so changing one never splits
+ * a retried request from the operation it started.
+ */
+export const pollSeconds: Readonly<Record<OperationAction, number>> = { create: 10, delete: 5, scale: 10, upgrade: 10 };
+
 /** The state machine's input. */
 export interface WorkflowInput {
   readonly operation: Operation;

@@ -15,14 +15,14 @@ describe('directScaleChange', () => {
     assert.deepEqual(change, {
       problems: [],
       change: { action: 'scale', replicas: [{ target: 'worker pool "c1-a"', from: 1, to: 3 }] },
-      patches: [{ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name: 'c1-a', namespace: 'team-a', labels: { 'cluster.x-k8s.io/cluster-name': 'c1' } }, spec: { replicas: 3 } }],
+      objects: [{ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment', metadata: { name: 'c1-a', namespace: 'team-a', labels: { 'cluster.x-k8s.io/cluster-name': 'c1' } }, spec: { replicas: 3 } }],
       expect: { controlPlaneReplicas: 1, workerReplicas: 5 },
     });
   });
 
   it('scales the KubeadmControlPlane', () => {
     const change = directScaleChange(cluster, [md('c1-a', 1)], kcp, { controlPlaneReplicas: 3 });
-    assert.deepEqual(change.patches, [{ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlane', metadata: { name: 'c1', namespace: 'team-a', labels: { 'cluster.x-k8s.io/cluster-name': 'c1' } }, spec: { replicas: 3 } }]);
+    assert.deepEqual(change.objects, [{ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlane', metadata: { name: 'c1', namespace: 'team-a', labels: { 'cluster.x-k8s.io/cluster-name': 'c1' } }, spec: { replicas: 3 } }]);
     assert.deepEqual(change.expect, { controlPlaneReplicas: 3, workerReplicas: 1 });
   });
 

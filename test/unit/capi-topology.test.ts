@@ -94,7 +94,7 @@ describe('scaleChange', () => {
   it('sends every replica count (the changed pool with its new one) and expects the new total', () => {
     const change = scaleChange(current, { workerPools: [{ name: 'md-1', replicas: 4 }] });
     assert.deepEqual(change.problems, []);
-    assert.deepEqual(change.patch.spec, {
+    assert.deepEqual(change.objects[0].spec, {
       topology: {
         controlPlane: { replicas: 3 },
         workers: { machineDeployments: [{ name: 'md-0', class: 'general', replicas: 2 }, { name: 'md-1', class: 'gpu', replicas: 4 }] },
@@ -105,8 +105,8 @@ describe('scaleChange', () => {
 
   it('scales the control plane, keeping the worker counts', () => {
     const change = scaleChange(current, { controlPlaneReplicas: 5 });
-    assert.deepEqual(change.patch.spec.topology.controlPlane, { replicas: 5 });
-    assert.deepEqual(change.patch.spec.topology.workers.machineDeployments.map((p: { replicas: number }) => p.replicas), [2, 1]);
+    assert.deepEqual(change.objects[0].spec.topology.controlPlane, { replicas: 5 });
+    assert.deepEqual(change.objects[0].spec.topology.workers.machineDeployments.map((p: { replicas: number }) => p.replicas), [2, 1]);
     assert.deepEqual(change.expect, { controlPlaneReplicas: 5, workerReplicas: 3 });
   });
 
@@ -130,7 +130,7 @@ describe('scaleChange', () => {
       for (const request of [{ workerPools: [{ name: 'md-0', replicas: 3 }] }, { controlPlaneReplicas: 5 }]) {
         const change = scaleChange(autoscaled, request);
         assert.deepEqual(change.problems, []);
-        assert.deepEqual(change.patch.spec.topology.workers.machineDeployments.find((p: { name: string }) => p.name === 'auto'), { name: 'auto', class: 'general' });
+        assert.deepEqual(change.objects[0].spec.topology.workers.machineDeployments.find((p: { name: string }) => p.name === 'auto'), { name: 'auto', class: 'general' });
         assert.equal(change.expect.workerReplicas, undefined);
       }
     });
@@ -171,7 +171,7 @@ describe('upgradeChange', () => {
       if (problem) assert.match(change.problems.join('; '), problem);
       else {
         assert.deepEqual(change.problems, []);
-        assert.deepEqual(change.patch.spec, { topology: { version: to } });
+        assert.deepEqual(change.objects[0].spec, { topology: { version: to } });
         assert.deepEqual(change.change, { action: 'upgrade', from, to });
         assert.deepEqual(change.expect, { controlPlaneReplicas: 1, workerReplicas: 2, version: to });
       }

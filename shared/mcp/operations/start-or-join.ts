@@ -1,11 +1,15 @@
 /**
  * The flow every tool that starts an operation shares: build the workflow input, join the identical
  * operation if it is already running, otherwise run the tool's checks and start it. The checks run only
- * for a new operation, so a retry of a running one is answered even once its cluster exists.
+ * for a new operation, so a retry of a running one is answered even once its cluster exists. The
+ * refusals every such tool makes are worded here once: a request's problems (InvalidInput) and a change
+ * its owners protect (Forbidden).
  */
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
 import { executionBaseName, findRunningOperation, startOperation } from '../../workflows/engine.ts';
-import { planProblems, type Operation, type WorkflowInput } from '../../workflows/operation.ts';
+import { changeRefusal, type ClusterChange } from '../../capi/protection.ts';
+import type { KubeObject } from '../../kube/client.ts';
+import { planProblems, pollSeconds, type Operation, type OperationAction, type WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
 import { startedResult } from './view.ts';
 
@@ -16,12 +20,8 @@ export interface OperationArgs {
   readonly management_cluster?: string | undefined;
 }
 
-export function operationInput(
-  action: Operation['action'],
-  args: OperationArgs,
-  fields: Pick<Operation, 'cluster' | 'objects' | 'expect' | 'uid'>,
-  pollSeconds: number,
-): WorkflowInput {
+/** The workflow input of `action` on the cluster `args` name, polled at the action's pace (pollSeconds). */
+export function operationInput(action: OperationAction, args: OperationArgs, fields: Pick<Operation, 'cluster' | 'objects' | 'expect' | 'uid'>): WorkflowInput {
   return {
     operation: {
       action,
@@ -31,7 +31,7 @@ export function operationInput(
       ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}),
     },
     timeoutSeconds: args.timeout_seconds,
-    pollSeconds,
+    pollSeconds: pollSeconds[action],
   };
 }
 
@@ -43,16 +43,22 @@ export function operationInput(
 export async function startOrJoin(deps: ToolDeps, input: WorkflowInput, target: unknown, check: () => Promise<void>) {
   const engine = deps.workflows!;
   const { action, namespace, name } = input.operation;
-  const problems = planProblems(input.operation);
-  if (problems.length > 0) {
-    throw new CapiMcpError(ErrorCode.InvalidInput, `cannot ${action} cluster ${namespace}/${name}: ${problems.join('; ')}`, {
-      hint: 'call get_cluster to see its objects',
-    });
-  }
+  refuseProblems(action, { namespace, name }, planProblems(input.operation), 'call get_cluster to see its objects');
   const running = await findRunningOperation(engine, input, target);
   if (running) return startedResult(running, deps.now());
   await check();
   const record = await startOperation(engine, executionBaseName(input.operation, target), input);
   deps.metrics.operationStarted(input.operation.action);
   return startedResult(record, deps.now());
+}
+
+/** Refuses (InvalidInput) a request with problems, each named, and the next step: what to read. */
+export function refuseProblems(action: OperationAction, args: Pick<OperationArgs, 'namespace' | 'name'>, problems: readonly string[], hint: string): void {
+  if (problems.length > 0) throw new CapiMcpError(ErrorCode.InvalidInput, `cannot ${action} cluster ${args.namespace}/${args.name}: ${problems.join('; ')}`, { hint });
+}
+
+/** Refuses a destructive change to a cluster its owners protect (shared/capi/protection.ts), with their reason. */
+export function refuseProtected(action: OperationAction, args: Pick<OperationArgs, 'namespace' | 'name'>, change: ClusterChange, objects: readonly KubeObject[]): void {
+  const refusal = changeRefusal(change, objects);
+  if (refusal) throw new CapiMcpError(ErrorCode.Forbidden, `refusing to ${action} cluster ${args.namespace}/${args.name}: ${refusal.reason}`, { hint: refusal.hint });
 }

@@ -108,7 +108,7 @@ export const createCluster = defineTool({
     };
     const cluster = buildTopologyCluster(request);
     const expect = { ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}), workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) };
-    return startOrJoin(deps, operationInput('create', args, { cluster, expect }, 10), cluster.spec, async () => {
+    return startOrJoin(deps, operationInput('create', args, { cluster, expect }), cluster.spec, async () => {
       const problems = topologyProblems(request, clusterClass);
       if (problems.length > 0) {
         throw new CapiMcpError(ErrorCode.InvalidInput, `invalid cluster ${args.namespace}/${args.name}: ${problems.join('; ')}`, {

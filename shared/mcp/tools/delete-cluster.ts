@@ -9,8 +9,7 @@ import { getCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
 import { operationSchema } from '../operations/schema.ts';
-import { operationInput, startOrJoin } from '../operations/start-or-join.ts';
-import { refuseProtected } from '../operations/topology-change.ts';
+import { operationInput, refuseProtected, startOrJoin } from '../operations/start-or-join.ts';
 
 export const deleteCluster = defineTool({
   name: 'delete_cluster',
@@ -40,7 +39,7 @@ export const deleteCluster = defineTool({
     // The operation carries the UID of the Cluster judged here: its step deletes that object only, never
     // one created since under the same name, and judges it again (shared/workflows/steps.ts).
     const pinned = cluster.metadata.uid ? { uid: cluster.metadata.uid } : {};
-    return startOrJoin(deps, operationInput('delete', args, pinned, 5), 'delete', async () => {
+    return startOrJoin(deps, operationInput('delete', args, pinned), 'delete', async () => {
       refuseProtected('delete', args, { action: 'delete' }, [cluster]);
       // A dry-run DELETE: an identity that may not delete (read-only RBAC) is refused now, not minutes later.
       await kube.delete(Kinds.Cluster, args.namespace, args.name, { dryRun: true }).catch((error: unknown) => {

@@ -3,12 +3,12 @@
  * cluster, or through the MachineDeployments and KubeadmControlPlane of a cluster without one.
  */
 import { z } from 'zod';
+import type { ScaleRequest } from '../../capi/change-plan.ts';
 import { defineTool } from '../tool.ts';
 import { labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
 import { operationSchema } from '../operations/schema.ts';
 import { getCluster } from '../../kube/discovery.ts';
-import { startDirectScale } from '../operations/direct-scale.ts';
-import { startTopologyChange } from '../operations/topology-change.ts';
+import { startDirectScale, startTopologyChange } from '../operations/change.ts';
 
 export const scaleCluster = defineTool({
   name: 'scale_cluster',
@@ -34,7 +34,7 @@ export const scaleCluster = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {
-    const request = {
+    const request: ScaleRequest = {
       ...(args.worker_pools ? { workerPools: args.worker_pools } : {}),
       ...(args.control_plane_replicas !== undefined ? { controlPlaneReplicas: args.control_plane_replicas } : {}),
     };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
 import { operationSchema } from '../operations/schema.ts';
-import { startTopologyChange } from '../operations/topology-change.ts';
+import { startTopologyChange } from '../operations/change.ts';
 
 export const upgradeCluster = defineTool({
   name: 'upgrade_cluster',
