@@ -3,7 +3,7 @@
  * function its tasks invoke. Apply → Wait → Poll → (converged: Succeed | progressing: Wait | otherwise:
  * Fail with the last observed reason). Transient API failures retry with backoff; any other task failure
  * is caught and ends the execution Failed with its cause. This definition is the only one: the local
- * engine runs the ASL synthesized from it (shared/workflows/local-engine.ts). The state names are
+ * engine runs the ASL synthesized from it (shared/workflows/local-runner.ts). The state names are
  * shared/workflows/states.ts's, which the engines and tools read too.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from './engine.ts';
-import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-engine.ts';
+import { startLocally, validateDefinition, type LocalExecution, type LocalWorkflow } from './local-runner.ts';
 import type { Verdict, WorkflowInput } from './operation.ts';
 import { StateNames } from './states.ts';
 import type { StepEvent } from './steps.ts';

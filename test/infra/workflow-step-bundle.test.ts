@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import { StateNames } from '../../shared/workflows/states.ts';
-import { startLocally, type ExecutionOutcome } from '../../shared/workflows/local-engine.ts';
+import { startLocally, type ExecutionOutcome } from '../../shared/workflows/local-runner.ts';
 import type { WorkflowInput } from '../../shared/workflows/operation.ts';
 import { transientErrorName } from '../../shared/workflows/steps.ts';
 import { stuckCluster, topologyCluster } from '../support/clusters.ts';

@@ -1,16 +1,16 @@
 /**
- * The cluster-operation state machine exactly as CDK synthesizes it, run by the local engine against
- * the test sandbox's real controllers: a create converges, a delete removes, an operation that cannot
- * converge ends Failed with the last observed reason, a rejected apply ends Failed with the API
- * server's message, and an input that plans another kind ends Failed at once, not retried, writing
- * nothing. Wait and retry pauses run at a fifth of their deployed length.
+ * The cluster-operation state machine exactly as CDK synthesizes it, run by the local runner
+ * (shared/workflows/local-runner.ts) against the test sandbox's real controllers: a create converges, a
+ * delete removes, an operation that cannot converge ends Failed with the last observed reason, a rejected
+ * apply ends Failed with the API server's message, and an input that plans another kind ends Failed at
+ * once, not retried, writing nothing. Wait and retry pauses run at a fifth of their deployed length.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDeps } from '../../shared/deps.ts';
-import { runLocally, type LocalWorkflow } from '../../shared/workflows/local-engine.ts';
+import { runLocally, type LocalWorkflow } from '../../shared/workflows/local-runner.ts';
 import type { Operation } from '../../shared/workflows/operation.ts';
 import { runStep } from '../../shared/workflows/steps.ts';
 import { topologyCluster } from '../support/clusters.ts';
