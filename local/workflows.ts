@@ -5,7 +5,7 @@
 import { synthesizeWorkflow } from '../infra/lib/definition.ts';
 import type { Config } from '../shared/config/config.ts';
 import { createDeps } from '../shared/deps.ts';
-import { LocalWorkflowEngine } from '../shared/workflows/local-store-engine.ts';
+import { LocalWorkflowEngine } from '../shared/workflows/local-engine.ts';
 import { runStep } from '../shared/workflows/steps.ts';
 
 export async function openLocalWorkflows(config: Config, dir: string, timeScale: number) {

@@ -2,7 +2,7 @@
  * Runs the synthesized state machine locally with aws-local-stepfunctions (an ASL interpreter): each
  * Task state whose Resource is the step function runs the same step code in-process, and Wait and Retry
  * pauses are scaled by `timeScale` (0.1 = ten times faster) so the sandbox's operations finish in test
- * time. It keeps nothing: the local engine (local-store-engine.ts) records what it runs.
+ * time. It keeps nothing: the local engine (local-engine.ts) records what it runs.
  */
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { WorkflowInput } from './operation.ts';

@@ -4,7 +4,7 @@
  * id, so every call addresses an execution by the ARN Step Functions derives from the machine and the
  * name, and nothing is stored beside Step Functions itself.
  *
- * The record gives what the local engine gives (shared/workflows/local-store-engine.ts):
+ * The record gives what the local engine gives (shared/workflows/local-engine.ts):
  * - status, start and stop dates, input, and a failure's error and cause come from DescribeExecution
  *   (an abort's cause, which DescribeExecution leaves out, from the ExecutionAborted event);
  * - currentStep and lastVerdict come from the newest events of GetExecutionHistory: the last state

@@ -17,7 +17,7 @@ import {
   maxGenerations,
   startOperation,
 } from '../../shared/workflows/engine.ts';
-import { LocalWorkflowEngine } from '../../shared/workflows/local-store-engine.ts';
+import { LocalWorkflowEngine } from '../../shared/workflows/local-engine.ts';
 import type { Operation, WorkflowInput } from '../../shared/workflows/operation.ts';
 
 const arn = 'arn:aws:lambda:local:000000000000:function:Step';
