@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
-import { lambdaHandler, startTestServer } from '../support/mcp.ts';
+import { lambdaHandler, modernRequest, startTestServer } from '../support/mcp.ts';
 
 // A store of this file's own: the key under attack is not the run's canary.
 const storeFile = join(mkdtempSync(join(tmpdir(), 'capi-lockout-')), 'api-keys.json');
@@ -27,27 +27,7 @@ interface Answer {
   readonly retryAfter: string | undefined;
 }
 
-const toolsList = (token: string) => ({
-  headers: {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': 'tools/list',
-    authorization: `Bearer ${token}`,
-  },
-  body: JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/list',
-    params: {
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-        'io.modelcontextprotocol/clientInfo': { name: 'capi-mcp-test', version: '1.0.0' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  }),
-});
+const toolsList = (token: string) => modernRequest(`Bearer ${token}`, 'tools/list');
 
 /** POSTs from `localAddress` (any 127.0.0.x reaches the 127.0.0.1 listener; the server sees that address). */
 function fromAddress(url: URL, localAddress: string, token: string): Promise<Answer> {

@@ -17,7 +17,7 @@ import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '
 import { generateKey } from '../../shared/auth/api-key.ts';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore, SecretsManagerKeyStore } from '../../shared/auth/key-store.ts';
-import { startTestServer, testServerEnv } from '../support/mcp.ts';
+import { modernRequest, startTestServer, testServerEnv } from '../support/mcp.ts';
 import { motoAccountId, motoClient, motoRegion, startMoto } from '../support/moto.ts';
 
 const moto = await startMoto();
@@ -47,27 +47,7 @@ interface Answer {
   readonly body: string;
 }
 
-const toolsList = (token: string) => ({
-  headers: {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': 'tools/list',
-    authorization: `Bearer ${token}`,
-  },
-  body: JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/list',
-    params: {
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-        'io.modelcontextprotocol/clientInfo': { name: 'capi-mcp-test', version: '1.0.0' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  }),
-});
+const toolsList = (token: string) => modernRequest(`Bearer ${token}`, 'tools/list');
 
 async function overHttp(url: URL, token: string): Promise<Answer> {
   const response = await fetch(url, { method: 'POST', ...toolsList(token) });

@@ -271,6 +271,22 @@ export async function modernRpc(
   name?: string,
   { headers = {}, signal, id = 1 }: { headers?: Record<string, string>; signal?: AbortSignal; id?: string | number } = {},
 ) {
+  const request = modernRequest(authorization, method, params, name, { headers, id });
+  const { status, headers: received, messages } = await postRpc(url, request.headers, request.body, signal);
+  return { status, headers: received, body: messages.find((m) => m?.id === id) ?? messages[0] };
+}
+
+/**
+ * The headers (lower-case names) and body of modernRpc's request, for tests that send it another way:
+ * with fetch to read the raw answer, or as an API Gateway event to the Lambda handler.
+ */
+export function modernRequest(
+  authorization: string | undefined,
+  method: string,
+  params: Record<string, unknown> = {},
+  name?: string,
+  { headers = {}, id = 1 }: { headers?: Record<string, string>; id?: string | number } = {},
+): { headers: Record<string, string>; body: string } {
   const { _meta, ...rest } = params as { _meta?: Record<string, unknown> };
   const request = {
     jsonrpc: '2.0',
@@ -286,15 +302,14 @@ export async function modernRpc(
       },
     },
   };
-  const sent = new Headers({
+  const sent: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     'mcp-protocol-version': '2026-07-28',
     'mcp-method': method,
     ...(name ? { 'mcp-name': name } : {}),
     ...(authorization !== undefined ? { authorization } : {}),
-  });
-  for (const [header, value] of Object.entries(headers)) sent.set(header, value);
-  const { status, headers: received, messages } = await postRpc(url, sent, JSON.stringify(request), signal);
-  return { status, headers: received, body: messages.find((m) => m?.id === id) ?? messages[0] };
+  };
+  for (const [header, value] of Object.entries(headers)) sent[header.toLowerCase()] = value;
+  return { headers: sent, body: JSON.stringify(request) };
 }
