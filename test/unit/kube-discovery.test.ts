@@ -6,21 +6,19 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildClusterTree } from '../../shared/capi/tree.ts';
 import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
-import type { KubeClient, KubeObject, ResourceRef } from '../../shared/kube/client.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
 import { discoverCluster } from '../../shared/kube/discovery.ts';
+import { clusterNameLabel } from '../../shared/kube/kinds.ts';
 import { obj } from '../fixtures/objects.ts';
+import { FakeKube } from '../support/fake-kube.ts';
 
 const ns = 'team-a';
 const refs = {
   infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name: 'demo-infra' },
   controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', name: 'demo-cp' },
 };
-const resources: Record<string, ResourceRef> = {
-  DevCluster: { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta2', plural: 'devclusters', kind: 'DevCluster' },
-  KubeadmControlPlane: { group: 'controlplane.cluster.x-k8s.io', version: 'v1beta2', plural: 'kubeadmcontrolplanes', kind: 'KubeadmControlPlane' },
-};
 
-/** Answers for a fake API server: objects by kind and name; a kind mapped to an error fails with it. */
+/** The kinds of `failures` fail where discovery reads them: LISTs, Events, or the referenced objects' GETs. */
 interface FakeServer {
   readonly objects: Record<string, KubeObject>;
   readonly failures?: Record<string, CapiMcpError>;
@@ -29,47 +27,25 @@ interface FakeServer {
 }
 
 function fakeKube(server: FakeServer) {
-  const calls: string[] = [];
-  const fail = (kind: string) => {
-    const failure = server.failures?.[kind];
-    if (failure) throw failure;
-  };
-  const kube: KubeClient = {
-    async list(ref) {
-      calls.push(`list ${ref.kind}`);
-      fail(ref.kind);
-      return { items: Object.values(server.objects).filter((o) => o.kind === ref.kind) };
-    },
-    async get(ref, _namespace, name) {
-      calls.push(`get ${ref.kind}/${name}`);
-      if (ref.kind === 'Cluster') await server.clusterAnswers;
-      fail(ref.kind);
-      const found = server.objects[`${ref.kind}/${name}`];
-      if (!found) throw new CapiMcpError(ErrorCode.NotFound, `failed to get ${ref.kind} ${ns}/${name}: not found`);
-      return found;
-    },
-    async resolve(_group, kind) {
-      return resources[kind]!;
-    },
-    async listEvents() {
-      calls.push('list Event');
-      fail('Event');
-      return [];
-    },
-    readSecret: () => assert.fail('not called'),
-    listNodes: () => assert.fail('not called'),
-    apply: () => assert.fail('not called'),
-    create: () => assert.fail('not called'),
-    delete: () => assert.fail('not called'),
-  };
-  return { kube, calls };
+  const kube = new FakeKube().add(...Object.values(server.objects));
+  for (const [kind, error] of Object.entries(server.failures ?? {})) {
+    kube.failOn({ kind, verb: kind === 'Event' ? 'listEvents' : kind in refKinds ? 'get' : 'list' }, error);
+  }
+  if (server.clusterAnswers) kube.holdUntil({ verb: 'get', kind: 'Cluster' }, server.clusterAnswers);
+  // Note: discovery resolves each reference's kind before its GET; what is asserted is what reaches objects.
+  return { kube, calls: () => kube.calls.filter((c) => c.verb !== 'resolve').map((c) => c.text) };
 }
+
+const refKinds = { DevCluster: true, KubeadmControlPlane: true };
+const owned = { [clusterNameLabel]: 'demo' };
 
 function demo() {
   const cluster = obj('Cluster', 'demo', ns).spec(refs).condition('Available', 'True').build();
   const infrastructure = obj('DevCluster', 'demo-infra', ns).status({ initialization: { provisioned: true } }).build();
   const controlPlane = obj('KubeadmControlPlane', 'demo-cp', ns).spec({ replicas: 1 }).condition('Available', 'True').build();
   const machine = obj('Machine', 'demo-cp-1', ns).ownedBy(controlPlane).condition('Ready', 'True').build();
+  // Discovery LISTs by the cluster-name label, as CAPI sets it on every object of a cluster.
+  machine.metadata.labels = owned;
   const objects = Object.fromEntries([cluster, infrastructure, controlPlane, machine].map((o) => [`${o.kind}/${o.metadata.name}`, o]));
   return { objects, controlPlane, machine };
 }
@@ -87,7 +63,7 @@ describe('discoverCluster', () => {
     // Act
     const discovering = discoverCluster(kube, ns, 'demo');
     await new Promise((resolve) => setImmediate(resolve));
-    const beforeTheClusterAnswered = [...calls];
+    const beforeTheClusterAnswered = calls();
     answer();
     await discovering;
 
@@ -100,7 +76,7 @@ describe('discoverCluster', () => {
       'list MachinePool',
       'list MachineSet',
     ]);
-    assert.deepEqual(calls.slice(beforeTheClusterAnswered.length).sort(), ['get DevCluster/demo-infra', 'get KubeadmControlPlane/demo-cp']);
+    assert.deepEqual(calls().slice(beforeTheClusterAnswered.length).sort(), ['get DevCluster/demo-infra', 'get KubeadmControlPlane/demo-cp']);
   });
 
   it('returns every object the tree needs', async () => {
