@@ -9,6 +9,7 @@
  * cause (a 410 for an expired continue token, the field-manager conflicts of an apply) sees what it
  * would see from client-node.
  */
+import { createHash } from 'node:crypto';
 import type { Caller } from '../../shared/auth/scopes.ts';
 import type { Deps } from '../../shared/deps.ts';
 import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
@@ -324,6 +325,7 @@ function merge(base: unknown, patch: unknown): unknown {
  * runs nothing: executions stay where a test puts them, and every call is recorded.
  */
 export class FakeWorkflows implements WorkflowEngine {
+  /** The executions started: a start that joined a running one or was refused as existing is not one. */
   readonly starts: { name: string; input: WorkflowInput }[] = [];
   readonly describes: string[] = [];
   readonly lists: ListQuery[] = [];
@@ -352,7 +354,6 @@ export class FakeWorkflows implements WorkflowEngine {
   }
 
   async start(name: string, input: WorkflowInput): Promise<ExecutionRecord> {
-    this.starts.push({ name, input: structuredClone(input) });
     const existing = this.records.get(name);
     if (existing) {
       if (existing.status === 'RUNNING' && canonicalJson(existing.input) === canonicalJson(input)) return existing;
@@ -360,6 +361,7 @@ export class FakeWorkflows implements WorkflowEngine {
     }
     const record: ExecutionRecord = { name, input: structuredClone(input), status: 'RUNNING', startedAt: this.now().toISOString(), currentStep: StateNames.apply };
     this.records.set(name, record);
+    this.starts.push({ name, input: structuredClone(input) });
     return record;
   }
 
@@ -473,6 +475,12 @@ export function annotated(o: KubeObject, annotations: Record<string, string>): K
   return { ...structuredClone(o), metadata: { ...structuredClone(o.metadata), annotations: { ...o.metadata.annotations, ...annotations } } };
 }
 
+/** A UID as the API server writes them (a UUID), the same for the same name. */
+export function uidOf(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 export interface TopologyClusterOptions {
   readonly namespace?: string;
   readonly name?: string;
@@ -488,7 +496,7 @@ export interface TopologyClusterOptions {
  * A Cluster of the sandbox's ClusterClass `quick-start` as the API server holds it once the topology
  * controller has set its references: a DevCluster and a KubeadmControlPlane named after it.
  */
-export function topologyCluster({ namespace = 'team-a', name = 'demo', version = 'v1.34.1', pools = [{ name: 'md-0', replicas: 2 }], uid = `uid-${name}`, ...rest }: TopologyClusterOptions = {}): KubeObject {
+export function topologyCluster({ namespace = 'team-a', name = 'demo', version = 'v1.34.1', pools = [{ name: 'md-0', replicas: 2 }], uid = uidOf(name), ...rest }: TopologyClusterOptions = {}): KubeObject {
   const controlPlaneReplicas = 'controlPlaneReplicas' in rest ? rest.controlPlaneReplicas : 3;
   return {
     apiVersion: 'cluster.x-k8s.io/v1beta2',
