@@ -1,5 +1,7 @@
 /**
- * The canary scan, run last (test files run in path order, and this one sorts after every folder).
+ * The canary scan, run last: test files start in path order and this one sorts after every folder, so
+ * when it starts every other file has started; files run side by side, so it provokes the server while
+ * they finish and scans once they have all ended (test/support/runner.ts).
  * The whole run authenticated with one canary API key (test/support/auth.ts) against servers holding
  * the sandbox's admin kubeconfig, and left its evidence in the run's capture (test/support/capture.ts):
  * server logs and audit records, what the test processes printed while a server ran, every answer the
@@ -28,6 +30,7 @@ import { capturePaths, runMarker, testFileName, testRunId, type AnswerRoute } fr
 import { connectV1, connectV2, lambdaHandler, modernRpc, startTestServer, textOf } from './support/mcp.ts';
 import { inMemoryCreateArgs } from './support/clusters.ts';
 import { testSandbox, useNamespace } from './support/sandbox.ts';
+import { untilOtherTestFilesEnd } from './support/runner.ts';
 import { eventually } from './support/wait.ts';
 
 /** Where a match starts and the text it matched. */
@@ -166,6 +169,9 @@ before(async () => {
   // A near-miss of the canary in the header: refused, and the refusal is logged.
   await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${canary}x`, 'content-type': 'application/json' }, body: '{}' });
 });
+
+// The scans read what the whole run left: every other file must have ended.
+before(() => untilOtherTestFilesEnd());
 
 /** The exact secrets of this run: the canary, the admin kubeconfig, every workload kubeconfig and ServiceAccount token the sandbox holds. */
 async function needles(): Promise<[string, string][]> {
