@@ -22,8 +22,8 @@ import type { ToolDefinition, ToolDeps, ToolOutput } from '../../shared/mcp/tool
 import { silentLog } from '../../shared/observability/log.ts';
 import type { Metrics } from '../../shared/observability/metrics.ts';
 import { canonicalJson } from '../../shared/workflows/canonical-json.ts';
-import { ExecutionAlreadyExists, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from '../../shared/workflows/engine.ts';
-import type { WorkflowInput } from '../../shared/workflows/operation.ts';
+import { ExecutionAlreadyExists, executionBaseName, listLimit, mayBeInNamespaces, type ExecutionRecord, type ListQuery, type WorkflowEngine } from '../../shared/workflows/engine.ts';
+import type { OperationAction, WorkflowInput } from '../../shared/workflows/operation.ts';
 import { StateNames } from '../../shared/workflows/states.ts';
 
 export type Verb = 'list' | 'get' | 'resolve' | 'readSecret' | 'listEvents' | 'listNodes' | 'apply' | 'create' | 'delete';
@@ -389,6 +389,16 @@ export class FakeWorkflows implements WorkflowEngine {
     this.records.set(name, stopped);
     return stopped;
   }
+}
+
+/**
+ * An execution as an engine records it, under the id a tool gives its operation (target: the action),
+ * started two minutes before `fakeNow` and running unless `fields` say otherwise.
+ */
+export function execution(action: OperationAction, namespace: string, name: string, fields: Partial<ExecutionRecord> & { readonly managementCluster?: string } = {}): ExecutionRecord {
+  const { managementCluster, ...rest } = fields;
+  const operation = { action, namespace, name, ...(managementCluster ? { managementCluster } : {}) };
+  return { name: executionBaseName(operation, action), input: { operation, timeoutSeconds: 1800, pollSeconds: 10 }, status: 'RUNNING', startedAt: '2026-11-25T11:58:00Z', ...rest };
 }
 
 /** The clock of every fake: two hours after the fixtures' creation time (test/fixtures/objects.ts). */
