@@ -62,12 +62,17 @@ const bearer = (token: string) => `Bearer ${token}`;
 const call = (token: string, tool: string, args: Record<string, unknown>) => rpc(bearer(token), 'tools/call', { name: tool, arguments: args }, tool);
 
 
-/** What every audit record of this file said, by key id and tool. */
-function auditRecords(): { keyId: string; tool: string; outcome: string }[] {
+/**
+ * What the audit records of one of this file's keys said, by tool. Note: the run's capture is shared with
+ * the files running beside this one, so only lines naming the key are parsed: another process's record
+ * may be half written while this reads.
+ */
+function auditRecordsOfKey(keyId: string): { keyId: string; tool: string; outcome: string }[] {
   return readFileSync(testAuthPaths.captureLog, 'utf8')
     .split('\n')
-    .filter((line) => line.includes('"audit":true'))
-    .map((line) => JSON.parse(line));
+    .filter((line) => line.includes('"audit":true') && line.includes(keyId))
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.keyId === keyId);
 }
 
 before(async () => {
@@ -153,7 +158,7 @@ describe('scopes', () => {
           assert.match(text, new RegExp(`^Forbidden: ${tool.name} needs the "${scope}" scope`), `${key} → ${tool.name}`);
         }
       }
-      const denied = auditRecords().filter((r) => r.keyId === keys[key].record.id && r.outcome === 'denied').map((r) => r.tool);
+      const denied = auditRecordsOfKey(keys[key].record.id).filter((r) => r.outcome === 'denied').map((r) => r.tool);
       const expectedDenied = tools.filter((t) => !held.includes(requiredScope(t)) && !t.annotations.destructiveHint).map((t) => t.name);
       assert.deepEqual(denied.sort(), expectedDenied.sort(), 'each refusal is audited as denied');
     });

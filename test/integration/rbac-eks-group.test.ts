@@ -27,7 +27,7 @@ import { repoRoot } from '../../sandbox/layout.ts';
 import { issueClientCertificate } from '../../sandbox/pki.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
-import { adminKubeConfig, auditRecordsOf, testSandbox, useNamespace } from '../support/sandbox.ts';
+import { adminKubeConfig, auditRecordsOf, auditRecordsWhen, testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const rbacDir = join(repoRoot, 'deploy', 'rbac');
@@ -135,10 +135,15 @@ describe('deploy/rbac/read-write as shipped, the server a member of group capi-m
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
   });
 
-  it("the workflow step applied the Cluster as the member (the API server's audit log), the tool only dry-ran", () => {
-    const writes = auditRecordsOf(member).filter(
-      (r) => r.objectRef?.resource === 'clusters' && r.objectRef?.name === cluster && ['patch', 'create', 'update'].includes(r.verb),
-    );
+  it("the workflow step applied the Cluster as the member (the API server's audit log), the tool only dry-ran", async () => {
+    const isWrite = (r: any) => r.objectRef?.resource === 'clusters' && r.objectRef?.name === cluster && ['patch', 'create', 'update'].includes(r.verb);
+    const isReal = (r: any) => !/[?&]dryRun=All/.test(r.requestURI);
+    // The Poll step's read after the apply is the last of these records to be written.
+    const records = await auditRecordsWhen(member, 'the apply and a Poll after it', (all) => {
+      const apply = all.find((r) => isWrite(r) && isReal(r));
+      return apply !== undefined && all.some((r) => r.verb === 'get' && r.objectRef?.name === cluster && r.stageTimestamp > apply.stageTimestamp);
+    });
+    const writes = records.filter(isWrite);
     const dryRuns = writes.filter((r) => /[?&]dryRun=All/.test(r.requestURI));
     const real = writes.filter((r) => !/[?&]dryRun=All/.test(r.requestURI));
     assert.ok(dryRuns.length >= 1, `the tool's dry run, as the member: ${JSON.stringify(writes.map((r) => r.requestURI))}`);
@@ -147,7 +152,7 @@ describe('deploy/rbac/read-write as shipped, the server a member of group capi-m
     assert.equal(real[0].responseStatus.code, 201);
     assert.deepEqual(real[0].user.groups.filter((g: string) => g === 'capi-mcp'), ['capi-mcp']);
     // And the Poll step read the Cluster as the member after the apply.
-    assert.ok(auditRecordsOf(member).some((r) => r.verb === 'get' && r.objectRef?.name === cluster && r.stageTimestamp > real[0].stageTimestamp));
+    assert.ok(records.some((r) => r.verb === 'get' && r.objectRef?.name === cluster && r.stageTimestamp > real[0].stageTimestamp));
   });
 
   it('get_cluster_kubeconfig is refused naming the member until the example RoleBinding is applied in the namespace', async () => {

@@ -32,7 +32,7 @@ import {
 } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
-import { adminKubeConfig, auditRecordsOf, testSandbox, useNamespace } from '../support/sandbox.ts';
+import { adminKubeConfig, auditRecordsOf, auditRecordsWhen, testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const rbacDir = join(repoRoot, 'deploy', 'rbac');
@@ -156,9 +156,8 @@ describe('read-write variant: every tool works as the ServiceAccount', () => {
     const created = await readCluster();
     assert.ok(created.metadata.managedFields.some((f: any) => f.manager === 'capi-mcp-create'), 'applied by the create field manager');
     // Who applied it for real (the tool itself only dry-runs): the workflow step, as the ServiceAccount.
-    const applies = auditRecordsOf(readWrite.user).filter(
-      (r) => r.objectRef?.resource === 'clusters' && r.objectRef?.name === cluster && r.verb === 'patch' && !/[?&]dryRun=All/.test(r.requestURI),
-    );
+    const isApply = (r: any) => r.objectRef?.resource === 'clusters' && r.objectRef?.name === cluster && r.verb === 'patch' && !/[?&]dryRun=All/.test(r.requestURI);
+    const applies = (await auditRecordsWhen(readWrite.user, 'the real apply', (records) => records.some(isApply))).filter(isApply);
     assert.deepEqual(applies.map((r) => r.responseStatus.code), [201], JSON.stringify(applies.map((r) => r.requestURI)));
   });
 

@@ -36,11 +36,30 @@ export function adminKubeConfig(): KubeConfig {
  * group capi-mcp; sandbox/sandbox.ts): which identity made which call, which no answer can prove.
  */
 export function auditRecordsOf(user: string): any[] {
-  return readFileSync(auditLogPath(testSandbox().paths), 'utf8')
-    .split('\n')
+  const text = readFileSync(auditLogPath(testSandbox().paths), 'utf8');
+  // Note: only lines whose newline is written: the API server may be appending another request's record
+  // (of any file running beside this one) while this reads.
+  return completeLines(text)
     .filter((line) => line.includes(user))
     .map((line) => JSON.parse(line))
     .filter((r) => r.user?.username === user);
+}
+
+/**
+ * `user`'s audit records once `holds` is true of them. The API server writes a request's record as it
+ * answers, so a test reading right after an answer (or a workflow step's) can be a moment early: it waits
+ * for the record it needs instead of racing it.
+ */
+export function auditRecordsWhen(user: string, what: string, holds: (records: any[]) => boolean): Promise<any[]> {
+  return eventually(`the audit log to record ${what}`, async () => {
+    const records = auditRecordsOf(user);
+    return { done: holds(records), value: records, seen: `${records.length} records of ${user}` };
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+}
+
+/** The lines of a log another process appends to, without a last line still being written. */
+export function completeLines(text: string): string[] {
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
 }
 
 export interface TestNamespace {
