@@ -10,6 +10,7 @@
  * would see from client-node.
  */
 import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
 import type { Caller } from '../../shared/auth/scopes.ts';
 import type { Deps } from '../../shared/deps.ts';
 import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
@@ -524,4 +525,29 @@ export function topologyCluster({ namespace = 'team-a', name = 'demo', version =
     },
     status: {},
   };
+}
+
+/** Base64 of a PEM block with a fake body: shaped like what CAPI writes, usable by no TLS stack. */
+export const fakePem = (label: string) => Buffer.from(`-----BEGIN ${label}-----\nMIIBfake\n-----END ${label}-----\n`).toString('base64');
+
+/**
+ * A kubeconfig as CAPI writes `<cluster>-kubeconfig` (clientcmd.Write of KCP's), for the endpoint
+ * https://10.0.0.1:6443, with overrides of its cluster and user parts (undefined removes a field).
+ */
+export function capiKubeconfig({ cluster = {}, user = {} }: { cluster?: Record<string, unknown>; user?: Record<string, unknown> } = {}): string {
+  const drop = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'demo', cluster: drop({ server: 'https://10.0.0.1:6443', 'certificate-authority-data': fakePem('CERTIFICATE'), ...cluster }) }],
+    contexts: [{ name: 'demo-admin@demo', context: { cluster: 'demo', user: 'demo-admin' } }],
+    'current-context': 'demo-admin@demo',
+    preferences: {},
+    users: [{ name: 'demo-admin', user: drop({ 'client-certificate-data': fakePem('CERTIFICATE'), 'client-key-data': fakePem('RSA PRIVATE KEY'), ...user }) }],
+  });
+}
+
+/** A Secret of cluster `cluster` as Cluster API writes it (its type and cluster-name label), holding `value`. */
+export function clusterSecret(cluster: string, value: string | undefined, { type = 'cluster.x-k8s.io/secret', labels = { 'cluster.x-k8s.io/cluster-name': cluster } }: { type?: string; labels?: Record<string, string> } = {}): KubeSecret {
+  return { type, labels, data: value === undefined ? {} : { value } };
 }
