@@ -9,8 +9,11 @@ import { isToolApplicable, tools, type Gating } from './registry.ts';
 import type { Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
 import type { Cursors } from './cursor.ts';
-import { runTool } from './result.ts';
 import { enableTasks, type ExposedTool } from './tasks/enable-tasks.ts';
+import { answerToolCalls } from './tool-calls.ts';
+import type { ToolDefinition } from './tool.ts';
+import { invoke } from './invoke.ts';
+import { toolResult } from './result.ts';
 
 export const serverInfo = { name: 'capi-mcp', version: '0.1.0' } as const;
 
@@ -33,6 +36,7 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
     instructions,
   });
   const exposed: ExposedTool[] = [];
+  const byName = new Map<string, ToolDefinition>();
   for (const tool of tools) {
     if (!isToolApplicable(tool, gating)) continue;
     if (tool.requires?.some((dependency) => deps[dependency] === undefined)) continue;
@@ -45,11 +49,13 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: unknown) => runTool(tool, args, deps, request),
+      // Note: not called — answerToolCalls takes tools/call over — but the same path if it ever were.
+      async (args: unknown) => toolResult(tool.name, await invoke(tool, args, deps, request)),
     );
     exposed.push({ definition: tool, registered });
+    byName.set(tool.name, tool);
   }
   registerResources(server, deps);
-  enableTasks(server, exposed, deps, request);
+  answerToolCalls(server, byName, deps, request, enableTasks(server, exposed, deps, request));
   return server;
 }

@@ -1,7 +1,8 @@
 /**
  * What a tool is: one exported definition with its name, schemas, explicit annotations and a handler
  * that takes validated arguments and dependencies and returns structured output plus compact text.
- * Handlers throw CapiMcpError; shared/mcp/result.ts turns that into the agent-facing result.
+ * Handlers throw CapiMcpError; shared/mcp/invoke.ts runs them and shared/mcp/result.ts renders what they
+ * came to.
  */
 import type { z } from 'zod';
 import type { Caller } from '../auth/scopes.ts';
@@ -35,6 +36,11 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   readonly annotations: ToolAnnotations;
   /** The result carries credentials: never logged, never in an error message or metric label. */
   readonly sensitive?: boolean;
+  /**
+   * The handler starts (or joins) an operation and answers with it (operationSchema): the tool runs as an
+   * MCP task when the client asks, and its task is the operation.
+   */
+  readonly startsOperation?: true;
   /** Dependencies the tool cannot work without; a server lacking one does not list the tool. */
   readonly requires?: readonly 'workflows'[];
   readonly handler: (args: z.output<I>, deps: ToolDeps) => Promise<ToolOutput<z.output<O>>>;

@@ -205,7 +205,7 @@ function argumentsFor(tool: (typeof tools)[number]): fc.Arbitrary<unknown> {
 
 type Stage = 'schema refusal' | 'domain refusal' | 'dry-run refusal' | 'accepted';
 
-const schemaRefusal = /^(Invalid arguments for tool|Input validation error|MCP error -32602)/;
+const schemaRefusal = /^(InvalidInput: invalid arguments for |MCP error -32602)/;
 const callerCaused = /^(InvalidInput|NotFound|Forbidden|Conflict): \S/;
 const dryRunRefusal = /the API server rejected cluster /;
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { operationSchema } from '../../shared/mcp/operations/schema.ts';
 import { tools } from '../../shared/mcp/registry.ts';
 
 const toolsDir = join(import.meta.dirname, '..', '..', 'shared', 'mcp', 'tools');
@@ -48,5 +49,21 @@ describe('shared/mcp/tools/', () => {
   it('registers each tool once, under a name no other tool has', () => {
     assert.equal(new Set(tools).size, tools.length);
     assert.equal(new Set(tools.map((tool) => tool.name)).size, tools.length);
+  });
+});
+
+describe('startsOperation', () => {
+  it('is set on exactly the tools that change something and answer with the operation they started', () => {
+    // A tool answering with the operation schema while changing something starts one: it must say so, or it
+    // would not run as an MCP task; a tool saying so must answer with an operation, or its task has no id.
+    const wrong = tools
+      .filter((tool) => (tool.startsOperation === true) !== (!tool.annotations.readOnlyHint && tool.outputSchema === operationSchema))
+      .map((tool) => `${tool.name}: startsOperation ${tool.startsOperation === true}, read-only ${tool.annotations.readOnlyHint}, answers ${tool.outputSchema === operationSchema ? 'the operation' : 'something else'}`);
+    assert.deepEqual(wrong, [], wrong.join('\n'));
+  });
+
+  it('needs the workflow engine', () => {
+    const without = tools.filter((tool) => tool.startsOperation && !tool.requires?.includes('workflows')).map((tool) => tool.name);
+    assert.deepEqual(without, []);
   });
 });

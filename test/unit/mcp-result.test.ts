@@ -1,69 +1,13 @@
 /**
- * runTool and errorResult (shared/mcp/result.ts): how a failure reaches the agent, the metrics and the
- * audit record. A CapiMcpError keeps its code; anything else is a bug in capi-mcp and is reported as one
- * ("Internal"), never as an Upstream failure an agent would wait out, and never with a stack trace.
+ * The renderings of a call's outcome (shared/mcp/result.ts): how a failure reads to the agent. A
+ * CapiMcpError keeps its code and its next step, phrased with the tool that takes it; anything else is a
+ * bug in capi-mcp and reads as one ("Internal"), never with a stack trace, always redacted.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import { ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { CapiMcpError, ErrorCode, wrapError } from '../../shared/errors.ts';
-import type { AuditRecord, Log } from '../../shared/observability/log.ts';
-import { errorResult, runTool } from '../../shared/mcp/result.ts';
-import { defineTool, type ToolDeps } from '../../shared/mcp/tool.ts';
-
-function throwingTool(error: unknown) {
-  return defineTool({
-    name: 'get_thing',
-    title: 'Get thing',
-    description: 'test tool',
-    inputSchema: z.object({ namespace: z.string(), name: z.string() }),
-    outputSchema: z.object({}),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    async handler() {
-      throw error;
-    },
-  });
-}
-
-async function call(error: unknown) {
-  const audits: AuditRecord[] = [];
-  const errors: Record<string, unknown>[] = [];
-  const outcomes: string[] = [];
-  const log: Log = { info() {}, warn() {}, error: (_m, fields) => errors.push(fields ?? {}), audit: (r) => audits.push(r) };
-  const deps = {
-    caller: { keyId: 'keyaaaaaaaaa', scopes: ['admin'] },
-    log,
-    metrics: { toolCall: (_t: string, outcome: string) => outcomes.push(outcome), authFailure() {}, operationStarted() {} },
-  } as unknown as ToolDeps;
-  const result = await runTool(throwingTool(error), { namespace: 'team-a', name: 'x' }, deps, { requestId: 'req-1' });
-  return { text: (result.content[0] as { text: string }).text, isError: result.isError, audits, errors, outcomes };
-}
-
-describe('runTool', () => {
-  it('reports a foreign exception as a bug: Internal, by message only, audited with reason Internal', async () => {
-    const { text, isError, audits, errors, outcomes } = await call(new TypeError("Cannot read properties of undefined (reading 'spec')"));
-    assert.equal(isError, true);
-    assert.match(text, /^Internal: get_thing failed unexpectedly \(a bug in capi-mcp\): Cannot read properties of undefined \(reading 'spec'\)\nNext: /);
-    assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace in the result');
-    assert.deepEqual(outcomes, ['error']);
-    assert.equal(audits.length, 1);
-    assert.equal(audits[0]!.outcome, 'error');
-    assert.equal(audits[0]!.reason, 'Internal');
-    assert.match(String(errors[0]?.error), /TypeError: Cannot read properties/, 'the stack goes to the operator log');
-  });
-
-  it('keeps the code of a CapiMcpError, audited with that code', async () => {
-    const { text, audits } = await call(new CapiMcpError(ErrorCode.Upstream, 'failed to list Machines: connection refused', { hint: 'retry' }));
-    assert.equal(text, 'Upstream: failed to list Machines: connection refused\nNext: retry');
-    assert.equal(audits[0]!.reason, 'Upstream');
-  });
-
-  it('reports a refusal as denied, not as an error', async () => {
-    const { audits, outcomes } = await call(new CapiMcpError(ErrorCode.Forbidden, 'no'));
-    assert.deepEqual(outcomes, ['denied']);
-    assert.equal(audits[0]!.reason, 'Forbidden');
-  });
-});
+import { errorResult, protocolError } from '../../shared/mcp/result.ts';
 
 describe('errorResult', () => {
   it('reports a thrown non-Error value as a bug too', () => {
@@ -110,4 +54,23 @@ describe('errorResult', () => {
     const result = errorResult('list_clusters', new Error('request failed: Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789'));
     assert.doesNotMatch((result.content[0] as { text: string }).text, /abcdefghijklmnopqrstuvwxyz0123456789/);
   });
+});
+
+describe('protocolError', () => {
+  const cases = [
+    { error: new CapiMcpError(ErrorCode.Forbidden, 'no'), code: ProtocolErrorCode.InvalidRequest },
+    { error: new CapiMcpError(ErrorCode.NotFound, 'operation x not found'), code: ProtocolErrorCode.InvalidParams },
+    { error: new CapiMcpError(ErrorCode.Conflict, 'taken'), code: ProtocolErrorCode.InvalidParams },
+    { error: new CapiMcpError(ErrorCode.InvalidInput, 'Upstream: a message that reads like another code'), code: ProtocolErrorCode.InvalidParams },
+    { error: new CapiMcpError(ErrorCode.Upstream, 'connection refused'), code: ProtocolErrorCode.InternalError },
+    { error: new CapiMcpError(ErrorCode.Timeout, 'deadline'), code: ProtocolErrorCode.InternalError },
+    { error: new TypeError('x is undefined'), code: ProtocolErrorCode.InternalError },
+  ];
+  for (const { error, code } of cases) {
+    it(`maps ${error instanceof CapiMcpError ? error.code : 'a bug'} ("${error.message}") to ${code} by its code, not its text`, () => {
+      const rendered = protocolError('tasks/get', error, 'context: ');
+      assert.equal(rendered.code, code);
+      assert.ok(rendered.message.startsWith('context: '), rendered.message);
+    });
+  }
 });

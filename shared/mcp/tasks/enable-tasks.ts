@@ -10,26 +10,27 @@
  */
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { hasScope } from '../../auth/scopes.ts';
-import type { CallContext } from '../result.ts';
+import type { CallContext } from '../invoke.ts';
 import type { ToolDefinition, ToolDeps } from '../tool.ts';
-import { answerToolCallsAsTasks } from './task-calls.ts';
+import type { TaskCalls } from '../tool-calls.ts';
+import { taskCalls } from './task-calls.ts';
 import { registerTaskMethods, tasksExtensionId, type TaskMethodOptions } from './task-methods.ts';
-import { isTaskTool } from './task-state.ts';
 
 /** A tool as the server registered it. */
 export interface ExposedTool {
-  readonly definition: Pick<ToolDefinition, 'name' | 'annotations' | 'outputSchema'>;
+  readonly definition: Pick<ToolDefinition, 'name' | 'startsOperation'>;
   readonly registered: RegisteredTool;
 }
 
-export function enableTasks(server: McpServer, exposed: readonly ExposedTool[], deps: ToolDeps, context: CallContext, options?: TaskMethodOptions): void {
-  const taskTools = exposed.filter((t) => isTaskTool(t.definition));
-  if (!deps.workflows || taskTools.length === 0) return;
+/** Declares tasks and serves tasks/*; the answer to task-augmented calls, or undefined when there are none. */
+export function enableTasks(server: McpServer, exposed: readonly ExposedTool[], deps: ToolDeps, context: CallContext, options?: TaskMethodOptions): TaskCalls | undefined {
+  const taskTools = exposed.filter((t) => t.definition.startsOperation);
+  if (!deps.workflows || taskTools.length === 0) return undefined;
   for (const { registered } of taskTools) registered.execution = { taskSupport: 'optional' };
   server.server.registerCapabilities({
     tasks: { list: {}, ...(hasScope(deps.caller, 'write') ? { cancel: {} } : {}), requests: { tools: { call: {} } } },
     extensions: { [tasksExtensionId]: {} },
   });
   registerTaskMethods(server, deps, context, options);
-  answerToolCallsAsTasks(server, new Set(exposed.map((t) => t.definition.name)), new Set(taskTools.map((t) => t.definition.name)), deps);
+  return taskCalls(deps);
 }

@@ -21,12 +21,11 @@ import {
 } from '@modelcontextprotocol/server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { hasScope, type Scope } from '../../auth/scopes.ts';
-import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
-import { redactText } from '../../observability/redact.ts';
+import type { Scope } from '../../auth/scopes.ts';
 import type { ExecutionRecord } from '../../workflows/engine.ts';
+import { audited, requireScope, type CallContext } from '../invoke.ts';
+import { protocolError } from '../result.ts';
 import type { ToolDeps } from '../tool.ts';
-import { nextOf, type CallContext } from '../result.ts';
 import { findOperation, listVisibleOperations } from '../operations/access.ts';
 import { decodeCursor, detailedTaskV2, finalToolResult, isTerminal, taskPage, taskV1 } from './task-state.ts';
 
@@ -50,13 +49,18 @@ export function registerTaskMethods(server: McpServer, deps: ToolDeps, context: 
   const engine = deps.workflows!;
   // `modern`: the request came in the 2026-07-28 era (it carries the per-request envelope).
   const handle = <P extends object>(method: string, params: z.ZodType<P>, answer: (params: P, modern: boolean, ctx: ServerContext) => Promise<Result>) =>
-    server.server.setRequestHandler(method, { params }, (args, ctx) =>
-      audited(deps, context, method, args, () => {
-        const modern = ctx.mcpReq.envelope !== undefined;
-        if (modern) requireTasksExtension(ctx);
-        return answer(args, modern, ctx);
-      }),
-    );
+    server.server.setRequestHandler(method, { params }, async (args, ctx) => {
+      const taskId = (args as { taskId?: unknown }).taskId;
+      try {
+        return await audited(deps, context, { name: method, arguments: typeof taskId === 'string' ? { taskId } : {} }, () => {
+          const modern = ctx.mcpReq.envelope !== undefined;
+          if (modern) requireTasksExtension(ctx);
+          return answer(args, modern, ctx);
+        });
+      } catch (error) {
+        throw protocolError(method, error);
+      }
+    });
 
   handle('tasks/get', taskIdParams, async ({ taskId }, modern) => {
     const record = await visibleTask(deps, taskId, 'read');
@@ -119,51 +123,8 @@ export function declaresTasksExtension(ctx: Pick<ServerContext, 'mcpReq'>): bool
   return typeof extension === 'object' && extension !== null && !Array.isArray(extension);
 }
 
-function requireScope(deps: ToolDeps, scope: Scope, what: string): void {
-  if (hasScope(deps.caller, scope)) return;
-  throw new CapiMcpError(ErrorCode.Forbidden, `${what} needs the "${scope}" scope, which API key ${deps.caller.keyId} does not have`, {
-    hint: `ask an administrator for a key with the ${scope} scope`,
-  });
-}
-
 /** The task's execution, if the caller may see it (and, for `write`, act on it). */
 async function visibleTask(deps: ToolDeps, taskId: string, scope: Scope): Promise<ExecutionRecord> {
   requireScope(deps, scope, scope === 'write' ? 'cancelling a task' : 'reading a task');
   return findOperation(deps, taskId, 'pass the taskId exactly as the tool call returned it');
-}
-
-/** Runs one tasks/* method, maps CapiMcpError onto JSON-RPC errors and writes the audit record. */
-async function audited<T>(deps: ToolDeps, context: CallContext, method: string, args: { taskId?: unknown }, run: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  let outcome: 'ok' | 'error' | 'denied' = 'ok';
-  let reason: string | undefined;
-  try {
-    return await run();
-  } catch (error) {
-    outcome = error instanceof CapiMcpError && error.code === ErrorCode.Forbidden ? 'denied' : 'error';
-    reason = error instanceof CapiMcpError ? error.code : error instanceof ProtocolError ? String(error.code) : 'Internal';
-    throw protocolErrorOf(error);
-  } finally {
-    deps.log.audit({
-      requestId: context.requestId,
-      keyId: deps.caller.keyId,
-      tool: method,
-      arguments: typeof args.taskId === 'string' ? { taskId: args.taskId } : {},
-      outcome,
-      ...(reason ? { reason } : {}),
-      durationMs: Math.round(performance.now() - started),
-    });
-  }
-}
-
-/** JSON-RPC has no "forbidden": a refused key is an invalid request, an unknown task invalid params (-32602). */
-function protocolErrorOf(error: unknown): unknown {
-  if (error instanceof ProtocolError) return error;
-  if (!(error instanceof CapiMcpError)) return new ProtocolError(ProtocolErrorCode.InternalError, redactText(`task request failed: ${messageOf(error)}`));
-  const code =
-    error.code === ErrorCode.Forbidden ? ProtocolErrorCode.InvalidRequest
-    : error.code === ErrorCode.Upstream || error.code === ErrorCode.Timeout ? ProtocolErrorCode.InternalError
-    : ProtocolErrorCode.InvalidParams;
-  const next = nextOf(error);
-  return new ProtocolError(code, redactText(`${error.message}${next ? `; next: ${next}` : ''}`));
 }

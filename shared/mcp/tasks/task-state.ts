@@ -12,7 +12,6 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ExecutionRecord } from '../../workflows/engine.ts';
-import type { ToolDefinition } from '../tool.ts';
 import { operationSchema } from '../operations/schema.ts';
 import { operationText, operationView } from '../operations/view.ts';
 
@@ -23,11 +22,6 @@ export type TaskStatus = 'working' | 'completed' | 'failed' | 'cancelled';
  * execution (and so its task) for 90 days; the local engine keeps them until its folder is deleted.
  */
 export const taskTtlMs = 90 * 24 * 60 * 60 * 1000;
-
-/** A tool runs as a task when it changes something and answers with an operation: it starts one. */
-export function isTaskTool(tool: Pick<ToolDefinition, 'annotations' | 'outputSchema'>): boolean {
-  return !tool.annotations.readOnlyHint && tool.outputSchema === operationSchema;
-}
 
 export function isTerminal(record: Pick<ExecutionRecord, 'status'>): boolean {
   return record.status !== 'RUNNING';

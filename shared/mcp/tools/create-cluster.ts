@@ -58,6 +58,7 @@ export const createCluster = defineTool({
   inputSchema,
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  startsOperation: true,
   requires: ['workflows'],
   async handler(args, deps) {
     // The only metadata a caller sets is the Cluster's labels (no annotations, no pool labels): checked

@@ -27,6 +27,7 @@ export const deleteCluster = defineTool({
   ),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  startsOperation: true,
   requires: ['workflows'],
   async handler(args, deps) {
     if (args.confirm !== args.name) {

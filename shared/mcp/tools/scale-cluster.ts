@@ -32,6 +32,7 @@ export const scaleCluster = defineTool({
   ),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  startsOperation: true,
   requires: ['workflows'],
   async handler(args, deps) {
     const request: ScaleRequest = {

@@ -21,6 +21,7 @@ export const upgradeCluster = defineTool({
   ),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  startsOperation: true,
   requires: ['workflows'],
   async handler(args, deps) {
     // Note: topology.ts is imported on the call, not with this module: it brings Ajv (capi/variables.ts),

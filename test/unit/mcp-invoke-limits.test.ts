@@ -1,5 +1,5 @@
 /**
- * Management-cluster limits: the one check in runTool (shared/mcp/result.ts, assertManagementCluster) and
+ * Management-cluster limits: the one check in invoke (shared/mcp/invoke.ts, assertManagementCluster) and
  * the key records that carry them (shared/auth/key-admin.ts, key-store.ts), where an empty list is refused.
  */
 import { describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { FileKeyStore, parseKeyFile } from '../../shared/auth/key-store.ts';
 import type { Caller } from '../../shared/auth/scopes.ts';
 import { CapiMcpError } from '../../shared/errors.ts';
 import type { ManagementClusters } from '../../shared/kube/management-clusters.ts';
-import { assertManagementCluster } from '../../shared/mcp/result.ts';
+import { assertManagementCluster } from '../../shared/mcp/invoke.ts';
 
 const clusters = { names: ['alpha', 'bravo', 'charlie'], client: () => assert.fail('no client is built by the check') } as ManagementClusters;
 const caller = (managementClusters?: string[]): Caller => ({ keyId: 'keyaaaaaaaaa', scopes: ['read'], ...(managementClusters ? { managementClusters } : {}) });
