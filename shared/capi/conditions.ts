@@ -44,10 +44,24 @@ export function whyNot(obj: WithConditions | undefined, type: string, maxLength 
  */
 export function firstLine(message: string | undefined): string | undefined {
   const lines = (message ?? '')
-    .split('\n')
-    .map((l) => l.replace(/^\s*\*\s*/, '').trim())
+    .split(lineBreaks)
+    .map((l) => l.replace(/^\s*\*\s*/, '').replace(controls, ' ').trim())
     .filter((l) => l.length > 0);
   return lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
+}
+
+/** Whatever a reader could take for the end of a line. */
+const lineBreaks = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+/** C0 and C1 control characters (tabs and line breaks among them), which have no place in one line of text. */
+const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Text someone else wrote (an Event's message or reason, a label), as one line of at most `maxLength`
+ * characters: every control character or line break becomes a space, so it cannot start a line of its
+ * own in an answer (a forged "Next:" step or a fake section).
+ */
+export function oneLine(text: string, maxLength: number): string {
+  return truncate(text.replace(controls, ' ').trim(), maxLength);
 }
 
 export function truncate(text: string, maxLength: number): string {

@@ -13,7 +13,7 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseKey } from '../../shared/auth/api-key.ts';
 import { Authenticator } from '../../shared/auth/authenticator.ts';
-import { firstLine } from '../../shared/capi/conditions.ts';
+import { firstLine, oneLine } from '../../shared/capi/conditions.ts';
 import { variableProblems } from '../../shared/capi/variables.ts';
 import { labelArg, nameArg } from '../../shared/mcp/arguments.ts';
 import { createCluster } from '../../shared/mcp/tools/create-cluster.ts';
@@ -120,6 +120,9 @@ describe('argument checks are linear in their input', () => {
 describe('cluster-written text is read in linear time', () => {
   it('condition messages: bullets and blanks', (t) =>
     assertLinear(t, { target: 'condition first line', adversarial: (n) => fill(` ${' '.repeat(40)}*  * x\n`, n), run: firstLine }));
+
+  it('event messages: control characters and line breaks', (t) =>
+    assertLinear(t, { target: 'one line of tenant text', adversarial: (n) => fill('\r\n\u2028\t\u0085 ', n), run: (text: string) => oneLine(text, 200) }));
 
   it('ClusterClass variable schemas: a pattern written to backtrack, against the caller’s value', (t) => {
     // Whoever may write the ClusterClass writes the pattern; the caller writes the value. 25 characters

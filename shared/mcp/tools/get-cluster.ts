@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { clusterSummarySchema, count, outputObject } from '../schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts';
-import { truncate } from '../../capi/conditions.ts';
+import { warningLine, warningOf } from '../../capi/events.ts';
 import { discoverCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from '../arguments.ts';
@@ -42,15 +42,9 @@ export const getCluster = defineTool({
     const found = await discoverCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
     const summary = summarizeCluster(found.cluster, deps.now());
     const tree = buildClusterTree(found);
-    const warnings = found.warnings.slice(0, maxWarnings).map((e: any) => ({
-      object: `${e.involvedObject?.kind}/${e.involvedObject?.name}`,
-      reason: String(e.reason ?? ''),
-      message: truncate(String(e.message ?? ''), 200),
-      count: Number(e.count ?? 1),
-      ...(e.lastTimestamp || e.eventTime ? { lastSeen: String(e.lastTimestamp ?? e.eventTime) } : {}),
-    }));
+    const warnings = found.warnings.slice(0, maxWarnings).map(warningOf);
     const text = [clusterRow(summary), renderTree(tree)];
-    if (warnings.length > 0) text.push('warnings:', ...warnings.map((w) => `  ${w.object} ${w.reason}: ${w.message}${w.count > 1 ? ` (×${w.count})` : ''}`));
+    if (warnings.length > 0) text.push('warnings:', ...warnings.map(warningLine));
     return { structured: { cluster: summary, objects: flatten(tree), warnings }, text: text.join('\n') };
   },
 });
