@@ -7,6 +7,7 @@ import type { KubeObject } from '../kube/client.ts';
 import type { ChangePlan, ScaleRequest } from './change-plan.ts';
 import type { ReplicaChange } from './protection.ts';
 import { variableProblems, type VariableDefinition } from './variables.ts';
+import { upgradeStepProblem } from './versions.ts';
 import { callerVariablesOf, providerOfCluster } from '../providers/registry.ts';
 
 export interface TopologyRequest {
@@ -138,25 +139,13 @@ export function scaleChange(cluster: KubeObject, request: ScaleRequest): ChangeP
   };
 }
 
-const semver = /^v(\d+)\.(\d+)\.(\d+)$/;
-
-/** A new topology version, refusing downgrades and skipped minor versions (Kubernetes' upgrade rules). */
+/** A new topology version, refusing downgrades and skipped minor versions (versions.ts, Kubernetes' upgrade rules). */
 export function upgradeChange(cluster: KubeObject, version: string): ChangePlan<[KubeObject]> {
   const { topology, pools, controlPlaneReplicas } = topologyOf(cluster);
   const problems: string[] = [];
   if (!topology) problems.push(noTopology(cluster));
-  const from = semver.exec(topology?.version ?? '');
-  const to = semver.exec(version);
-  if (topology && (!from || !to)) problems.push(`cannot compare versions "${topology.version}" and "${version}"`);
-  if (from && to) {
-    const [a, b] = [from.slice(1).map(Number), to.slice(1).map(Number)];
-    const order = a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
-    if (order === 0) problems.push(`the cluster already runs ${version}`);
-    else if (order > 0) problems.push(`${version} is older than the current ${topology.version}: downgrades are not supported`);
-    else if (b[0] !== a[0] || b[1]! > a[1]! + 1) {
-      problems.push(`${version} skips a minor version from ${topology.version}: upgrade to v${a[0]}.${a[1]! + 1}.x first`);
-    }
-  }
+  const step = topology ? upgradeStepProblem(String(topology.version ?? ''), version) : undefined;
+  if (step) problems.push(step);
   return {
     problems,
     change: { action: 'upgrade', from: String(topology?.version ?? 'an unknown version'), to: version },
