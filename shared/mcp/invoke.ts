@@ -66,6 +66,7 @@ export async function audited<T>(deps: ToolDeps, context: CallContext, call: Aud
   } catch (error) {
     outcome = error instanceof CapiMcpError && error.code === ErrorCode.Forbidden ? 'denied' : 'error';
     reason = error instanceof CapiMcpError ? error.code : reasonOf(error);
+    // A bug, but not a client that gave up waiting (tasks/result aborted with its request): that says nothing about capi-mcp.
     if (reason === internalErrorCode) deps.log.error(`${call.name} failed unexpectedly`, { requestId: context.requestId, error: error instanceof Error ? error.stack : String(error) });
     throw error;
   } finally {
@@ -84,9 +85,14 @@ export async function audited<T>(deps: ToolDeps, context: CallContext, call: Aud
   }
 }
 
-/** A protocol-level refusal (the SDK's ProtocolError) keeps its JSON-RPC code in the audit record. */
+/**
+ * The audit reason of a failure that is not a CapiMcpError: a protocol-level refusal (the SDK's
+ * ProtocolError) keeps its JSON-RPC code; a request its client aborted is `Cancelled`; anything else is a bug.
+ */
 function reasonOf(error: unknown): string {
-  return error instanceof ProtocolError ? String(error.code) : internalErrorCode;
+  if (error instanceof ProtocolError) return String(error.code);
+  if (error instanceof Error && error.name === 'AbortError') return 'Cancelled';
+  return internalErrorCode;
 }
 
 /** Refuses a caller without `scope` for `what` (a tool name, or what a tasks/* method does). */
@@ -97,9 +103,14 @@ export function requireScope(deps: Pick<ToolDeps, 'caller'>, scope: Scope, what:
   });
 }
 
+/**
+ * `namespace/name` for the audit record, when the arguments name a cluster. Note: read from the arguments
+ * as sent (a refused call is audited too), so only values that could be a namespace and a name count.
+ */
 function clusterOf(args: unknown): string | undefined {
   const named = (args ?? {}) as { namespace?: unknown; name?: unknown };
-  return typeof named.namespace === 'string' && typeof named.name === 'string' ? `${named.namespace}/${named.name}` : undefined;
+  const plausible = (value: unknown, max: number): value is string => typeof value === 'string' && value.length <= max && /^[a-z0-9.-]+$/.test(value);
+  return plausible(named.namespace, 63) && plausible(named.name, 253) ? `${named.namespace}/${named.name}` : undefined;
 }
 
 function assertArgumentBounds(args: unknown): void {
@@ -119,11 +130,19 @@ function parseArguments(tool: ToolDefinition, args: unknown): unknown {
   });
 }
 
-/** Each issue as `path: message`, at most five: enough to correct the call, bounded whatever was sent. */
+/**
+ * Each issue as `path: message`, at most five, each path segment cut to 40 characters (a key is the
+ * caller's own text) and the whole to 1,000: enough to correct the call, bounded whatever was sent.
+ */
 function issuesOf(error: z.ZodError): string {
-  const issues = error.issues.slice(0, 5).map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`);
+  const segment = (part: PropertyKey) => {
+    const text = String(part);
+    return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  };
+  const issues = error.issues.slice(0, 5).map((issue) => `${issue.path.length > 0 ? issue.path.map(segment).join('.') : '(arguments)'}: ${issue.message}`);
   const more = error.issues.length - issues.length;
-  return issues.join('; ') + (more > 0 ? `; and ${more} more` : '');
+  const text = issues.join('; ') + (more > 0 ? `; and ${more} more` : '');
+  return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
 function assertLimits(tool: ToolDefinition, args: unknown, deps: ToolDeps): void {

@@ -10,8 +10,8 @@
  */
 import { ProtocolError, ProtocolErrorCode, type JSONRPCRequest, type McpServer, type Result, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { invoke, type CallContext, type Outcome } from './invoke.ts';
-import { toolResult } from './result.ts';
+import { audited, invoke, type CallContext, type Outcome } from './invoke.ts';
+import { protocolError, toolResult } from './result.ts';
 import type { ToolDefinition, ToolDeps } from './tool.ts';
 
 /** How a task-augmented call is answered; absent when the server runs no tasks. */
@@ -44,13 +44,36 @@ export function answerToolCalls(server: McpServer, exposed: ReadonlyMap<string, 
   };
 
   async function callTool(request: JSONRPCRequest, ctx: ServerContext): Promise<Result> {
+    const refused = (error: ProtocolError) => refuse(request, error);
     const checked = callParams.safeParse(request.params ?? {});
-    if (!checked.success) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid tools/call request: ${checked.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
+    if (!checked.success) return refused(new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid tools/call request: ${checked.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`));
     const params = checked.data;
     const tool = exposed.get(params.name);
-    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${params.name.slice(0, 100)} not found`);
-    const asTask = tasks?.asTask(tool, params, ctx) ?? false;
+    if (!tool) return refused(new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${params.name.slice(0, 100)} not found`));
+    let asTask = false;
+    try {
+      asTask = tasks?.asTask(tool, params, ctx) ?? false;
+    } catch (error) {
+      return refused(error as ProtocolError);
+    }
     const outcome = await invoke(tool, params.arguments ?? {}, deps, context);
-    return asTask ? tasks!.answer(tool, outcome, ctx) : toolResult(tool.name, outcome);
+    if (!asTask) return toolResult(tool.name, outcome);
+    try {
+      return await tasks!.answer(tool, outcome, ctx);
+    } catch (error) {
+      // What the task layer throws is a ProtocolError; anything else is a bug, rendered like every other.
+      if (!(error instanceof ProtocolError)) deps.log.error(`${tool.name} task answer failed unexpectedly`, { requestId: context.requestId, error: error instanceof Error ? error.stack : String(error) });
+      throw protocolError(tool.name, error);
+    }
+  }
+
+  /**
+   * A call refused before any tool ran (malformed, a tool this server does not list, a task the tool does
+   * not run): audited under the name asked for, so a key probing for tools it may not see leaves a trace.
+   */
+  async function refuse(request: JSONRPCRequest, error: ProtocolError): Promise<never> {
+    const asked = (request.params as { name?: unknown } | undefined)?.name;
+    const name = typeof asked === 'string' ? asked.slice(0, 100) : 'tools/call';
+    return audited(deps, context, { name, arguments: {} }, () => Promise.reject(error));
   }
 }

@@ -69,7 +69,16 @@ export function createLog(options: LogOptions = {}): Log {
     warn: (message, fields) => emit('warn', message, fields),
     error: (message, fields) => emit('error', message, fields),
     // Redaction first, so what is cut, previewed and hashed is already free of secrets.
-    audit: (record) => emit('info', 'tool call', { audit: true, ...record, arguments: boundedAuditArguments(redact(record.arguments)) }),
+    // The tool name and cluster are checked values when the call got that far, but a refused call's are as
+    // sent: bounded like an argument string, so no record can outgrow CloudWatch's event limit.
+    audit: (record) =>
+      emit('info', 'tool call', {
+        audit: true,
+        ...record,
+        tool: capStrings(record.tool),
+        ...(record.cluster !== undefined ? { cluster: capStrings(record.cluster) } : {}),
+        arguments: boundedAuditArguments(redact(record.arguments)),
+      }),
   };
 }
 
@@ -88,7 +97,8 @@ function boundedAuditArguments(value: unknown): unknown {
 }
 
 function capStrings(value: unknown): unknown {
-  if (typeof value === 'string') return Buffer.byteLength(value) > maxAuditStringBytes ? cut(value, previewChars.string) : value;
+  // Note: measured as JSON, which is what the record is: a control character takes 6 bytes there.
+  if (typeof value === 'string') return Buffer.byteLength(JSON.stringify(value)) - 2 > maxAuditStringBytes ? cut(value, previewChars.string) : value;
   if (value === null || typeof value !== 'object') return value;
   // Note: redact has already bounded the depth (and replaced cycles), so this recursion is shallow.
   if (Array.isArray(value)) return value.map(capStrings);

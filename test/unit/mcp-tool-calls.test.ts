@@ -79,14 +79,14 @@ describe('tools/call', () => {
     assert.equal(audits[0]!.outcome, 'denied');
   });
 
-  it('answers a tool this server does not list (gated, or unknown) as an unknown tool, and audits nothing', async () => {
+  it('answers a tool this server does not list (gated, or unknown) as an unknown tool, audited under the name asked for', async () => {
     const { client, audits } = await serve(['read', 'write'], { readOnly: true });
     for (const name of ['delete_cluster', 'no_such_tool']) {
       const { code, message } = await rpcError(client.callTool({ name, arguments: {} }));
       assert.equal(code, -32602);
       assert.equal(message, `MCP error -32602: Tool ${name} not found`);
     }
-    assert.deepEqual(audits, []);
+    assert.deepEqual(audits.map((a) => [a.tool, a.outcome, a.reason]), [['delete_cluster', 'error', '-32602'], ['no_such_tool', 'error', '-32602']]);
   });
 
   it('runs the handler once the checks pass: an unreachable cluster is Upstream, with its next step', async () => {
@@ -120,6 +120,6 @@ describe('tools/call as a 2025-11-25 task', () => {
     const error = await rpcError(client.request({ method: 'tools/call', params: { name: 'list_clusters', arguments: {}, task: {} } }, CallToolResultSchema));
     assert.equal(error.code, -32601);
     assert.match(error.message, /list_clusters does not run as a task/);
-    assert.deepEqual(audits, []);
+    assert.deepEqual(audits.map((a) => [a.tool, a.reason]), [['list_clusters', '-32601']], 'audited as refused, the tool not run');
   });
 });

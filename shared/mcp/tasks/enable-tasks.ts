@@ -32,5 +32,5 @@ export function enableTasks(server: McpServer, exposed: readonly ExposedTool[], 
     extensions: { [tasksExtensionId]: {} },
   });
   registerTaskMethods(server, deps, context, options);
-  return taskCalls(deps);
+  return taskCalls(deps, context);
 }

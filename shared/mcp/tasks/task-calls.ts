@@ -9,7 +9,8 @@
  * Clients that ask for neither get the plain result with its `operation_id` and follow get_operation.
  */
 import { ProtocolError, ProtocolErrorCode, type ServerContext } from '@modelcontextprotocol/server';
-import type { Outcome } from '../invoke.ts';
+import { CapiMcpError } from '../../errors.ts';
+import type { CallContext, Outcome } from '../invoke.ts';
 import { protocolError, toolResult } from '../result.ts';
 import type { ToolDeps } from '../tool.ts';
 import type { CallParams, TaskCalls } from '../tool-calls.ts';
@@ -21,7 +22,7 @@ const immediateResponseKey = 'io.modelcontextprotocol/model-immediate-response';
 
 const isModern = (ctx: ServerContext) => ctx.mcpReq.envelope !== undefined;
 
-export function taskCalls(deps: ToolDeps): TaskCalls {
+export function taskCalls(deps: ToolDeps, context: CallContext): TaskCalls {
   return {
     asTask(tool, params: CallParams, ctx) {
       const modern = isModern(ctx);
@@ -45,9 +46,17 @@ export function taskCalls(deps: ToolDeps): TaskCalls {
         if (modern) return toolResult(tool.name, outcome);
         throw protocolError(tool.name, outcome.error, `${tool.name} started no task: `);
       }
-      const operationId = (outcome.output.structured as { operation_id?: unknown }).operation_id;
-      const record = typeof operationId === 'string' ? await deps.workflows!.describe(operationId) : undefined;
-      if (!record) throw new ProtocolError(ProtocolErrorCode.InternalError, `${tool.name} started operation ${String(operationId)}, but it cannot be read back`);
+      const operationId = String((outcome.output.structured as { operation_id?: unknown }).operation_id);
+      let record;
+      try {
+        record = await deps.workflows!.describe(operationId);
+      } catch (error) {
+        if (!(error instanceof CapiMcpError)) deps.log.error(`${tool.name} could not read back operation ${operationId}`, { requestId: context.requestId, error: error instanceof Error ? error.stack : String(error) });
+        // The operation runs; only its task cannot be shown. 2026: the plain result names it, so the call still answers.
+        if (modern) return toolResult(tool.name, outcome);
+        throw protocolError(tool.name, error, `${tool.name} started operation ${operationId}, but it cannot be read back: `);
+      }
+      if (!record) throw new ProtocolError(ProtocolErrorCode.InternalError, `${tool.name} started operation ${operationId}, but it cannot be read back`);
       const now = deps.now();
       if (modern) return { resultType: 'task', ...taskV2(record, now) };
       return { task: taskV1(record, now), _meta: { [immediateResponseKey]: outcome.output.text } };
