@@ -4,9 +4,10 @@
  * microseconds, while clients and config are built once per process.
  */
 import { McpServer } from '@modelcontextprotocol/server';
+import { registerPrompts } from './prompts.ts';
 import { registerResources } from './resources.ts';
 import { isToolApplicable, tools, type Gating } from './registry.ts';
-import type { Caller } from '../auth/scopes.ts';
+import { hasScope, requiredScope, type Caller } from '../auth/scopes.ts';
 import type { Deps } from '../deps.ts';
 import type { Cursors } from './cursor.ts';
 import { enableTasks, type ExposedTool } from './tasks/enable-tasks.ts';
@@ -32,7 +33,7 @@ export interface RequestScope {
 export function createMcpServer(shared: Deps, gating: Gating, request: RequestScope): McpServer {
   const deps = { ...shared, caller: request.caller, cursors: request.cursors };
   const server = new McpServer(serverInfo, {
-    capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
+    capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false } },
     instructions,
   });
   const exposed: ExposedTool[] = [];
@@ -56,6 +57,8 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
     byName.set(tool.name, tool);
   }
   registerResources(server, deps);
+  // A prompt is handed only to a key that may call every tool it names.
+  registerPrompts(server, new Set([...byName.values()].filter((t) => hasScope(deps.caller, requiredScope(t))).map((t) => t.name)), deps, request);
   answerToolCalls(server, byName, deps, request, enableTasks(server, exposed, deps, request));
   return server;
 }
