@@ -45,3 +45,15 @@ export const timeoutArg = (seconds: number) => z.number().int().min(60).max(7200
  */
 export const toolInput = <T extends z.ZodObject>(schema: T): T => unlisted(schema, '$schema');
 export const toolOutput = <T extends z.ZodObject>(schema: T): T => unlisted(schema, '$schema', ...outputObjectKeywords);
+
+/**
+ * `dry_run`, taken by every tool that starts an operation: every check, guard and server-side dry run of
+ * the real call, then a plan instead of an operation (shared/mcp/operations/plan.ts). Nothing is applied,
+ * and no operation is started or joined.
+ */
+export const dryRunArg = unlisted(z.boolean().default(false), 'default').describe('Plan only; start nothing');
+
+/** Whether raw tool-call arguments ask for a dry run (read before the input schema, by the task layer). */
+export function asksDryRun(args: unknown): boolean {
+  return typeof args === 'object' && args !== null && (args as { dry_run?: unknown }).dry_run === true;
+}

@@ -37,8 +37,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   /** The result carries credentials: never logged, never in an error message or metric label. */
   readonly sensitive?: boolean;
   /**
-   * The handler starts (or joins) an operation and answers with it (operationSchema): the tool runs as an
-   * MCP task when the client asks, and its task is the operation.
+   * The handler starts (or joins) an operation and answers with it, or with `dry_run` its plan
+   * (operationOrPlanSchema): the tool runs as an MCP task when the client asks, and its task is the operation.
    */
   readonly startsOperation?: true;
   /** Dependencies the tool cannot work without; a server lacking one does not list the tool. */

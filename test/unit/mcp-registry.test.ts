@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { operationSchema } from '../../shared/mcp/operations/schema.ts';
+import { operationOrPlanSchema } from '../../shared/mcp/operations/plan.ts';
 import { tools } from '../../shared/mcp/registry.ts';
 
 const toolsDir = join(import.meta.dirname, '..', '..', 'shared', 'mcp', 'tools');
@@ -54,11 +54,12 @@ describe('shared/mcp/tools/', () => {
 
 describe('startsOperation', () => {
   it('is set on exactly the tools that change something and answer with the operation they started', () => {
-    // A tool answering with the operation schema while changing something starts one: it must say so, or it
-    // would not run as an MCP task; a tool saying so must answer with an operation, or its task has no id.
+    // A tool answering with an operation (or, with dry_run, its plan) while changing something starts one: it
+    // must say so, or it would not run as an MCP task; a tool saying so must answer with an operation, or its
+    // task has no id.
     const wrong = tools
-      .filter((tool) => (tool.startsOperation === true) !== (!tool.annotations.readOnlyHint && tool.outputSchema === operationSchema))
-      .map((tool) => `${tool.name}: startsOperation ${tool.startsOperation === true}, read-only ${tool.annotations.readOnlyHint}, answers ${tool.outputSchema === operationSchema ? 'the operation' : 'something else'}`);
+      .filter((tool) => (tool.startsOperation === true) !== (!tool.annotations.readOnlyHint && tool.outputSchema === operationOrPlanSchema))
+      .map((tool) => `${tool.name}: startsOperation ${tool.startsOperation === true}, read-only ${tool.annotations.readOnlyHint}, answers ${tool.outputSchema === operationOrPlanSchema ? 'the operation or its plan' : 'something else'}`);
     assert.deepEqual(wrong, [], wrong.join('\n'));
   });
 

@@ -123,3 +123,14 @@ describe('tools/call as a 2025-11-25 task', () => {
     assert.deepEqual(audits.map((a) => [a.tool, a.reason]), [['list_clusters', '-32601']], 'audited as refused, the tool not run');
   });
 });
+
+describe('a dry run asked as a 2025-11-25 task', () => {
+  it('is refused with -32602 before the tool runs: a dry run starts no task, and 2025-11-25 answers a task request only with a task', async () => {
+    const { client, started } = await serve(['write']);
+    const args = { namespace: 'team-a', name: 'web', kubernetes_version: 'v1.35.1', dry_run: true };
+    const error = await rpcError(client.request({ method: 'tools/call', params: { name: 'upgrade_cluster', arguments: args, task: {} } }, CreateTaskResultSchema));
+    assert.equal(error.code, -32602, error.message);
+    assert.match(error.message, /dry_run starts no task: call upgrade_cluster without params\.task for its plan/);
+    assert.deepEqual(started, []);
+  });
+});

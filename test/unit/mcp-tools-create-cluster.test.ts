@@ -250,7 +250,7 @@ describe('create_cluster', () => {
     // Prepare
     const { deps, workflows } = world();
     const first = await callTool(createCluster, args, deps);
-    workflows.update(first.structured.operation_id, { status: 'SUCCEEDED' });
+    workflows.update(first.structured.operation_id!, { status: 'SUCCEEDED' });
 
     // Act
     const second = await callTool(createCluster, { ...args, workers: [{ class: 'default-worker', name: 'md-0', replicas: 3 }] }, deps);
@@ -283,4 +283,41 @@ describe('create_cluster', () => {
       assert.equal(createCluster.inputSchema.safeParse(c.args).success, c.valid);
     });
   }
+});
+
+describe('create_cluster with dry_run', () => {
+  it('runs the same checks and dry runs as the real call, then answers the Cluster it would create and its Machines; nothing created or started', async () => {
+    // Prepare
+    const { deps, kube, workflows, operationsStarted } = world();
+
+    // Act
+    const { structured, text } = await callTool(createCluster, { ...args, labels: { 'team.example.com/owner': 'a' }, dry_run: true }, deps);
+
+    // Assess
+    const real = world();
+    await callTool(createCluster, { ...args, labels: { 'team.example.com/owner': 'a' } }, real.deps);
+    assert.deepEqual(kube.transcript(), real.kube.transcript(), 'the API calls of the real call, dry runs included');
+    assert.ok(kube.transcript().includes('create Cluster team-a/new-one (dry run)'));
+    assert.deepEqual([kube.writes(), workflows.starts, workflows.describes, operationsStarted], [[], [], [], []]);
+    const plan = (structured as { plan?: { changes: string[]; machines: string[]; guards: string[]; call: string } }).plan;
+    assert.deepEqual(plan?.changes, [
+      'Cluster team-a/new-one: metadata.labels.team.example.com/owner (none) → a',
+      'Cluster team-a/new-one: spec.topology.classRef.name (none) → quick-start',
+      'Cluster team-a/new-one: spec.topology.controlPlane.replicas (none) → 1',
+      'Cluster team-a/new-one: spec.topology.version (none) → v1.34.1',
+      'Cluster team-a/new-one: spec.topology.workers.machineDeployments[md-0] (none) → {"class":"default-worker","name":"md-0","replicas":2}',
+    ]);
+    assert.deepEqual(plan?.machines, ['control plane: create 1 Machine(s)', 'worker pool "md-0": create 2 Machine(s)']);
+    assert.ok(plan?.guards.some((g) => /ClusterClass quick-start/.test(g)));
+    assert.match(plan?.call ?? '', /^create_cluster \{"namespace":"team-a","name":"new-one",.*\} without dry_run$/);
+    assert.match(text, /^dry run of create_cluster: nothing applied, no operation started/);
+    assert.ok(createCluster.outputSchema.safeParse(structured).success);
+  });
+
+  it('refuses what the real call refuses: a cluster that exists', async () => {
+    const { deps, kube, workflows } = world();
+    kube.add(topologyCluster({ name: 'new-one' }));
+    assert.equal((await refusal(callTool(createCluster, { ...args, dry_run: true }, deps))).code, ErrorCode.Conflict);
+    assert.deepEqual([kube.writes(), workflows.starts], [[], []]);
+  });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../shared/errors.ts';
 import { deleteCluster } from '../../shared/mcp/tools/delete-cluster.ts';
 import { annotated, apiFailure, callTool, FakeKube, fakeToolDeps, labelled, refusal, topologyCluster } from '../support/fake-kube.ts';
+import { fakeMachine } from '../support/fake-machines.ts';
 
 const args = { namespace: 'team-a', name: 'demo', confirm: 'demo' };
 
@@ -153,5 +154,33 @@ describe('delete_cluster', () => {
     // Assess
     assert.notEqual(second.structured.operation_id, first.structured.operation_id);
     assert.deepEqual(workflows.starts.map((s) => s.input.operation.uid), ['aaaa-0001', 'bbbb-0002']);
+  });
+});
+
+describe('delete_cluster with dry_run', () => {
+  it('judges and dry-runs the DELETE as the real call does, then names every Machine that goes; nothing deleted or started', async () => {
+    // Prepare
+    const machines = [fakeMachine('demo-md-0-a'), fakeMachine('demo-cp-1', { pool: 'control plane' }), fakeMachine('other-md-0-a', { cluster: 'other' })];
+    const { deps, kube, workflows } = fakeToolDeps({ kube: new FakeKube().add(topologyCluster(), ...machines) });
+
+    // Act
+    const { structured, text } = await callTool(deleteCluster, { ...args, dry_run: true }, deps);
+
+    // Assess
+    assert.deepEqual(kube.transcript(), ['get Cluster/demo', 'delete Cluster team-a/demo (dry run)', 'list Machine']);
+    assert.deepEqual([kube.writes(), workflows.starts, workflows.describes], [[], [], []]);
+    const plan = (structured as { plan?: { changes: string[]; machines: string[]; removed?: string[]; guards: string[]; call: string } }).plan;
+    assert.deepEqual(plan?.removed, ['demo-cp-1', 'demo-md-0-a']);
+    assert.deepEqual(plan?.changes, ['Cluster team-a/demo: deleted, with everything Cluster API created for it']);
+    assert.ok(plan?.guards.some((g) => /confirm equals the name/.test(g)));
+    assert.equal(plan?.call, 'delete_cluster {"namespace":"team-a","name":"demo","confirm":"demo","timeout_seconds":1800} without dry_run');
+    assert.match(text, /machines:\n  delete demo-cp-1 \(control plane\)\n  delete demo-md-0-a \(md-0\)\n/);
+    assert.ok(deleteCluster.outputSchema.safeParse(structured).success);
+  });
+
+  it('refuses what the real call refuses: a cluster labelled prevent-deletion', async () => {
+    const { deps, kube, workflows } = world(labelled(topologyCluster(), { 'capi-mcp.io/prevent-deletion': 'true' }));
+    assert.equal((await refusal(callTool(deleteCluster, { ...args, dry_run: true }, deps))).code, ErrorCode.Forbidden);
+    assert.deepEqual([kube.writes(), workflows.starts], [[], []]);
   });
 });

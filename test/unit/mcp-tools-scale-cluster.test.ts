@@ -9,6 +9,7 @@ import { ErrorCode } from '../../shared/errors.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
 import { scaleCluster } from '../../shared/mcp/tools/scale-cluster.ts';
 import { apiFailure, callTool, FakeKube, fakeToolDeps, fieldConflict, labelled, refusal, topologyCluster, uidOf } from '../support/fake-kube.ts';
+import { fakeMachine, fakeMachineDeployment } from '../support/fake-machines.ts';
 
 const ns = 'team-a';
 const preventDeletion = { 'capi-mcp.io/prevent-deletion': 'true' };
@@ -200,7 +201,7 @@ describe('scale_cluster', () => {
     assert.deepEqual(workflows.starts.map((s) => s.input), [
       { operation: { action: 'scale', namespace: ns, name: 'demo', cluster: patch, expect: { controlPlaneReplicas: 3 } }, timeoutSeconds: 1800, pollSeconds: 10 },
     ]);
-    assert.match(structured.operation_id, /^scale_team-a_demo_[0-9a-f]{20}$/);
+    assert.match(structured.operation_id!, /^scale_team-a_demo_[0-9a-f]{20}$/);
     assert.deepEqual(operationsStarted, ['scale']);
   });
 
@@ -264,4 +265,53 @@ describe('scale_cluster', () => {
       assert.equal(scaleCluster.inputSchema.safeParse(c.args).success, c.valid);
     });
   }
+});
+
+describe('scale_cluster with dry_run', () => {
+  const planOf = (structured: unknown) => (structured as { plan?: { changes: string[]; machines: string[]; removed?: string[]; guards: string[]; call: string } }).plan;
+
+  it('dry-runs the topology patch as the real call does and names the Machines a scale-down removes (Random: by name); nothing written or started', async () => {
+    // Prepare
+    const machines = [fakeMachine('demo-md-0-c'), fakeMachine('demo-md-0-a'), fakeMachine('demo-md-0-b'), fakeMachine('demo-cp-1', { pool: 'control plane' })];
+    const { deps, kube, workflows } = fakeToolDeps({ kube: new FakeKube().add(topologyCluster({ pools: [{ name: 'md-0', replicas: 3 }] }), fakeMachineDeployment('md-0'), ...machines) });
+
+    // Act
+    const { structured, text } = await callTool(scaleCluster, args({ worker_pools: [{ name: 'md-0', replicas: 1 }], dry_run: true }), deps);
+
+    // Assess
+    assert.deepEqual(kube.calls.filter((c) => c.verb === 'apply').map((c) => c.text), ['apply Cluster team-a/demo (dry run)']);
+    assert.deepEqual([kube.writes(), workflows.starts, workflows.describes], [[], [], []]);
+    const plan = planOf(structured);
+    assert.deepEqual(plan?.changes, ['Cluster team-a/demo: spec.topology.workers.machineDeployments[md-0].replicas 3 → 1']);
+    assert.deepEqual(plan?.removed, ['demo-md-0-a', 'demo-md-0-b']);
+    assert.match(plan?.machines[0] ?? '', /^worker pool "md-0": remove demo-md-0-a, demo-md-0-b \(3 → 1; MachineSet deletion order Random: /);
+    assert.match(text, /Next: to make it, call scale_cluster \{"namespace":"team-a","name":"demo","worker_pools":\[\{"name":"md-0","replicas":1\}\],"timeout_seconds":1800\} without dry_run/);
+    assert.ok(scaleCluster.outputSchema.safeParse(structured).success);
+  });
+
+  it("follows the pool's deletion order (Newest) and says how many Machines a scale-up creates", async () => {
+    const machines = [fakeMachine('demo-md-0-a', { created: '2026-11-20T10:00:00Z' }), fakeMachine('demo-md-0-b', { created: '2026-11-21T10:00:00Z' })];
+    const { deps } = fakeToolDeps({ kube: new FakeKube().add(topologyCluster({ pools: [{ name: 'md-0', replicas: 2 }] }), fakeMachineDeployment('md-0', { order: 'Newest' }), ...machines) });
+    assert.deepEqual(planOf((await callTool(scaleCluster, args({ worker_pools: [{ name: 'md-0', replicas: 1 }], dry_run: true }), deps)).structured)?.removed, ['demo-md-0-b']);
+    const up = planOf((await callTool(scaleCluster, args({ worker_pools: [{ name: 'md-0', replicas: 4 }], dry_run: true }), deps)).structured);
+    assert.deepEqual(up?.machines, ['worker pool "md-0": create 2 Machine(s) (2 → 4)']);
+    assert.deepEqual(up?.removed, []);
+  });
+
+  it('dry-runs the replicas of a cluster without a ClusterClass, diffing each object it writes', async () => {
+    const { deps, kube, workflows } = fakeToolDeps({ kube: new FakeKube().add(...classic()) });
+    const plan = planOf((await callTool(scaleCluster, args({ worker_pools: [{ name: 'md-0', replicas: 3 }], control_plane_replicas: 5, dry_run: true }), deps)).structured);
+    assert.deepEqual(plan?.changes, [
+      'MachineDeployment team-a/md-0: spec.replicas 2 → 3',
+      'KubeadmControlPlane team-a/demo-cp: spec.replicas 3 → 5',
+    ]);
+    assert.deepEqual([kube.writes(), workflows.starts], [[], []]);
+  });
+
+  it('refuses what the real call refuses: emptying a pool of a cluster labelled prevent-deletion', async () => {
+    const { deps, kube, workflows } = fakeToolDeps({ kube: new FakeKube().add(withClass(preventDeletion)) });
+    const error = await refusal(callTool(scaleCluster, args({ worker_pools: [{ name: 'md-0', replicas: 0 }], dry_run: true }), deps));
+    assert.equal(error.code, ErrorCode.Forbidden);
+    assert.deepEqual([kube.writes(), workflows.starts], [[], []]);
+  });
 });

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../shared/errors.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
 import { upgradeCluster } from '../../shared/mcp/tools/upgrade-cluster.ts';
 import { annotated, callTool, FakeKube, fakeToolDeps, fieldConflict, labelled, refusal, topologyCluster } from '../support/fake-kube.ts';
+import { fakeMachine } from '../support/fake-machines.ts';
 
 const ns = 'team-a';
 const args = (version: string) => ({ namespace: ns, name: 'demo', kubernetes_version: version });
@@ -122,4 +123,67 @@ describe('upgrade_cluster', () => {
       assert.equal(upgradeCluster.inputSchema.safeParse(args(c.version)).success, c.valid);
     });
   }
+});
+
+describe('upgrade_cluster with dry_run', () => {
+  /** demo at v1.34.1: one control-plane Machine, md-0 with two workers, and a worker already at the new version. */
+  function world(cluster = topologyCluster()) {
+    const machines = [
+      fakeMachine('demo-cp-1', { pool: 'control plane' }),
+      fakeMachine('demo-md-0-b'),
+      fakeMachine('demo-md-0-a'),
+      fakeMachine('demo-md-0-new', { version: 'v1.35.0' }),
+      fakeMachine('other-md-0-a', { cluster: 'other' }),
+    ];
+    return fakeToolDeps({ kube: new FakeKube().add(cluster, ...machines) });
+  }
+
+  it('runs the same dry-run patch as the real call, then answers a plan: the version diff, the Machines replaced, the guards, the call; nothing written, started or looked up', async () => {
+    // Prepare
+    const { deps, kube, workflows, operationsStarted } = world();
+
+    // Act
+    const { structured, text } = await callTool(upgradeCluster, { ...args('v1.35.0'), dry_run: true }, deps);
+
+    // Assess
+    assert.deepEqual(kube.calls.filter((c) => c.verb === 'apply').map((c) => [c.text, c.fieldManager]), [['apply Cluster team-a/demo (dry run)', 'capi-mcp-upgrade']]);
+    assert.deepEqual(kube.writes(), []);
+    assert.deepEqual(workflows.starts, []);
+    assert.deepEqual(workflows.describes, [], 'no operation looked up: a dry run never joins one');
+    assert.deepEqual(operationsStarted, []);
+    const plan = (structured as { plan?: Record<string, unknown> }).plan;
+    assert.equal((structured as { operation_id?: string }).operation_id, undefined);
+    assert.deepEqual(plan?.changes, ['Cluster team-a/demo: spec.topology.version v1.34.1 → v1.35.0']);
+    assert.deepEqual(plan?.replaced, ['demo-cp-1', 'demo-md-0-a', 'demo-md-0-b']);
+    assert.deepEqual(plan?.machines, [
+      'replace demo-cp-1 (control plane, v1.34.1 → v1.35.0)',
+      'replace demo-md-0-a (md-0, v1.34.1 → v1.35.0)',
+      'replace demo-md-0-b (md-0, v1.34.1 → v1.35.0)',
+    ]);
+    assert.equal(plan?.call, 'upgrade_cluster {"namespace":"team-a","name":"demo","kubernetes_version":"v1.35.0","timeout_seconds":3600} without dry_run');
+    assert.ok((plan?.guards as string[]).some((g) => /server-side dry run as capi-mcp-upgrade of Cluster demo: accepted/.test(g)), String(plan?.guards));
+    assert.match(text, /^dry run of upgrade_cluster: nothing applied, no operation started\n/);
+    assert.match(text, /\nNext: to make it, call upgrade_cluster \{.*\} without dry_run$/);
+    assert.ok(upgradeCluster.outputSchema.safeParse(structured).success, 'the plan fits the output schema');
+  });
+
+  it('refuses what the real call refuses: a skipped minor, a GitOps owner, another field manager', async () => {
+    const skipped = world();
+    assert.match((await refusal(callTool(upgradeCluster, { ...args('v1.36.0'), dry_run: true }, skipped.deps))).message, /skips a minor version/);
+    const gitops = world(labelled(topologyCluster(), { 'kustomize.toolkit.fluxcd.io/name': 'fleet' }));
+    assert.equal((await refusal(callTool(upgradeCluster, { ...args('v1.35.0'), dry_run: true }, gitops.deps))).code, ErrorCode.Forbidden);
+    const conflict = world();
+    conflict.kube.failOn({ verb: 'apply', dryRun: true }, fieldConflict('validate Cluster team-a/demo', 'kubectl', ['.spec.topology.version']));
+    assert.equal((await refusal(callTool(upgradeCluster, { ...args('v1.35.0'), dry_run: true }, conflict.deps))).code, ErrorCode.Conflict);
+    for (const w of [skipped, gitops, conflict]) assert.deepEqual([w.kube.writes(), w.workflows.starts], [[], []]);
+  });
+
+  it('answers a plan while the same upgrade runs, and neither joins nor starts it', async () => {
+    const { deps, workflows } = world();
+    const running = await callTool(upgradeCluster, args('v1.35.0'), deps);
+    const planned = await callTool(upgradeCluster, { ...args('v1.35.0'), dry_run: true }, deps);
+    assert.equal((planned.structured as { operation_id?: string }).operation_id, undefined);
+    assert.ok((planned.structured as { plan?: unknown }).plan);
+    assert.deepEqual(workflows.starts.map((s) => s.name), [running.structured.operation_id]);
+  });
 });

@@ -8,12 +8,15 @@
 import type { ChangePlan, ScaleRequest } from '../../capi/change-plan.ts';
 import { directScaleChange } from '../../capi/direct-scale.ts';
 import { wrapError } from '../../errors.ts';
-import { getIfExists, type KubeObject } from '../../kube/client.ts';
+import { upgradeReplacements } from '../../capi/machine-impact.ts';
+import { preventDeletionLabel } from '../../capi/protection.ts';
+import { getIfExists, type KubeClient, type KubeObject } from '../../kube/client.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { clusterNameLabel, Kinds } from '../../kube/kinds.ts';
 import { applyOwned } from '../../kube/owned-apply.ts';
 import { capiMcpFieldManagers, fieldManagerOf, type Operation, type OperationAction } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
+import { machinesOf, planResult, replacementPlan, scalePlan, type Accepted, type MachinePlan } from './plan.ts';
 import { operationInput, refuseProblems, refuseProtected, startOrJoin, type OperationArgs } from './start-or-join.ts';
 
 /** How one kind of plan becomes an operation; what differs between a topology and a direct change. */
@@ -28,19 +31,37 @@ interface Carrier {
   readonly judged: readonly KubeObject[];
   /** The context of a dry run's refusal of `object`. */
   readonly rejected: (object: KubeObject) => string;
+  /** For a dry run: what `patch` changes, as it is now. */
+  readonly current: (patch: KubeObject) => KubeObject | undefined;
+  /** For a dry run: the Machines the change creates, replaces or removes (reads them). */
+  readonly machines: () => Promise<MachinePlan>;
 }
 
 async function startPlannedChange(deps: ToolDeps, args: OperationArgs, action: OperationAction, plan: ChangePlan, carrier: Carrier) {
   refuseProblems(action, args, plan.problems, carrier.hint);
   const kube = deps.clusters.client(args.management_cluster);
-  return startOrJoin(deps, operationInput(action, args, { ...carrier.fields, expect: plan.expect }), carrier.target, async () => {
+  const check = async (): Promise<Accepted[]> => {
     refuseProtected(action, args, plan.change, carrier.judged);
+    const accepted: Accepted[] = [];
     for (const object of plan.objects) {
-      await applyOwned(kube, object, { dryRun: true, fieldManager: fieldManagerOf(action), mayTakeFrom: capiMcpFieldManagers }).catch((error: unknown) => {
+      const after = await applyOwned(kube, object, { dryRun: true, fieldManager: fieldManagerOf(action), mayTakeFrom: capiMcpFieldManagers }).catch((error: unknown) => {
         throw wrapError(carrier.rejected(object), error);
       });
+      const before = carrier.current(object);
+      accepted.push({ ...(before ? { before } : {}), after });
     }
-  });
+    return accepted;
+  };
+  const dryRun = async (accepted: readonly Accepted[]) => {
+    const judged = carrier.judged.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
+    const guards = [
+      action === 'upgrade' ? 'version step: newer, at most one minor on' : 'pools: each exists and is sized by replicas, not an autoscaler',
+      `owners (GitOps markers, ${preventDeletionLabel}) on ${judged}: allowed`,
+      `server-side dry run as ${fieldManagerOf(action)} of ${plan.objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}: accepted, no field of another manager taken`,
+    ];
+    return planResult(`${action}_cluster`, args as unknown as Record<string, unknown>, accepted, await carrier.machines(), guards);
+  };
+  return startOrJoin(deps, operationInput(action, args, { ...carrier.fields, expect: plan.expect }), carrier.target, check, args.dry_run ? dryRun : undefined);
 }
 
 /** A change of the topology of a cluster with a ClusterClass: one patch of its Cluster. */
@@ -61,6 +82,14 @@ export async function startTopologyChange(
     target: patch.spec,
     judged: [cluster],
     rejected: () => `the API server rejected the ${action} of cluster ${args.namespace}/${args.name}`,
+    current: () => cluster,
+    machines: async () => {
+      const kube = deps.clusters.client(args.management_cluster);
+      if (planned.change.action === 'upgrade') return replacementPlan(upgradeReplacements(await machinesOf(kube, args.namespace, args.name), planned.change.to), planned.change.to);
+      if (planned.change.action !== 'scale') return { lines: [] };
+      const [machines, machineDeployments] = await Promise.all([machinesOf(kube, args.namespace, args.name), machineDeploymentsOf(kube, args.namespace, args.name)]);
+      return scalePlan(planned.change.replicas, machines, machineDeployments, deps.now());
+    },
   });
 }
 
@@ -71,8 +100,8 @@ export async function startTopologyChange(
 export async function startDirectScale(deps: ToolDeps, args: OperationArgs, cluster: KubeObject, request: ScaleRequest) {
   const kube = deps.clusters.client(args.management_cluster);
   const ref = cluster.spec?.controlPlaneRef as { apiGroup?: string; kind?: string; name?: string } | undefined;
-  const [{ items: machineDeployments }, controlPlane] = await Promise.all([
-    kube.list(Kinds.MachineDeployment, { namespace: args.namespace, labelSelector: `${clusterNameLabel}=${args.name}` }),
+  const [machineDeployments, controlPlane] = await Promise.all([
+    machineDeploymentsOf(kube, args.namespace, args.name),
     ref?.apiGroup && ref.kind && ref.name ? getIfExists(kube, await kube.resolve(ref.apiGroup, ref.kind), args.namespace, ref.name) : Promise.resolve(undefined),
   ]).catch((error: unknown) => {
     throw wrapError(`failed to read the MachineDeployments and control plane of cluster ${args.namespace}/${args.name}`, error);
@@ -86,5 +115,15 @@ export async function startDirectScale(deps: ToolDeps, args: OperationArgs, clus
     target: plan.objects.map((p) => [p.kind, p.metadata.name, p.spec]),
     judged: [cluster, ...written],
     rejected: (patch) => `the API server rejected the scale of ${patch.kind} ${args.namespace}/${patch.metadata.name}`,
+    current: (patch) => written.find((o) => o.kind === patch.kind && o.metadata.name === patch.metadata.name),
+    machines: async () => {
+      const replicas = plan.change.action === 'scale' ? plan.change.replicas : [];
+      return scalePlan(replicas, await machinesOf(kube, args.namespace, args.name), machineDeployments, deps.now());
+    },
   });
+}
+
+/** The cluster's MachineDeployments (one LIST by the cluster-name label). */
+async function machineDeploymentsOf(kube: KubeClient, namespace: string, name: string): Promise<KubeObject[]> {
+  return (await kube.list(Kinds.MachineDeployment, { namespace, labelSelector: `${clusterNameLabel}=${name}` })).items;
 }

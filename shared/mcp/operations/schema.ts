@@ -4,7 +4,8 @@ import { executionStatuses } from '../../workflows/states.ts';
 import { toolOutput } from '../arguments.ts';
 import { count, outputObject, unlisted } from '../schemas.ts';
 
-const operationFields = {
+/** The fields of an operation as an agent reads it (also the operation side of operationOrPlanSchema, ./plan.ts). */
+export const operationFields = {
   operation_id: z.string(),
   // Note: the action's values are listed nowhere: the agent named the action it started, and reads it back.
   action: unlisted(z.enum(['create', 'delete', 'scale', 'upgrade']), 'enum'),

@@ -11,6 +11,7 @@ import { changeRefusal, type ClusterChange } from '../../capi/protection.ts';
 import type { KubeObject } from '../../kube/client.ts';
 import { planProblems, pollSeconds, type Operation, type OperationAction, type WorkflowInput } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
+import type { Accepted } from './plan.ts';
 import { startedResult } from './view.ts';
 
 export interface OperationArgs {
@@ -18,6 +19,7 @@ export interface OperationArgs {
   readonly name: string;
   readonly timeout_seconds: number;
   readonly management_cluster?: string | undefined;
+  readonly dry_run?: boolean;
 }
 
 /** The workflow input of `action` on the cluster `args` name, polled at the action's pace (pollSeconds). */
@@ -37,13 +39,23 @@ export function operationInput(action: OperationAction, args: OperationArgs, fie
 
 /**
  * `target` names what the operation changes (with the cluster and action it keys the operation id);
- * `check` throws to refuse. A plan the workflow step would refuse (operation.ts, `plannedWrites`) is
- * refused here, before anything starts.
+ * `check` throws to refuse, and returns what its server-side dry runs accepted. A plan the workflow step
+ * would refuse (operation.ts, `plannedWrites`) is refused here, before anything starts.
+ *
+ * With `plan` (a dry run) the same checks run and `plan` answers from what they accepted: no operation is
+ * looked up, joined or started, so a dry run answers what the change is even while the same one runs.
  */
-export async function startOrJoin(deps: ToolDeps, input: WorkflowInput, target: unknown, check: () => Promise<void>) {
+export async function startOrJoin<P>(
+  deps: ToolDeps,
+  input: WorkflowInput,
+  target: unknown,
+  check: () => Promise<readonly Accepted[] | void>,
+  plan?: (accepted: readonly Accepted[]) => Promise<P>,
+) {
   const engine = deps.workflows!;
   const { action, namespace, name } = input.operation;
   refuseProblems(action, { namespace, name }, planProblems(input.operation), 'call get_cluster to see its objects');
+  if (plan) return plan((await check()) ?? []);
   const running = await findRunningOperation(engine, input, target);
   if (running) return startedResult(running, deps.now());
   await check();

@@ -7,9 +7,12 @@
  * - 2026-07-28: the client declares the extension on the request and the server decides; it answers
  *   `resultType: "task"` for an operation, and a refused call's own tool result otherwise.
  * Clients that ask for neither get the plain result with its `operation_id` and follow get_operation.
+ * A dry run (`dry_run: true`) starts nothing: 2026-07-28 answers its plan directly, 2025-11-25 refuses the
+ * task request (-32602), naming the plain call that answers it.
  */
 import { ProtocolError, ProtocolErrorCode, type ServerContext } from '@modelcontextprotocol/server';
 import { CapiMcpError } from '../../errors.ts';
+import { asksDryRun } from '../arguments.ts';
 import type { CallContext, Outcome } from '../invoke.ts';
 import { protocolError, toolResult } from '../result.ts';
 import type { ToolDeps } from '../tool.ts';
@@ -36,6 +39,12 @@ export function taskCalls(deps: ToolDeps, context: CallContext): TaskCalls {
       }
       if (!modern && !isTaskMetadata(params.task)) {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'params.task must be an object, with an optional integer ttl');
+      }
+      if (asksDryRun(params.arguments)) {
+        // A dry run starts no operation, so there is no task to answer with. 2026-07-28: the server decides,
+        // and answers the plan directly; 2025-11-25 answers a task request with a task only (CreateTaskResult).
+        if (modern) return false;
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `dry_run starts no task: call ${tool.name} without params.task for its plan`);
       }
       return true;
     },

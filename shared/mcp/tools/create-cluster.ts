@@ -11,8 +11,8 @@ import { Kinds } from '../../kube/kinds.ts';
 import { applyOwned } from '../../kube/owned-apply.ts';
 import { capiMcpFieldManagers, fieldManagerOf } from '../../workflows/operation.ts';
 import { defineTool } from '../tool.ts';
-import { labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
-import { operationSchema } from '../operations/schema.ts';
+import { dryRunArg, labelArg, managementClusterArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
+import { creationPlan, operationOrPlanSchema, planResult, type Accepted } from '../operations/plan.ts';
 import { operationInput, startOrJoin } from '../operations/start-or-join.ts';
 import { takesControlPlaneReplicas } from '../../providers/registry.ts';
 
@@ -47,6 +47,7 @@ const inputSchema = toolInput(
       .optional(),
     timeout_seconds: timeoutArg(1800),
     management_cluster: managementClusterArg,
+    dry_run: dryRunArg,
   }),
 );
 
@@ -56,7 +57,7 @@ export const createCluster = defineTool({
   description:
     'Create a cluster from a ClusterClass, checked by a server-side dry run first; returns an operation_id at once for get_operation.',
   inputSchema,
-  outputSchema: operationSchema,
+  outputSchema: operationOrPlanSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   startsOperation: true,
   requires: ['workflows'],
@@ -109,6 +110,8 @@ export const createCluster = defineTool({
     };
     const cluster = buildTopologyCluster(request);
     const expect = { ...(controlPlaneReplicas !== undefined ? { controlPlaneReplicas } : {}), workerReplicas: args.workers.reduce((n, w) => n + w.replicas, 0) };
+    const guards = ['labels: no reserved keys', `ClusterClass ${args.cluster_class}: worker classes and variables valid`, `no cluster ${args.namespace}/${args.name} exists yet`, 'server-side dry run (apply and create) as capi-mcp-create: accepted'];
+    const dryRun = async (accepted: readonly Accepted[]) => planResult('create_cluster', args, accepted, creationPlan(controlPlaneReplicas, args.workers), guards);
     return startOrJoin(deps, operationInput('create', args, { cluster, expect }), cluster.spec, async () => {
       const problems = topologyProblems(request, clusterClass);
       if (problems.length > 0) {
@@ -130,14 +133,15 @@ export const createCluster = defineTool({
       try {
         // Apply is authorized as a patch even when it creates; the Apply step needs create as well, so
         // both are checked: validation and admission run in each, nothing is persisted.
-        await applyOwned(kube, cluster, { dryRun: true, fieldManager: fieldManagerOf('create'), mayTakeFrom: capiMcpFieldManagers });
-        await kube.create(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') }).catch((error: unknown) => {
+        const applied = await applyOwned(kube, cluster, { dryRun: true, fieldManager: fieldManagerOf('create'), mayTakeFrom: capiMcpFieldManagers });
+        const created = await kube.create(cluster, { dryRun: true, fieldManager: fieldManagerOf('create') }).catch((error: unknown) => {
           // Created since the existence check above, by an identical request's Apply: starting then joins it.
-          if (!(error instanceof CapiMcpError && error.code === ErrorCode.Conflict)) throw error;
+          if (!(error instanceof CapiMcpError && error.code === ErrorCode.Conflict) || args.dry_run) throw error;
         });
+        return [{ after: created ?? applied }];
       } catch (error) {
         throw wrapError(`the API server rejected cluster ${args.namespace}/${args.name}`, error);
       }
-    });
+    }, args.dry_run ? dryRun : undefined);
   },
 });

@@ -7,8 +7,10 @@ import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
-import { operationSchema } from '../operations/schema.ts';
+import { dryRunArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
+import { allMachines } from '../../capi/machine-impact.ts';
+import { preventDeletionLabel } from '../../capi/protection.ts';
+import { deletionPlan, machinesOf, operationOrPlanSchema, planResult } from '../operations/plan.ts';
 import { operationInput, refuseProtected, startOrJoin } from '../operations/start-or-join.ts';
 
 export const deleteCluster = defineTool({
@@ -23,9 +25,10 @@ export const deleteCluster = defineTool({
       confirm: z.string().max(253).describe('Must equal name'),
       timeout_seconds: timeoutArg(1800),
       management_cluster: managementClusterArg,
+      dry_run: dryRunArg,
     }),
   ),
-  outputSchema: operationSchema,
+  outputSchema: operationOrPlanSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   startsOperation: true,
   requires: ['workflows'],
@@ -40,12 +43,20 @@ export const deleteCluster = defineTool({
     // The operation carries the UID of the Cluster judged here: its step deletes that object only, never
     // one created since under the same name, and judges it again (shared/workflows/steps.ts).
     const pinned = cluster.metadata.uid ? { uid: cluster.metadata.uid } : {};
-    return startOrJoin(deps, operationInput('delete', args, pinned), 'delete', async () => {
+    const check = async () => {
       refuseProtected('delete', args, { action: 'delete' }, [cluster]);
       // A dry-run DELETE: an identity that may not delete (read-only RBAC) is refused now, not minutes later.
       await kube.delete(Kinds.Cluster, args.namespace, args.name, { dryRun: true }).catch((error: unknown) => {
         throw wrapError(`the API server refused the deletion of cluster ${args.namespace}/${args.name}`, error);
       });
-    });
+    };
+    const guards = ['confirm equals the name', `owners (GitOps markers, ${preventDeletionLabel}) on Cluster ${args.name}: allowed`, 'server-side dry-run DELETE: accepted'];
+    // Note: a DELETE has no object after it to diff; the plan says what goes instead.
+    const dryRun = async () => {
+      const plan = planResult('delete_cluster', args, [], deletionPlan(allMachines(await machinesOf(kube, args.namespace, args.name))), guards);
+      plan.structured.plan.changes.push(`Cluster ${args.namespace}/${args.name}: deleted, with everything Cluster API created for it`);
+      return { ...plan, text: plan.text.replace('  (no field changes)', `  ${plan.structured.plan.changes[0]}`) };
+    };
+    return startOrJoin(deps, operationInput('delete', args, pinned), 'delete', check, args.dry_run ? dryRun : undefined);
   },
 });

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { ScaleRequest } from '../../capi/change-plan.ts';
 import { defineTool } from '../tool.ts';
-import { labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
-import { operationSchema } from '../operations/schema.ts';
+import { dryRunArg, labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
+import { operationOrPlanSchema } from '../operations/plan.ts';
 import { getCluster } from '../../kube/discovery.ts';
 import { startDirectScale, startTopologyChange } from '../operations/change.ts';
 
@@ -27,10 +27,11 @@ export const scaleCluster = defineTool({
         control_plane_replicas: z.number().int().min(1).max(7).refine((n) => n % 2 === 1, 'must be odd (1, 3, 5, 7) so etcd keeps quorum').optional().describe('Odd'),
         timeout_seconds: timeoutArg(1800),
         management_cluster: managementClusterArg,
+        dry_run: dryRunArg,
       })
       .refine((a) => (a.worker_pools?.length ?? 0) > 0 || a.control_plane_replicas !== undefined, 'give worker_pools and/or control_plane_replicas'),
   ),
-  outputSchema: operationSchema,
+  outputSchema: operationOrPlanSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   startsOperation: true,
   requires: ['workflows'],

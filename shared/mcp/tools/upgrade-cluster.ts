@@ -1,8 +1,8 @@
 /** upgrade_cluster: a new Kubernetes version for a topology-managed cluster, rolled out machine by machine. */
 import { z } from 'zod';
 import { defineTool } from '../tool.ts';
-import { managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
-import { operationSchema } from '../operations/schema.ts';
+import { dryRunArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
+import { operationOrPlanSchema } from '../operations/plan.ts';
 import { startTopologyChange } from '../operations/change.ts';
 
 export const upgradeCluster = defineTool({
@@ -17,9 +17,10 @@ export const upgradeCluster = defineTool({
       kubernetes_version: kubernetesVersionArg,
       timeout_seconds: timeoutArg(3600),
       management_cluster: managementClusterArg,
+      dry_run: dryRunArg,
     }),
   ),
-  outputSchema: operationSchema,
+  outputSchema: operationOrPlanSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   startsOperation: true,
   requires: ['workflows'],
