@@ -9,6 +9,7 @@ import { deleteCluster } from './tools/delete-cluster.ts';
 import { listOperations } from './tools/list-operations.ts';
 import { scaleCluster } from './tools/scale-cluster.ts';
 import { upgradeCluster } from './tools/upgrade-cluster.ts';
+import { planUpgrade } from './tools/plan-upgrade.ts';
 import { getOperation } from './tools/get-operation.ts';
 import { getClusterKubeconfig } from './tools/get-cluster-kubeconfig.ts';
 import { getClusterNodes } from './tools/get-cluster-nodes.ts';
@@ -24,6 +25,7 @@ export const tools: readonly ToolDefinition<any, any>[] = [
   deleteCluster,
   scaleCluster,
   upgradeCluster,
+  planUpgrade,
   getOperation,
   listOperations,
   cancelOperation,

@@ -34,7 +34,7 @@ const planSchema = unlisted(outputObject({
   removed: z.array(z.string()).optional(),
   guards: z.array(z.string()),
   call: z.string(),
-}), 'properties').describe('With dry_run: changes, machines, replaced, removed, guards, call');
+}), 'properties').describe('With dry_run: changes, machines, guards, call');
 
 export type PlanView = z.output<typeof planSchema>;
 
