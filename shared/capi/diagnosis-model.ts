@@ -3,24 +3,15 @@
  * the next steps it names as facts. Next steps name no MCP tool: the MCP layer phrases each one, as it
  * phrases the NextStep of an error (shared/errors.ts → shared/mcp/result.ts).
  */
-import type { KubeObject } from '../kube/client.ts';
 import type { DiscoveredCluster } from '../kube/discovery.ts';
 
 /**
- * What discovery returns for get_cluster, plus what a diagnosis reads when it is there. Each extra list is
- * optional: absent means "not fetched", and the diagnosis falls back to what the Machines and the Cluster
- * say of them. Note: once discovery fetches them, these fields belong on DiscoveredCluster itself.
+ * What discovery returns with its `diagnosis` option (shared/kube/discovery.ts): get_cluster's objects plus
+ * the Machines' infrastructure machines and bootstrap configs, the MachineHealthChecks and the workload
+ * Nodes. Each of those is optional: absent means "not fetched", and the diagnosis falls back to what the
+ * Machines and the Cluster say of them.
  */
-export interface DiagnosisInput extends DiscoveredCluster {
-  /** The Machines' infrastructure objects (DevMachine, AWSMachine, …), matched by spec.infrastructureRef. */
-  readonly infrastructureMachines?: readonly KubeObject[];
-  /** The Machines' bootstrap configs (KubeadmConfig, …), matched by spec.bootstrap.configRef. */
-  readonly bootstrapConfigs?: readonly KubeObject[];
-  /** MachineHealthChecks of the cluster (spec.clusterName). */
-  readonly machineHealthChecks?: readonly KubeObject[];
-  /** The workload cluster's Nodes, matched by the Machines' status.nodeRef. */
-  readonly nodes?: readonly KubeObject[];
-}
+export type DiagnosisInput = DiscoveredCluster;
 
 /**
  * Every cause a finding can have, in causal order: a finding ranks by its cause's place here. A pause or a

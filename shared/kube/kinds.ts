@@ -13,6 +13,7 @@ export const Kinds = {
   MachineSet: core('MachineSet', 'machinesets'),
   MachinePool: core('MachinePool', 'machinepools'),
   Machine: core('Machine', 'machines'),
+  MachineHealthCheck: core('MachineHealthCheck', 'machinehealthchecks'),
 } as const;
 
 /** The label CAPI puts on every object that belongs to a Cluster. */

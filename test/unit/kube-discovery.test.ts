@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildClusterTree } from '../../shared/capi/tree.ts';
 import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
-import type { KubeObject } from '../../shared/kube/client.ts';
+import type { KubeClient, KubeObject } from '../../shared/kube/client.ts';
 import { discoverCluster } from '../../shared/kube/discovery.ts';
 import { clusterNameLabel } from '../../shared/kube/kinds.ts';
 import { obj } from '../fixtures/objects.ts';
@@ -155,5 +155,137 @@ describe('discoverCluster', () => {
 
     // Act and assess
     await assert.rejects(discoverCluster(kube, ns, 'demo'), { code: ErrorCode.Upstream, message: /^failed to describe cluster team-a\/demo: failed to get DevCluster/ });
+  });
+});
+
+/** What diagnose_cluster reads beyond get_cluster's objects: one worker Machine with its DevMachine and KubeadmConfig, a health check, Nodes. */
+function diagnosable() {
+  const { objects, controlPlane } = demo();
+  const worker = obj('Machine', 'demo-md-0-x', ns)
+    .spec({
+      infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevMachine', name: 'demo-md-0-x' },
+      bootstrap: { configRef: { apiGroup: 'bootstrap.cluster.x-k8s.io', kind: 'KubeadmConfig', name: 'demo-md-0-x' } },
+    })
+    .status({ nodeRef: { name: 'demo-md-0-x' } })
+    .label(clusterNameLabel, 'demo')
+    .build();
+  // A Machine a tenant pointed at a kind outside the contract groups: discovery must not LIST it.
+  const odd = obj('Machine', 'demo-odd', ns)
+    .spec({ infrastructureRef: { apiGroup: '', kind: 'Secret', name: 'x' }, bootstrap: { configRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'y' } } })
+    .label(clusterNameLabel, 'demo')
+    .build();
+  const devMachine = obj('DevMachine', 'demo-md-0-x', ns).label(clusterNameLabel, 'demo').condition('Ready', 'True').build();
+  const otherDevMachine = obj('DevMachine', 'other-md-0-x', ns).label(clusterNameLabel, 'other').build();
+  const config = obj('KubeadmConfig', 'demo-md-0-x', ns).label(clusterNameLabel, 'demo').build();
+  const mhc = obj('MachineHealthCheck', 'demo-md-0', ns).spec({ clusterName: 'demo' }).build();
+  const otherMhc = obj('MachineHealthCheck', 'other-md-0', ns).spec({ clusterName: 'other' }).build();
+  const secret = obj('Secret', 'x', ns).label(clusterNameLabel, 'demo').build();
+  const all = [...Object.values(objects), worker, odd, devMachine, otherDevMachine, config, mhc, otherMhc, secret, controlPlane];
+  return { objects: Object.fromEntries(all.map((o) => [`${o.kind}/${o.metadata.name}`, o])), devMachine, config, mhc };
+}
+
+const node = (name: string, ready: 'True' | 'False') => obj('Node', name, '').condition('Ready', ready).build();
+
+describe('discoverCluster for a diagnosis', () => {
+  it('leaves get_cluster its calls: nothing a diagnosis reads is fetched unless asked', async () => {
+    // Prepare
+    const { kube, calls } = fakeKube({ objects: diagnosable().objects });
+
+    // Act
+    const found = await discoverCluster(kube, ns, 'demo');
+
+    // Assess
+    assert.deepEqual(calls().sort(), ['get Cluster/demo', 'get DevCluster/demo-infra', 'get KubeadmControlPlane/demo-cp', 'list Event', 'list Machine', 'list MachineDeployment', 'list MachinePool', 'list MachineSet']);
+    assert.equal('machineHealthChecks' in found, false);
+  });
+
+  it("LISTs each contract kind the Machines reference once, by the cluster's label, and the namespace's health checks of this cluster", async () => {
+    // Prepare
+    const { objects, devMachine, config, mhc } = diagnosable();
+    const { kube, calls } = fakeKube({ objects });
+
+    // Act
+    const found = await discoverCluster(kube, ns, 'demo', { diagnosis: {} });
+
+    // Assess
+    const lists = calls().filter((c) => c.startsWith('list ')).sort();
+    assert.deepEqual(lists, ['list DevMachine', 'list Event', 'list KubeadmConfig', 'list Machine', 'list MachineDeployment', 'list MachineHealthCheck', 'list MachinePool', 'list MachineSet']);
+    assert.deepEqual(kube.calls.find((c) => c.text === 'list DevMachine')?.labelSelector, `${clusterNameLabel}=demo`);
+    assert.deepEqual(found.infrastructureMachines, [devMachine]);
+    assert.deepEqual(found.bootstrapConfigs, [config]);
+    assert.deepEqual(found.machineHealthChecks, [mhc]);
+    assert.equal(found.nodes, undefined, 'no workload client given, no Nodes');
+  });
+
+  it('keeps a diagnosis going without a kind the caller may not LIST: its objects are left out', async () => {
+    // Prepare
+    const { kube } = fakeKube({ objects: diagnosable().objects, failures: {} });
+    kube.failOn({ verb: 'list', kind: 'DevMachine' }, forbidden('DevMachine'));
+
+    // Act
+    const found = await discoverCluster(kube, ns, 'demo', { diagnosis: {} });
+
+    // Assess
+    assert.deepEqual(found.infrastructureMachines, []);
+    assert.equal(found.bootstrapConfigs?.length, 1);
+  });
+
+  it("reads the Nodes of the cluster's Machines from the workload cluster", async () => {
+    // Prepare
+    const { objects } = diagnosable();
+    const cluster = { ...objects['Cluster/demo']!, status: { conditions: [{ type: 'ControlPlaneInitialized', status: 'True' }] } };
+    const { kube } = fakeKube({ objects: { ...objects, 'Cluster/demo': cluster } });
+    const workload = new FakeKube().setNodes([node('demo-md-0-x', 'False'), node('not-a-machine', 'True')]);
+
+    // Act
+    const found = await discoverCluster(kube, ns, 'demo', { diagnosis: { workload: async () => workload } });
+
+    // Assess
+    assert.deepEqual(found.nodes?.map((n) => n.metadata.name), ['demo-md-0-x']);
+  });
+
+  const unreachable: { when: string; workload: () => Promise<KubeClient>; message: RegExp }[] = [
+    {
+      when: 'its API server fails',
+      workload: async () => new FakeKube().failOn({ verb: 'listNodes' }, new CapiMcpError(ErrorCode.Upstream, 'failed to list nodes: connect ECONNREFUSED')),
+      message: /^the workload API server did not list its Nodes: failed to list nodes: connect ECONNREFUSED$/,
+    },
+    {
+      when: 'its API server does not answer in time',
+      workload: async () => new FakeKube().holdUntil({ verb: 'listNodes' }, new Promise(() => undefined)),
+      message: /^the workload API server did not list its Nodes: no answer within 0\.001 s$/,
+    },
+  ];
+  for (const { when, workload, message } of unreachable) {
+    it(`says so in a Warning about the Cluster when ${when}, and goes on without Nodes`, async () => {
+      // Prepare
+      const { objects } = diagnosable();
+      const cluster = { ...objects['Cluster/demo']!, status: { conditions: [{ type: 'ControlPlaneInitialized', status: 'True' }] } };
+      const { kube } = fakeKube({ objects: { ...objects, 'Cluster/demo': cluster } });
+
+      // Act
+      const found = await discoverCluster(kube, ns, 'demo', { diagnosis: { workload, workloadTimeoutMs: 1 } });
+
+      // Assess
+      assert.equal(found.nodes, undefined);
+      const [warning] = found.warnings as any[];
+      assert.deepEqual(warning.involvedObject, { kind: 'Cluster', name: 'demo', namespace: ns, uid: cluster.metadata.uid });
+      assert.equal(warning.reason, 'WorkloadAPIUnreachable');
+      assert.match(warning.message, message);
+    });
+  }
+
+  it('does not reach for the workload cluster before its control plane is initialized', async () => {
+    // Prepare
+    const { kube } = fakeKube({ objects: diagnosable().objects });
+    let reached = false;
+
+    // Act
+    const found = await discoverCluster(kube, ns, 'demo', { diagnosis: { workload: async () => ((reached = true), new FakeKube()) } });
+
+    // Assess
+    assert.equal(reached, false);
+    assert.equal(found.nodes, undefined);
+    assert.deepEqual(found.warnings, []);
   });
 });
