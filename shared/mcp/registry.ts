@@ -14,11 +14,13 @@ import { getOperation } from './tools/get-operation.ts';
 import { getClusterKubeconfig } from './tools/get-cluster-kubeconfig.ts';
 import { getClusterNodes } from './tools/get-cluster-nodes.ts';
 import { getCluster } from './tools/get-cluster.ts';
+import { diagnoseClusterTool } from './tools/diagnose-cluster.ts';
 import { listClusters } from './tools/list-clusters.ts';
 
 export const tools: readonly ToolDefinition<any, any>[] = [
   listClusters,
   getCluster,
+  diagnoseClusterTool,
   getClusterNodes,
   getClusterKubeconfig,
   createCluster,

