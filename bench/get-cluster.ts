@@ -146,68 +146,32 @@ export async function benchGetCluster(setup: GetClusterSetup): Promise<GetCluste
 }
 
 /**
- * `node bench/get-cluster.ts`: this measurement alone, on the bench sandbox (`.capi-mcp/bench`, port base
- * 11000, started if it is not running) through a local server and a real MCP client. BENCH_KEEP=1 keeps
- * the sandbox and the 53-Machine cluster for the next run, which then skips the few minutes of building it.
+ * `node bench/get-cluster.ts`: this measurement alone, on the bench sandbox (see bench-sandbox.ts) through
+ * a local server and a real MCP client. BENCH_KEEP=1 keeps the sandbox and the 53-Machine cluster for the
+ * next run, which then skips the few minutes of building it.
  */
 if (import.meta.main) {
-  const { join } = await import('node:path');
-  const { CoreV1Api, CustomObjectsApi, KubeConfig } = await import('@kubernetes/client-node');
-  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
-  const { startLocalServer } = await import('../local/server.ts');
-  const { repoRoot } = await import('../sandbox/layout.ts');
-  const { Sandbox } = await import('../sandbox/sandbox.ts');
-  const { loadConfig } = await import('../shared/config/config.ts');
-  const { mcpPath } = await import('../shared/http/web-handler.ts');
-  const { createBenchKey, requestHeaders } = await import('./access.ts');
+  const { benchClient, benchSandbox } = await import('./bench-sandbox.ts');
   const { ms, ratio } = await import('./stats.ts');
-
   const log = (line: string) => console.log(`[bench] ${line}`);
-  const keep = process.env.BENCH_KEEP === '1';
-  const dataDir = join(repoRoot, '.capi-mcp', 'bench');
-  const sandbox = new Sandbox({ dataDir, portBase: 11000 });
-  const startedSandbox = !(await sandbox.status()).healthy;
-  await sandbox.up(log);
-  const kc = new KubeConfig();
-  kc.loadFromFile(sandbox.paths.kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const namespace = 'bench-get-cluster';
-  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((error) => {
-    if ((error as { code?: unknown }).code !== 409) throw error;
-  });
-  await sandbox.installClusterClass(namespace);
-  const key = await createBenchKey(join(dataDir, 'get-cluster-auth'));
-  const config = loadConfig({
-    CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'bench', kubeconfig: sandbox.paths.kubeconfig }]),
-    CAPI_MCP_API_KEYS_FILE: key.storeFile,
-    CAPI_MCP_LOG_FILE: join(dataDir, 'get-cluster-server.log'),
-  });
-  const server = await startLocalServer(config, { port: 0 });
-  const client = new Client({ name: 'capi-mcp-bench', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  const opened = await benchSandbox({ sandbox: 'bench', purpose: 'get-cluster', namespace: 'bench-get-cluster', clusterClass: true, log });
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}${mcpPath}`), { requestInit: { headers: requestHeaders(key) } }));
-    const callTool = async (tool: string, args: Record<string, unknown>) => {
-      const result = (await client.callTool({ name: tool, arguments: args })) as any;
-      if (result.isError) throw new Error(`${tool} failed: ${result.content?.[0]?.text}`);
-      return result;
-    };
-    const runs = Number(process.env.BENCH_RUNS ?? 20);
-    const big = await benchGetCluster({ kc, custom, core, namespace, callTool, log, runs, convergeDeadlineMs: 240_000 });
-    const slowest = big.rawLists[big.slowestList]!;
-    console.log(`get_cluster (${big.machinesReady}/${big.machines} Ready, ${big.objectsInTree} objects): ${ms(big.getCluster)}`);
-    console.log(`  vs slowest raw LIST (${big.slowestList}) ${ms(slowest)}: ${ratio(big.getCluster, slowest, 1.5)}`);
-    console.log(`  vs the Machines LIST on a kept connection ${ms(big.machinesKeptConnection)}: ${ratio(big.getCluster, big.machinesKeptConnection)}`);
-    console.log(`  discovery in-process ${ms(big.discoveryInProcess)}; the same calls raw ${ms(big.rawDiscovery)}`);
-    for (const [list, stats] of Object.entries(big.rawLists)) console.log(`  raw ${list}: ${ms(stats)}`);
-  } finally {
-    await client.close().catch(() => undefined);
-    await server.close();
-    if (!keep) {
-      await custom.deleteCollectionNamespacedCustomObject({ ...capi, namespace, plural: 'clusters' }).catch(() => undefined);
-      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-      if (startedSandbox) await sandbox.down();
+    const client = await benchClient(opened.functionEnv, opened.key);
+    try {
+      const runs = Number(process.env.BENCH_RUNS ?? 20);
+      const { kc, custom, core, namespace } = opened;
+      const big = await benchGetCluster({ kc, custom, core, namespace, callTool: client.callTool, log, runs, convergeDeadlineMs: 240_000 });
+      const slowest = big.rawLists[big.slowestList]!;
+      console.log(`get_cluster (${big.machinesReady}/${big.machines} Ready, ${big.objectsInTree} objects): ${ms(big.getCluster)}`);
+      console.log(`  vs slowest raw LIST (${big.slowestList}) ${ms(slowest)}: ${ratio(big.getCluster, slowest, 1.5)}`);
+      console.log(`  vs the Machines LIST on a kept connection ${ms(big.machinesKeptConnection)}: ${ratio(big.getCluster, big.machinesKeptConnection)}`);
+      console.log(`  discovery in-process ${ms(big.discoveryInProcess)}; the same calls raw ${ms(big.rawDiscovery)}`);
+      for (const [list, stats] of Object.entries(big.rawLists)) console.log(`  raw ${list}: ${ms(stats)}`);
+    } finally {
+      await client.close();
     }
+  } finally {
+    await opened.close();
   }
   // Note: the kube clients' keep-alive sockets would hold the process open for another minute.
   process.exit(0);

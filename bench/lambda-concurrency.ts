@@ -146,8 +146,8 @@ export function assertNoErrors(result: LambdaConcurrencyResult): void {
  * namespace of its own and deletes it afterwards.
  */
 if (import.meta.main) {
-  const { openScaleSandbox } = await import('./scale-sandbox.ts');
-  const sandbox = await openScaleSandbox('lambda');
+  const { benchSandbox } = await import('./bench-sandbox.ts');
+  const sandbox = await benchSandbox({ sandbox: 'scale', purpose: 'lambda' });
   try {
     await sandbox.seedClusters(200);
     const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 100);
