@@ -15,8 +15,8 @@
  *
  * `node bench/list-clusters-scale.ts` runs it alone, on the scale sandbox (see bench-sandbox.ts):
  * `BENCH_SCALE_CLUSTERS` sets the number of Clusters (2,000), `BENCH_WALKS` the walks of each kind (3).
- * Seeding 10,000 took 11 minutes on 2 cores shared at a load of 5–12 (70 s of creates at 142/s, then the
- * controllers' first pass, see stuck-clusters.ts), so BENCH_KEEP=1 keeps the namespace and the sandbox,
+ * Seeding 10,000 took about a quarter of an hour on 2 cores shared at a load of 5–12 (70 s of creates at
+ * 142/s, then the controllers' first pass, see stuck-clusters.ts), so BENCH_KEEP=1 keeps the namespace and the sandbox,
  * and `BENCH_SCALE_NAMESPACE` reuses them; a run on the kept 10,000 takes 3 minutes:
  *
  *   BENCH_KEEP=1 BENCH_SCALE_CLUSTERS=10000 node bench/list-clusters-scale.ts   # seeds, measures, keeps
