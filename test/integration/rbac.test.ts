@@ -96,14 +96,19 @@ async function install(variant: 'read-only' | 'read-write'): Promise<Identity> {
   return { variant, suffix, user: `system:serviceaccount:${saNamespace}:${serviceAccount.name}`, serviceAccount, kubeconfigPath, kc };
 }
 
-/** Binds capi-mcp-kubeconfig in `namespace` exactly as deploy/rbac/examples/kubeconfig-rolebinding.yaml does. */
+/**
+ * Binds capi-mcp-kubeconfig in `namespace` as deploy/rbac/examples/kubeconfig-rolebinding.yaml does, to
+ * this run's ServiceAccount alone: like the per-run bindings of `install`, it leaves out the example's
+ * group subject, which would grant the group capi-mcp (rbac-eks-group.test.ts's member, running beside
+ * this file) a binding it checks nothing else gives.
+ */
 async function bindKubeconfigRole(identity: Identity, namespace: string): Promise<void> {
   const example = loadYaml<V1RoleBinding>(readFileSync(join(rbacDir, 'examples', 'kubeconfig-rolebinding.yaml'), 'utf8'));
   const body: V1RoleBinding = {
     ...example,
     metadata: { ...example.metadata, namespace },
     roleRef: { ...example.roleRef, name: `${example.roleRef.name}${identity.suffix}` },
-    subjects: example.subjects!.map((s) => (s.kind === 'ServiceAccount' ? { ...s, ...identity.serviceAccount } : s)),
+    subjects: example.subjects!.filter((s) => s.kind === 'ServiceAccount').map((s) => ({ ...s, ...identity.serviceAccount })),
   };
   await admin.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace, body });
 }
