@@ -11,6 +11,7 @@ import { repoRoot } from '../../sandbox/layout.ts';
 import { kubectl } from '../../sandbox/manifests.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
 import { testPortBase, testSandbox } from '../support/sandbox.ts';
+import { eventually } from '../support/wait.ts';
 
 const sandbox = new Sandbox({ dataDir: join(repoRoot, '.capi-mcp', 'test-lifecycle'), portBase: testPortBase + 5000 });
 const logs: string[] = [];
@@ -72,8 +73,10 @@ describe('sandbox lifecycle', () => {
   it('detects a crashed component and restarts the sandbox cleanly', async () => {
     const victim = (await sandbox.status()).processes.find((p) => p.name === 'capi-manager')!;
     process.kill(victim.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal((await sandbox.status()).healthy, false);
+    await eventually('the sandbox to notice the crash', async () => {
+      const { healthy } = await sandbox.status();
+      return { done: !healthy, value: undefined, seen: `healthy: ${healthy}` };
+    }, { timeoutMs: 10_000, intervalMs: 100 });
     logs.length = 0;
     const status = await sandbox.up(log);
     assert.equal(status.healthy, true);
