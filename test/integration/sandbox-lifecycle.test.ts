@@ -13,7 +13,13 @@ import { Sandbox } from '../../sandbox/sandbox.ts';
 import { testPortBase, testSandbox } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
-const sandbox = new Sandbox({ dataDir: join(repoRoot, '.capi-mcp', 'test-lifecycle'), portBase: testPortBase + 5000 });
+/**
+ * 15000 below the test sandbox's: 6000 by default, the one block of the repo's plan below the ephemeral
+ * ports that no other sandbox uses (bench 11000, npm start 16000, tests 21000, the scale benches 26000,
+ * where this test used to collide with them).
+ */
+const lifecyclePortBase = testPortBase - 15000;
+const sandbox = new Sandbox({ dataDir: join(repoRoot, '.capi-mcp', 'test-lifecycle'), portBase: lifecyclePortBase });
 const logs: string[] = [];
 const log = (line: string) => logs.push(line);
 

@@ -14,7 +14,7 @@ import { eventually } from './wait.ts';
 
 /**
  * The test sandbox: `.capi-mcp/test`, ports 21000–25999 (npm start uses 16000–20999). CAPI_MCP_TEST_PORT_BASE
- * moves it (and the lifecycle test's own sandbox, 5000 above), so a second checkout can run its suite
+ * moves it (and the lifecycle test's own sandbox, 15000 below), so a second checkout can run its suite
  * beside a running one.
  */
 export const testPortBase = Number(process.env.CAPI_MCP_TEST_PORT_BASE || 21000);
