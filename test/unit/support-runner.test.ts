@@ -14,8 +14,11 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const runner = pathToFileURL(join(import.meta.dirname, '..', 'support', 'runner.ts')).href;
-/** This process's environment without the test runner's mark, so a node started from here is a runner or a script, not a runner's child. */
-const { NODE_TEST_CONTEXT: _, ...unmarked } = process.env;
+/**
+ * This process's environment without the test runner's mark, so a node started from here is a runner or
+ * a script, not a runner's child; and without NODE_OPTIONS, which may carry the outer run's reporters.
+ */
+const { NODE_TEST_CONTEXT: _, NODE_OPTIONS: __, ...unmarked } = process.env;
 
 describe('untilOtherTestFilesEnd', () => {
   it('returns once the run\'s other test files have ended, not before', async () => {
