@@ -22,8 +22,17 @@ export const nameArg = z.string().refine((s) => s.length <= 253 && rfc1123Name.t
 export const managementClusterArg = z
   .string()
   .refine((s) => s.length <= 63, 'must be at most 63 characters')
+  // Note: "*" (every management cluster) is taken only where fleetManagementClusterArg is the schema.
+  .refine((s) => s !== '*', '"*" (every management cluster) is taken by list_clusters only')
   .optional()
   .describe('Default: the first configured');
+
+/** A management cluster, or "*": every one the key may use, each failing one a row of its own. */
+export const fleetManagementClusterArg = z
+  .string()
+  .refine((s) => s.length <= 63, 'must be at most 63 characters')
+  .optional()
+  .describe('Default: the first configured; "*": all');
 
 /**
  * A Kubernetes release version. Note: the listed pattern is the shape; the refinement refuses what the

@@ -165,8 +165,12 @@ export function assertNamespace(deps: Pick<ToolDeps, 'caller'>, namespace: strin
  * being named). Unlimited callers pass: the kube layer refuses unknown names, naming every configured one.
  */
 export function assertManagementCluster(deps: Pick<ToolDeps, 'caller' | 'clusters'>, requested: unknown): void {
+  if (requested === everyManagementCluster) {
+    if (usableManagementClusters(deps).length > 0) return;
+    throw new CapiMcpError(ErrorCode.Forbidden, `API key ${deps.caller.keyId} may use none of the management clusters this server reaches`, { hint: 'ask an administrator' });
+  }
   if (deps.caller.managementClusters === undefined) return;
-  const usable = deps.clusters.names.filter((n) => mayUseManagementCluster(deps.caller, n));
+  const usable = usableManagementClusters(deps);
   const name = typeof requested === 'string' ? requested : deps.clusters.names[0];
   if (name !== undefined && usable.includes(name)) return;
   const none = 'ask an administrator: none of the management clusters this server reaches is one the key may use';
@@ -176,6 +180,14 @@ export function assertManagementCluster(deps: Pick<ToolDeps, 'caller' | 'cluster
   throw new CapiMcpError(ErrorCode.InvalidInput, `API key ${deps.caller.keyId} may not use the default management cluster`, {
     hint: usable.length > 0 ? `pass management_cluster: one of ${usable.join(', ')}` : none,
   });
+}
+
+/** `management_cluster: "*"`, for the tools that read the whole fleet: every management cluster the caller may use. */
+export const everyManagementCluster = '*';
+
+/** The configured management clusters the caller may use, the default first. */
+export function usableManagementClusters(deps: Pick<ToolDeps, 'caller' | 'clusters'>): string[] {
+  return deps.clusters.names.filter((n) => mayUseManagementCluster(deps.caller, n));
 }
 
 /** A handler's answer that its own output schema refuses is a bug here, not something the caller did. */

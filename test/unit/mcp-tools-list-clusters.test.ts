@@ -190,3 +190,56 @@ describe('list_clusters', () => {
     });
   }
 });
+
+describe('list_clusters across the fleet (management_cluster "*")', () => {
+  /** Three management clusters: sandbox (2 Clusters), east (3), and west, whose API server refuses every call. */
+  function fleet(caller: Partial<Caller> = {}) {
+    const east = new FakeKube().add(available('team-a', 'e1'), available('team-a', 'e2'), provisioning('team-b', 'e3'));
+    const west = new FakeKube().add(available('team-a', 'w1'));
+    west.failOn({ verb: 'list' }, apiFailure('list Cluster', 503, { message: 'connection refused' }));
+    return fakeToolDeps({ kube: new FakeKube().add(available('team-a', 's1'), available('team-a', 's2')), others: { east, west }, caller });
+  }
+
+  it('walks every management cluster in order, each row naming its own, and one that fails is a row of unreachable', async () => {
+    const { deps } = fleet();
+    const { structured, text } = await callTool(listClusters, { management_cluster: '*' }, deps);
+    assert.deepEqual(structured.clusters.map((c) => `${c.management_cluster}:${c.namespace}/${c.name}`), ['sandbox:team-a/s1', 'sandbox:team-a/s2', 'east:team-a/e1', 'east:team-a/e2', 'east:team-b/e3']);
+    assert.deepEqual(structured.unreachable?.map((u) => u.management_cluster), ['west']);
+    assert.match(structured.unreachable![0]!.error, /^Upstream: /);
+    assert.equal(structured.scanned, 5);
+    assert.equal(structured.next_cursor, undefined);
+    assert.match(text, /^\[sandbox\] team-a\/s1 Provisioned/);
+    assert.match(text, /\n\[west\] unreachable: Upstream: /);
+  });
+
+  it('pages across management clusters: every row once, in order, whatever the page size', async () => {
+    for (const limit of [1, 2, 3, 4]) {
+      const { deps } = fleet();
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const { structured } = await callTool(listClusters, { management_cluster: '*', limit, ...(cursor ? { cursor } : {}) }, deps);
+        assert.ok(structured.clusters.length <= limit);
+        seen.push(...structured.clusters.map((c) => `${c.management_cluster}:${c.name}`));
+        cursor = structured.next_cursor;
+        assert.ok(++pages < 20, 'the walk ends');
+      } while (cursor);
+      assert.deepEqual(seen, ['sandbox:s1', 'sandbox:s2', 'east:e1', 'east:e2', 'east:e3'], `limit ${limit}`);
+    }
+  });
+
+  it('walks only the management clusters and namespaces a limited key may use', async () => {
+    const { deps, kube } = fleet({ managementClusters: ['east', 'west'], namespaces: ['team-b'] });
+    const { structured } = await callTool(listClusters, { management_cluster: '*' }, deps);
+    assert.deepEqual(structured.clusters.map((c) => `${c.management_cluster}:${c.namespace}/${c.name}`), ['east:team-b/e3']);
+    assert.deepEqual(structured.unreachable?.map((u) => u.management_cluster), ['west']);
+    assert.deepEqual(kube.calls, [], 'the default management cluster, which the key may not use, is not asked');
+  });
+
+  it('refuses "*" on a tool that reads one management cluster', async () => {
+    const { getCluster } = await import('../../shared/mcp/tools/get-cluster.ts');
+    const parsed = getCluster.inputSchema.safeParse({ namespace: 'team-a', name: 's1', management_cluster: '*' });
+    assert.equal(parsed.success, false);
+  });
+});
