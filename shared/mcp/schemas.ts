@@ -27,12 +27,39 @@ export function outputObject<S extends z.ZodRawShape>(shape: S) {
 /** The keywords outputObject leaves out of tools/list. */
 export const outputObjectKeywords = ['required', 'additionalProperties'] as const;
 
+/**
+ * An object listed by its fields' names alone, in one description (`namespace, name, version?,
+ * controlPlane{ready, desired}, findings[{…}]`), while zod still holds every answer to the full schema.
+ * Note: for the objects several tools return or a list repeats: `"name":{"type":"string"},` costs an agent
+ * ~8 tokens a field on every tools/list, the name ~2, and the type of a value it reads tells it nothing.
+ * The names come from the schema itself, so the listing cannot drift from what the server writes.
+ */
+export function listedByFieldNames<T extends z.ZodObject>(schema: T): T {
+  return unlisted(schema, 'properties', ...outputObjectKeywords).describe(fieldNames(schema)) as T;
+}
+
+function fieldNames(schema: z.ZodObject): string {
+  return Object.entries(schema.shape)
+    .map(([key, field]) => {
+      let inner = field as z.ZodType;
+      let optional = false;
+      while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault || inner instanceof z.ZodNullable) {
+        optional ||= inner instanceof z.ZodOptional;
+        inner = (inner as z.ZodOptional<z.ZodType>).unwrap();
+      }
+      const nested = inner instanceof z.ZodObject ? `{${fieldNames(inner)}}` : inner instanceof z.ZodArray && inner.element instanceof z.ZodObject ? `[{${fieldNames(inner.element)}}]` : inner instanceof z.ZodArray ? '[]' : '';
+      return `${key}${optional ? '?' : ''}${nested}`;
+    })
+    .join(', ');
+}
+
 /** A non-negative integer, listed as a plain integer (bounds on output tell an agent nothing). */
 export const count = unlisted(z.int().min(0), 'minimum', 'maximum');
 
 const replicas = outputObject({ ready: count, desired: count });
 
-export const clusterSummarySchema = outputObject({
+/** A cluster summary's fields (shared/capi/summary.ts); listed as clusterSummarySchema. */
+export const clusterSummaryFields = z.object({
   namespace: z.string(),
   name: z.string(),
   phase: z.string(),
@@ -47,3 +74,5 @@ export const clusterSummarySchema = outputObject({
   ageSeconds: count.optional(),
   createdAt: z.string().optional(),
 });
+
+export const clusterSummarySchema = listedByFieldNames(clusterSummaryFields);

@@ -13,6 +13,7 @@ import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
 import type { Scope } from '../../shared/auth/scopes.ts';
 import { testAuthPaths } from '../support/auth.ts';
+import { getEncoding } from 'js-tiktoken';
 import { connectV1, connectV2, startTestServer, type TestClient } from '../support/mcp.ts';
 
 const snapshotDir = join(import.meta.dirname, '..', 'snapshots', 'tools-list');
@@ -77,6 +78,18 @@ for (const [era, connect] of eras) {
         }
       });
     }
+
+    it('costs an admin key at most 3,500 tokens (o200k_base), every tool listed (issue 14\'s budget)', async (t) => {
+      const client = await connect(readWrite, tokens.get('admin'));
+      try {
+        const { tools } = await listAll(client);
+        const counted = getEncoding('o200k_base').encode(JSON.stringify(tools)).length;
+        t.diagnostic(`tools/list: ${tools.length} tools, ${counted} tokens`);
+        assert.ok(counted <= 3500, `tools/list costs ${counted} tokens, over the 3,500 budget`);
+      } finally {
+        await client.close();
+      }
+    });
 
     it('matches the read-only snapshot on a server started with CAPI_MCP_READ_ONLY=true (an admin key)', async () => {
       const client = await connect(readOnly, tokens.get('admin'));

@@ -13,7 +13,7 @@ import { wrapError } from '../../errors.ts';
 import type { KubeClient, KubeObject } from '../../kube/client.ts';
 import { clusterNameLabel, Kinds } from '../../kube/kinds.ts';
 import { toolOutput } from '../arguments.ts';
-import { outputObject, unlisted } from '../schemas.ts';
+import { listedByFieldNames, outputObject, unlisted } from '../schemas.ts';
 import { operationFields } from './schema.ts';
 
 /** What a server-side dry run of one object came to: the object as it is (none for a create) and as it would be. */
@@ -43,11 +43,13 @@ export type PlanView = z.output<typeof planSchema>;
  * `plan`. Note: the root's `required` is not listed (toolOutput), so one schema serves both answers on
  * the wire; zod still holds each answer to one of the two shapes.
  */
-export const operationOrPlanSchema = toolOutput(
-  z
-    .object({ ...z.object(operationFields).partial().shape, plan: planSchema.optional() })
-    .refine((o) => (o.plan === undefined) !== (o.operation_id === undefined), 'an operation or a plan, not both')
-    .refine((o) => o.plan !== undefined || z.object(operationFields).safeParse(o).success, 'an operation has every operation field'),
+export const operationOrPlanSchema = listedByFieldNames(
+  toolOutput(
+    z
+      .object({ ...z.object(operationFields).partial().shape, plan: planSchema.optional() })
+      .refine((o) => (o.plan === undefined) !== (o.operation_id === undefined), 'an operation or a plan, not both')
+      .refine((o) => o.plan !== undefined || z.object(operationFields).safeParse(o).success, 'an operation has every operation field'),
+  ),
 );
 
 /** What a plan says about Machines: lines for people, and the names replaced or removed when they are known. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { executionStatuses } from '../../workflows/states.ts';
 import { toolOutput } from '../arguments.ts';
-import { count, outputObject, unlisted } from '../schemas.ts';
+import { count, listedByFieldNames, unlisted } from '../schemas.ts';
 
 /** The fields of an operation as an agent reads it (also the operation side of operationOrPlanSchema, ./plan.ts). */
 export const operationFields = {
@@ -18,10 +18,10 @@ export const operationFields = {
 };
 
 /** One operation; the output root of the tools that start or read one. */
-export const operationSchema = toolOutput(z.object(operationFields));
+export const operationSchema = listedByFieldNames(toolOutput(z.object(operationFields)));
 
 /** One operation as an item of a list (see list_operations). */
-export const operationItemSchema = outputObject(operationFields);
+export const operationItemSchema = listedByFieldNames(z.object(operationFields));
 
 /** What operationView (./view.ts) returns. */
 export type OperationView = z.output<typeof operationSchema>;

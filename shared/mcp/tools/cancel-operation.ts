@@ -8,7 +8,8 @@ import { StateNames } from '../../workflows/states.ts';
 import { defineTool } from '../tool.ts';
 import { toolInput, toolOutput } from '../arguments.ts';
 import { findOperation } from '../operations/access.ts';
-import { operationSchema } from '../operations/schema.ts';
+import { operationFields } from '../operations/schema.ts';
+import { listedByFieldNames } from '../schemas.ts';
 import { operationText, operationView } from '../operations/view.ts';
 
 export const cancelOperation = defineTool({
@@ -16,7 +17,7 @@ export const cancelOperation = defineTool({
   title: 'Cancel operation',
   description: 'Stop following a running operation; says whether its change was already applied (cancelling does not undo it).',
   inputSchema: toolInput(z.object({ operation_id: z.string().min(1).max(80) })),
-  outputSchema: toolOutput(operationSchema.extend({ applied: z.boolean() })),
+  outputSchema: listedByFieldNames(toolOutput(z.object({ ...operationFields, applied: z.boolean() }))),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requires: ['workflows'],
   async handler(args, deps) {

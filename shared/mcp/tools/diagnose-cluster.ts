@@ -6,7 +6,7 @@ import { discoverCluster } from '../../kube/discovery.ts';
 import { workloadClient } from '../../kube/management-clusters.ts';
 import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } from '../arguments.ts';
 import { phraseNextStep } from '../diagnosis-steps.ts';
-import { count, outputObject, outputObjectKeywords, unlisted } from '../schemas.ts';
+import { count, listedByFieldNames, outputObject, outputObjectKeywords, unlisted } from '../schemas.ts';
 import { defineTool } from '../tool.ts';
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
@@ -14,14 +14,14 @@ const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg,
 // Note: lean on purpose (every tools/list carries it): evidence lists its always-present field only; the
 // rest (condition, status, reason, event, count, field, message, since, forSeconds, symptom) is what an
 // item has, read as it comes.
-const findingSchema = outputObject({
+const findingSchema = listedByFieldNames(z.object({
   severity: z.enum(['error', 'warning', 'info']),
   cause: z.string(),
   summary: z.string(),
   evidence: z.array(unlisted(z.looseObject({ object: z.string() }), ...outputObjectKeywords)),
   omitted: count,
   next: outputObject({ step: z.string(), args: unlisted(z.record(z.string(), z.string()), 'propertyNames', 'additionalProperties'), text: z.string() }),
-});
+}));
 
 const outputSchema = toolOutput(
   z.object({

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ageSeconds, formatAge } from '../../capi/age.ts';
-import { count, outputObject } from '../schemas.ts';
+import { count, listedByFieldNames } from '../schemas.ts';
 import { isTrue } from '../../capi/conditions.ts';
 import { CapiMcpError, ErrorCode, messageOf } from '../../errors.ts';
 import type { KubeObject } from '../../kube/client.ts';
@@ -13,14 +13,14 @@ import { managementClusterArg, nameArg, namespaceArg, toolInput, toolOutput } fr
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const nodeSchema = outputObject({
+const nodeSchema = listedByFieldNames(z.object({
   name: z.string(),
   roles: z.array(z.string()),
   ready: z.boolean(),
   kubeletVersion: z.string().optional(),
   internalIP: z.string().optional(),
   ageSeconds: count.optional(),
-});
+}));
 
 const outputSchema = toolOutput(z.object({ nodes: z.array(nodeSchema) }));
 

@@ -1,6 +1,6 @@
 /** get_cluster: the summary, a clusterctl-describe-style object tree and recent Warning events. */
 import { z } from 'zod';
-import { clusterSummarySchema, count, outputObject } from '../schemas.ts';
+import { clusterSummarySchema, count, listedByFieldNames } from '../schemas.ts';
 import { clusterRow, summarizeCluster } from '../../capi/summary.ts';
 import { buildClusterTree, renderTree, type TreeNode } from '../../capi/tree.ts';
 import { warningLine, warningOf } from '../../capi/events.ts';
@@ -12,7 +12,7 @@ const maxWarnings = 10;
 
 const inputSchema = toolInput(z.object({ namespace: namespaceArg, name: nameArg, management_cluster: managementClusterArg }));
 
-const treeNodeSchema = outputObject({
+const treeNodeSchema = listedByFieldNames(z.object({
   kind: z.string(),
   name: z.string(),
   depth: count,
@@ -20,13 +20,13 @@ const treeNodeSchema = outputObject({
   upToDate: z.boolean().optional(),
   replicas: z.string().optional().describe('ready/desired'),
   reason: z.string().optional(),
-});
+}));
 
 const outputSchema = toolOutput(
   z.object({
     cluster: clusterSummarySchema,
     objects: z.array(treeNodeSchema).describe('Depth-first tree'),
-    warnings: z.array(outputObject({ object: z.string(), reason: z.string(), message: z.string(), count, lastSeen: z.string().optional() })),
+    warnings: z.array(listedByFieldNames(z.object({ object: z.string(), reason: z.string(), message: z.string(), count, lastSeen: z.string().optional() }))),
   }),
 );
 

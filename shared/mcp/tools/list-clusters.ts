@@ -5,7 +5,7 @@
  * configured order, each row naming its own; one that fails is a row of `unreachable` and the walk goes on.
  */
 import { z } from 'zod';
-import { clusterSummarySchema, count } from '../schemas.ts';
+import { clusterSummaryFields, count, listedByFieldNames } from '../schemas.ts';
 import { clusterRow, summarizeCluster, summaryFields } from '../../capi/summary.ts';
 import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
@@ -35,7 +35,7 @@ const inputSchema = toolInput(
 
 const outputSchema = toolOutput(
   z.object({
-    clusters: z.array(clusterSummarySchema.extend({ management_cluster: z.string().optional() })),
+    clusters: z.array(listedByFieldNames(clusterSummaryFields.extend({ management_cluster: z.string().optional() }))),
     next_cursor: z.string().optional(),
     unreachable: z.array(z.object({ management_cluster: z.string(), error: z.string() })).optional(),
     scanned: count.describe('Clusters read before the phase filter (only in namespaces the key may use)'),
