@@ -172,6 +172,16 @@ describe('deploy/rbac/read-write as shipped, the server a member of group capi-m
     assert.equal(nodes.isError, undefined, textOf(nodes));
   });
 
+  it('diagnose_cluster reads everything it lists with the shipped read role: no LIST of the member is refused', async () => {
+    const diagnosed = await client.callTool({ name: 'diagnose_cluster', arguments: clusterArgs });
+    assert.equal(diagnosed.isError, undefined, textOf(diagnosed));
+    const diagnosisReads = (records: any[]) =>
+      records.filter((r) => r.verb === 'list' && ['machinehealthchecks', 'devmachines', 'kubeadmconfigs'].includes(r.objectRef?.resource) && r.objectRef?.namespace === ns.name);
+    const records = await auditRecordsWhen(member, "diagnose_cluster's LISTs", (all) => new Set(diagnosisReads(all).map((r) => r.objectRef.resource)).size === 3);
+    const refused = diagnosisReads(records).filter((r) => r.responseStatus?.code !== 200).map((r) => `${r.objectRef.resource}: ${r.responseStatus?.code}`);
+    assert.deepEqual(refused, []);
+  });
+
   it("the member's own token is refused what the roles do not grant", async () => {
     const core = memberKc.makeApiClient(CoreV1Api);
     const custom = memberKc.makeApiClient(CustomObjectsApi);
