@@ -164,7 +164,9 @@ function controlPlaneLink(ctx: Context, clusterType: string, cpType: string, cau
 function remoteLink(ctx: Context): Link {
   const e = failing(ctx, ctx.cluster, 'RemoteConnectionProbe');
   if (!e) return undefined;
-  return draft('workload-api-unreachable', `workload API server unreachable${during(e, formatAge)}: ${e.message ?? e.reason}`, [e], {
+  // The Cluster's own Warning events carry what discovery saw of the workload API (WorkloadAPIUnreachable).
+  const evidence = withEvents(ctx, e, { kind: ctx.cluster.kind, name: ctx.cluster.metadata.name, uid: ctx.cluster.metadata.uid });
+  return draft('workload-api-unreachable', `workload API server unreachable${during(e, formatAge)}: ${e.message ?? e.reason}`, evidence, {
     step: 'check-workload-api',
     args: { namespace: ctx.namespace, name: ctx.name },
   });

@@ -449,6 +449,15 @@ describe('diagnoseCluster', () => {
     assert.deepEqual(event, { object: 'DevCluster/demo-x', event: 'LoadBalancerFailed', message: 'quota exceeded for resource "loadbalancers"', since: '2026-11-25T11:58:00Z', count: 12 });
   });
 
+  it('carries the Cluster\'s own Warning events into an unreachable workload API finding (discovery\'s WorkloadAPIUnreachable)', () => {
+    const w = healthy();
+    workloadApiUnreachable(w);
+    w.events.push(warningEvent(w.cluster.build(), 'WorkloadAPIUnreachable', 'the workload API server did not answer within 5s', '2026-11-25T11:59:00Z'));
+    const finding = top(diagnose(w));
+    assert.equal(finding.cause, 'workload-api-unreachable');
+    assert.ok(finding.evidence.some((e) => e.event === 'WorkloadAPIUnreachable'), JSON.stringify(finding.evidence));
+  });
+
   it('leaves out the Warning events of objects no finding names', () => {
     const w = healthy();
     w.events.push(warningEvent(w.w1.machine.build(), 'Unhealthy', 'an old blip', '2026-11-25T10:20:00Z'));
