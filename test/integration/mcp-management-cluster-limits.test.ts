@@ -60,7 +60,7 @@ describe('a key limited to one management cluster', () => {
   });
 
   it('is refused the other one by every tool, exactly as a name that does not exist, naming only its own', async () => {
-    assert.equal(takesManagementCluster.length, 8, takesManagementCluster.join(','));
+    assert.equal(takesManagementCluster.length, 10, takesManagementCluster.join(','));
     for (const tool of takesManagementCluster) {
       const other = await call(keys.bravo, tool, { ...argumentsFor(tool), management_cluster: 'mc-alpha' });
       const unknown = await call(keys.bravo, tool, { ...argumentsFor(tool), management_cluster: 'mc-zulu' });
@@ -76,6 +76,22 @@ describe('a key limited to one management cluster', () => {
       assert.equal(result?.isError, true, `${tool}: ${text}`);
       assert.match(text, /^InvalidInput: API key \w+ may not use the default management cluster\nNext: pass management_cluster: one of mc-bravo$/, tool);
       assert.ok(!raw.includes('mc-alpha'), `${tool}: ${raw}`);
+    }
+  });
+
+  it('walks only its own management cluster with management_cluster "*", and no other tool takes "*"', async () => {
+    const fleet = await call(keys.bravo, 'list_clusters', { namespace: ns.name, management_cluster: '*' });
+    assert.equal(fleet.result?.isError, undefined, fleet.text);
+    const rows = fleet.result.structuredContent.clusters as { management_cluster: string; name: string }[];
+    assert.deepEqual([...new Set(rows.map((r) => r.management_cluster))], ['mc-bravo']);
+    assert.deepEqual(rows.map((r) => r.name).sort(), ['op-alpha', 'op-bravo', 'target', 'target-2']);
+    assert.ok(!fleet.raw.includes('mc-alpha'), fleet.raw);
+    const admin = await call(keys.admin, 'list_clusters', { namespace: ns.name, management_cluster: '*' });
+    assert.deepEqual([...new Set((admin.result.structuredContent.clusters as { management_cluster: string }[]).map((r) => r.management_cluster))], ['mc-alpha', 'mc-bravo']);
+    for (const tool of takesManagementCluster.filter((t) => t !== 'list_clusters')) {
+      const every = await call(keys.bravo, tool, { ...argumentsFor(tool), management_cluster: '*' });
+      assert.match(every.text, /^InvalidInput: invalid arguments for \w+: management_cluster: "\*" \(every management cluster\) is taken by list_clusters only/, tool);
+      assert.ok(!every.raw.includes('mc-alpha'), `${tool}: ${every.raw}`);
     }
   });
 

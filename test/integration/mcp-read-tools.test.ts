@@ -19,7 +19,7 @@ const ready = 'ready-1';
 const stuck = 'stuck-1';
 const eks = 'eks-1';
 
-const readToolNames = ['get_cluster', 'get_cluster_kubeconfig', 'get_cluster_nodes', 'get_operation', 'list_clusters', 'list_operations'];
+const readToolNames = ['diagnose_cluster', 'get_cluster', 'get_cluster_kubeconfig', 'get_cluster_nodes', 'get_operation', 'list_clusters', 'list_operations', 'plan_upgrade'];
 
 before(async () => {
   await ns.objects.create(stuckCluster(ns.name, stuck));
