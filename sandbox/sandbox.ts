@@ -197,22 +197,6 @@ export class Sandbox {
     await this.installClusterClass('default', 180_000);
   }
 
-  /**
-   * Stops the kube-apiserver alone — etcd and the controllers keep running and reconnect once it is back
-   * (no leader election here, so none of them exits meanwhile). For tests of an API outage.
-   */
-  async stopApiServer(): Promise<void> {
-    await stopProcesses(this.paths.pids, processOrder, 10_000, ['kube-apiserver']);
-  }
-
-  /** Starts the kube-apiserver again with the arguments `up` used, and waits until it is ready. */
-  async startApiServer(): Promise<void> {
-    const pki = await ensurePki(this.paths.pki, managerNames);
-    const binary = join((await ensureBinaries(() => {})).bin, 'kube-apiserver');
-    await this.launch({ name: 'kube-apiserver', binary, args: apiServerArgs(this.paths, this.ports, pki) });
-    await this.waitHttps('kube-apiserver', `${this.apiServerUrl}/readyz`, binary);
-  }
-
   /** Applies the in-memory ClusterClass and its templates in `namespace`, retrying while webhooks warm up. */
   async installClusterClass(namespace: string, timeoutMs = 30_000): Promise<void> {
     const { wrapper, module, file } = inMemoryClusterClass;

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Caller } from '../../shared/auth/scopes.ts';
 import type { Deps } from '../../shared/deps.ts';
+import assert from 'node:assert/strict';
 import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
 import { toCapiMcpError } from '../../shared/kube/http-errors.ts';
 import { Kinds } from '../../shared/kube/kinds.ts';
@@ -463,6 +464,24 @@ export function callTool<I extends ToolDefinition['inputSchema'], O extends Tool
   deps: ToolDeps,
 ): Promise<ToolOutput<import('zod').output<O>>> {
   return tool.handler(tool.inputSchema.parse(args) as never, deps);
+}
+
+/** What a refusal must be: its code, its message (exact, or a pattern) and, when given, its hint and next step. */
+export interface ExpectedRefusal {
+  readonly code: ErrorCode;
+  readonly message: string | RegExp;
+  readonly hint?: string | RegExp;
+  readonly next?: string;
+}
+
+/** Asserts `error` is the refusal `expect` describes (what else a refusal must leave alone, each test says). */
+export function assertRefusal(error: CapiMcpError, expect: ExpectedRefusal): void {
+  assert.equal(error.code, expect.code, error.message);
+  if (typeof expect.message === 'string') assert.equal(error.message, expect.message);
+  else assert.match(error.message, expect.message);
+  if (typeof expect.hint === 'string') assert.equal(error.hint, expect.hint);
+  else if (expect.hint) assert.match(error.hint ?? '', expect.hint);
+  if (expect.next) assert.equal(error.next, expect.next);
 }
 
 /** The CapiMcpError `promise` rejects with (fails the test if it resolves or throws anything else). */

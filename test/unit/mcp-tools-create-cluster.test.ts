@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, type CapiMcpError } from '../../shared/errors.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
 import { createCluster } from '../../shared/mcp/tools/create-cluster.ts';
-import { apiFailure, callTool, FakeKube, fakeToolDeps, fieldConflict, refusal, topologyCluster } from '../support/fake-kube.ts';
+import { apiFailure, assertRefusal, callTool, FakeKube, fakeToolDeps, fieldConflict, topologyCluster, refusal } from '../support/fake-kube.ts';
 
 const ns = 'team-a';
 
@@ -147,9 +147,7 @@ describe('create_cluster', () => {
       const error: CapiMcpError = await refusal(callTool(createCluster, c.args, deps));
 
       // Assess
-      assert.equal(error.code, c.expect.code, error.message);
-      assert.match(error.message, c.expect.message);
-      if (c.expect.hint) assert.match(error.hint ?? '', c.expect.hint);
+      assertRefusal(error, c.expect);
       assert.deepEqual(kube.writes(), [], 'nothing written');
       assert.deepEqual(workflows.starts, [], 'nothing started');
     });

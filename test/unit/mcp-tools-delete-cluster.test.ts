@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../shared/errors.ts';
 import { deleteCluster } from '../../shared/mcp/tools/delete-cluster.ts';
-import { annotated, apiFailure, callTool, FakeKube, fakeToolDeps, labelled, refusal, topologyCluster } from '../support/fake-kube.ts';
+import { annotated, apiFailure, assertRefusal, callTool, FakeKube, fakeToolDeps, labelled, topologyCluster, refusal } from '../support/fake-kube.ts';
 import { fakeMachine } from '../support/fake-machines.ts';
 
 const args = { namespace: 'team-a', name: 'demo', confirm: 'demo' };
@@ -86,10 +86,7 @@ describe('delete_cluster', () => {
       const error = await refusal(callTool(deleteCluster, c.args ?? args, deps));
 
       // Assess
-      assert.equal(error.code, c.expect.code, error.message);
-      if (typeof c.expect.message === 'string') assert.equal(error.message, c.expect.message);
-      else assert.match(error.message, c.expect.message);
-      if (typeof c.expect.hint === 'string') assert.equal(error.hint, c.expect.hint);
+      assertRefusal(error, c.expect);
       if (c.calls) assert.deepEqual(kube.transcript(), c.calls);
       assert.deepEqual(kube.writes(), [], 'nothing deleted');
       assert.deepEqual(workflows.starts, [], 'nothing started');

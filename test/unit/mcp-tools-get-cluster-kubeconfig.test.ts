@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { ErrorCode } from '../../shared/errors.ts';
 import type { KubeObject, KubeSecret } from '../../shared/kube/client.ts';
 import { getClusterKubeconfig } from '../../shared/mcp/tools/get-cluster-kubeconfig.ts';
-import { apiFailure, callTool, capiKubeconfig, clusterSecret, FakeKube, fakeToolDeps, refusal, topologyCluster } from '../support/fake-kube.ts';
+import { apiFailure, assertRefusal, callTool, capiKubeconfig, clusterSecret, FakeKube, fakeToolDeps, topologyCluster, refusal } from '../support/fake-kube.ts';
 
 const ns = 'team-a';
 /** Planted in every Secret a case refuses: no answer may carry it. */
@@ -127,10 +127,7 @@ describe('get_cluster_kubeconfig', () => {
       const error = await refusal(callTool(getClusterKubeconfig, { namespace: ns, name: 'demo' }, deps));
 
       // Assess
-      assert.equal(error.code, c.expect.code, error.message);
-      if (typeof c.expect.message === 'string') assert.equal(error.message, c.expect.message);
-      else assert.match(error.message, c.expect.message);
-      if (c.expect.next) assert.equal(error.next, c.expect.next);
+      assertRefusal(error, c.expect);
       for (const text of [error.message, error.hint ?? '']) assert.ok(!text.toLowerCase().includes(planted.toLowerCase()), `nothing of the Secret in: ${text}`);
       assert.deepEqual(kube.writes(), []);
     });

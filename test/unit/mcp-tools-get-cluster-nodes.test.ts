@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../shared/errors.ts';
 import type { KubeSecret } from '../../shared/kube/client.ts';
 import { getClusterNodes } from '../../shared/mcp/tools/get-cluster-nodes.ts';
-import { callTool, capiKubeconfig, clusterSecret, FakeKube, fakeToolDeps, refusal, topologyCluster } from '../support/fake-kube.ts';
+import { assertRefusal, callTool, capiKubeconfig, clusterSecret, FakeKube, fakeToolDeps, topologyCluster, refusal } from '../support/fake-kube.ts';
 
 const ns = 'team-a';
 const planted = 'PLANTED-7f3a';
@@ -65,10 +65,7 @@ describe('get_cluster_nodes', () => {
       const error = await refusal(callTool(getClusterNodes, { namespace: ns, name: 'demo' }, deps));
 
       // Assess
-      assert.equal(error.code, c.expect.code, error.message);
-      if (typeof c.expect.message === 'string') assert.equal(error.message, c.expect.message);
-      else assert.match(error.message, c.expect.message);
-      if (c.expect.next) assert.equal(error.next, c.expect.next);
+      assertRefusal(error, c.expect);
       for (const text of [error.message, error.hint ?? '']) assert.ok(!text.includes(planted), `nothing of the Secret in: ${text}`);
       assert.deepEqual(kube.transcript(), ['get Cluster/demo', 'readSecret team-a/demo-kubeconfig'], 'only the Cluster and its Secret were read');
     });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../shared/errors.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
 import { scaleCluster } from '../../shared/mcp/tools/scale-cluster.ts';
-import { apiFailure, callTool, FakeKube, fakeToolDeps, fieldConflict, labelled, refusal, topologyCluster, uidOf } from '../support/fake-kube.ts';
+import { apiFailure, assertRefusal, callTool, FakeKube, fakeToolDeps, fieldConflict, labelled, topologyCluster, refusal, uidOf } from '../support/fake-kube.ts';
 import { fakeMachine, fakeMachineDeployment } from '../support/fake-machines.ts';
 
 const ns = 'team-a';
@@ -155,11 +155,7 @@ describe('scale_cluster', () => {
       const error = await refusal(callTool(scaleCluster, c.args, deps));
 
       // Assess
-      assert.equal(error.code, c.expect.code, error.message);
-      if (typeof c.expect.message === 'string') assert.equal(error.message, c.expect.message);
-      else assert.match(error.message, c.expect.message);
-      if (typeof c.expect.hint === 'string') assert.equal(error.hint, c.expect.hint);
-      else if (c.expect.hint) assert.match(error.hint ?? '', c.expect.hint);
+      assertRefusal(error, c.expect);
       assert.deepEqual(kube.writes(), [], 'nothing written');
       assert.deepEqual(workflows.starts, [], 'nothing started');
     });
