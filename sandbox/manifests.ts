@@ -86,6 +86,22 @@ export async function renderAdmission(provider: ProviderSpec, endpoint: NonNulla
   return parseYaml(await readFile(file, 'utf8'), file).map((config) => wireAdmission(config, provider.name, endpoint));
 }
 
+/**
+ * The in-memory ClusterClass's templates with every simulated VM booting in `seconds` instead of the
+ * upstream 10 s (its node, etcd and API server keep their 2 s each). The controllers do exactly the same
+ * work; only the fake infrastructure's boot delay shrinks — the test suite replaces dozens of machines
+ * and would otherwise spend minutes waiting on a sleep. Other manifests are returned as they are.
+ */
+export function withVmStartup(manifests: readonly Manifest[], seconds: number): Manifest[] {
+  return manifests.map((m) => {
+    const vm = (m as { kind?: string; spec?: any }).kind === 'DevMachineTemplate' ? m.spec?.template?.spec?.backend?.inMemory?.vm : undefined;
+    if (!vm?.provisioning) return m;
+    const copy = structuredClone(m) as any;
+    copy.spec.template.spec.backend.inMemory.vm.provisioning.startupDuration = `${seconds}s`;
+    return copy as Manifest;
+  });
+}
+
 /** Reads a YAML file of a pinned module. */
 export async function moduleManifests(wrapper: string, module: string, file: string): Promise<Manifest[]> {
   const source = await moduleSource(wrapper, module);

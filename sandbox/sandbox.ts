@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBinaries, type BinaryCache, type Log } from './build.ts';
 import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerNames, managerProviders, managerSpec } from './flags.ts';
 import { sandboxPaths, sandboxPorts, type SandboxOptions, type SandboxPaths, type SandboxPorts } from './layout.ts';
-import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, writeKubeconfig } from './manifests.ts';
+import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, withVmStartup, writeKubeconfig } from './manifests.ts';
 import { ensurePki, type KeyPairFiles } from './pki.ts';
 import { assertPortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
 import { residentMiB, startProcess, stopProcesses, trackedProcesses, runsBinary, type ProcessSpec } from './processes.ts';
@@ -194,13 +194,17 @@ export class Sandbox {
     // loaded 2-core machine (two test runs side by side) the webhook servers took over a minute after a
     // restart; waiting is harmless, a false failure is not.
     log(`installing ClusterClass "in-memory" in namespace default (proves every webhook answers)`);
-    await this.installClusterClass('default', 180_000);
+    await this.installClusterClass('default', { timeoutMs: 180_000 });
   }
 
-  /** Applies the in-memory ClusterClass and its templates in `namespace`, retrying while webhooks warm up. */
-  async installClusterClass(namespace: string, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Applies the in-memory ClusterClass and its templates in `namespace`, retrying while webhooks warm up;
+   * `vmStartupSeconds` shortens its machines' simulated boot (manifests.ts, withVmStartup).
+   */
+  async installClusterClass(namespace: string, { timeoutMs = 30_000, vmStartupSeconds }: { timeoutMs?: number; vmStartupSeconds?: number } = {}): Promise<void> {
     const { wrapper, module, file } = inMemoryClusterClass;
-    const manifests = await moduleManifests(wrapper, module, file);
+    const upstream = await moduleManifests(wrapper, module, file);
+    const manifests = vmStartupSeconds === undefined ? upstream : withVmStartup(upstream, vmStartupSeconds);
     const target = join(this.paths.manifests, `clusterclass-${namespace}.yaml`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {

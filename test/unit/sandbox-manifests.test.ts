@@ -1,7 +1,7 @@
 /** Pure rewrites of upstream manifests and patches that point the sandbox at loopback managers. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { wireAdmission, wireConversion } from '../../sandbox/manifests.ts';
+import { wireAdmission, wireConversion, withVmStartup } from '../../sandbox/manifests.ts';
 import { applyPatch } from '../../sandbox/build.ts';
 import { parsePortBase, sandboxPorts } from '../../sandbox/layout.ts';
 
@@ -121,4 +121,28 @@ describe('sandbox ports', () => {
       else assert.throws(() => parsePortBase(value), /port base must be an integer from 1024 to 27768/);
     });
   }
+});
+
+describe('withVmStartup', () => {
+  const template = (name: string) => ({
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
+    kind: 'DevMachineTemplate',
+    metadata: { name },
+    spec: { template: { spec: { backend: { inMemory: { vm: { provisioning: { startupDuration: '10s', startupJitter: '0.2' } }, node: { provisioning: { startupDuration: '2s' } } } } } } },
+  });
+
+  it("sets every DevMachineTemplate's VM boot and nothing else, leaving the upstream manifests untouched", () => {
+    const upstream = [template('cp'), { kind: 'ClusterClass', metadata: { name: 'in-memory' }, spec: { vm: { provisioning: { startupDuration: '10s' } } } }, template('md')];
+    const before = structuredClone(upstream);
+    const fast = withVmStartup(upstream, 2);
+    assert.deepEqual(fast.map((m) => m.spec.template?.spec.backend.inMemory.vm.provisioning), [{ startupDuration: '2s', startupJitter: '0.2' }, undefined, { startupDuration: '2s', startupJitter: '0.2' }]);
+    assert.deepEqual(fast[0]!.spec.template.spec.backend.inMemory.node, { provisioning: { startupDuration: '2s' } });
+    assert.equal(fast[1], upstream[1]);
+    assert.deepEqual(upstream, before);
+  });
+
+  it('leaves a DevMachineTemplate of another backend as it is', () => {
+    const docker = { kind: 'DevMachineTemplate', spec: { template: { spec: { backend: { docker: {} } } } } };
+    assert.equal(withVmStartup([docker], 2)[0], docker);
+  });
 });
