@@ -107,57 +107,61 @@ async function provisionedClusterAlreadyCreated(name: string) {
   });
 }
 
-describe('diagnose_cluster on faults injected into the sandbox', { concurrency: false }, () => {
+// Note: each fault has a cluster of its own and runs beside the others; only the three on the cluster
+// create_cluster made (healthy, paused, version skew) take turns.
+describe('diagnose_cluster on faults injected into the sandbox', { concurrency: true }, () => {
   before(async () => {
     await provisioned;
   });
 
-  it('(a) finds nothing wrong with a healthy cluster', async (t) => {
-    const a = await recovered(names.healthy);
-    assert.deepEqual(a.structured.findings, []);
-    assert.equal(a.text, `${ns.name}/${names.healthy}: Available, no findings`);
-    t.diagnostic(`answer: ${encoder.encode(a.text).length} o200k tokens of text`);
-  });
-
-  it('(b) names a paused cluster first, with how to resume it, and nothing once resumed', async (t) => {
-    const at = Date.now();
-    await mergePatch({ ...clusterRef(names.healthy), spec: { paused: true } });
-    const { structured } = await diagnosedAs(t, names.healthy, at, (top) => top.cause === 'paused');
-    const [top] = structured.findings;
-    assert.equal(top.severity, 'warning');
-    assert.deepEqual(top.evidence[0].object, `Cluster/${names.healthy}`);
-    assert.deepEqual(top.next.step, 'resume-reconciliation');
-    assert.deepEqual(top.next.args, { kind: 'Cluster', namespace: ns.name, name: names.healthy });
-    assert.equal(top.next.text, `run kubectl patch cluster ${names.healthy} -n ${ns.name} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`);
-    await mergePatch({ ...clusterRef(names.healthy), spec: { paused: false } });
-    await recovered(names.healthy);
-  });
-
-  it('(e) names the workers lagging the control plane during an upgrade started through MCP, then nothing once they follow', async (t) => {
-    // The worker pool's upgrade is deferred (CAPI's defer-upgrade annotation), so the skew lasts until it is lifted.
-    const cluster: any = await ns.objects.read(clusterRef(names.healthy));
-    const pools = cluster.spec.topology.workers.machineDeployments.map((md: any) => ({ ...md, metadata: { annotations: { 'topology.cluster.x-k8s.io/defer-upgrade': '' } } }));
-    await mergePatch({ ...clusterRef(names.healthy), spec: { topology: { workers: { machineDeployments: pools } } } });
-    const at = Date.now();
-    const started = await client.callTool({ name: 'upgrade_cluster', arguments: { namespace: ns.name, name: names.healthy, kubernetes_version: 'v1.35.1' } });
-    assert.equal(started.isError, undefined, textOf(started));
-    const { structured } = await diagnosedAs(t, names.healthy, at, (top) => top.cause === 'version-skew', 400_000);
-    const [top] = structured.findings;
-    assert.equal(top.severity, 'info');
-    assert.match(top.summary, new RegExp(`^workers at ${inMemoryClusterClass.kubernetesVersion} \\(MachineDeployment/${names.healthy}-md-0-[a-z0-9]+\\), control plane at v1\\.35\\.1: upgrade in progress$`));
-    assert.deepEqual(top.next, {
-      step: 'follow-upgrade',
-      args: { namespace: ns.name, name: names.healthy },
-      text: `call get_cluster with namespace=${ns.name} name=${names.healthy} to follow the upgrade: the worker pools follow the control plane`,
+  describe(`on ${names.healthy}, one fault after another`, { concurrency: false }, () => {
+    it('(a) finds nothing wrong with a healthy cluster', async (t) => {
+      const a = await recovered(names.healthy);
+      assert.deepEqual(a.structured.findings, []);
+      assert.equal(a.text, `${ns.name}/${names.healthy}: Available, no findings`);
+      t.diagnostic(`answer: ${encoder.encode(a.text).length} o200k tokens of text`);
     });
-    const lifted = pools.map((md: any) => ({ ...md, metadata: { annotations: {} } }));
-    await mergePatch({ ...clusterRef(names.healthy), spec: { topology: { workers: { machineDeployments: lifted } } } });
-    const done = await eventually('the upgrade operation to end', async () => {
-      const r = await client.callTool({ name: 'get_operation', arguments: { operation_id: started.structuredContent.operation_id } });
-      return { done: r.structuredContent.status !== 'RUNNING', value: r.structuredContent, seen: textOf(r) };
-    }, { timeoutMs: 400_000, intervalMs: 2000 });
-    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
-    await recovered(names.healthy);
+
+    it('(b) names a paused cluster first, with how to resume it, and nothing once resumed', async (t) => {
+      const at = Date.now();
+      await mergePatch({ ...clusterRef(names.healthy), spec: { paused: true } });
+      const { structured } = await diagnosedAs(t, names.healthy, at, (top) => top.cause === 'paused');
+      const [top] = structured.findings;
+      assert.equal(top.severity, 'warning');
+      assert.deepEqual(top.evidence[0].object, `Cluster/${names.healthy}`);
+      assert.deepEqual(top.next.step, 'resume-reconciliation');
+      assert.deepEqual(top.next.args, { kind: 'Cluster', namespace: ns.name, name: names.healthy });
+      assert.equal(top.next.text, `run kubectl patch cluster ${names.healthy} -n ${ns.name} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`);
+      await mergePatch({ ...clusterRef(names.healthy), spec: { paused: false } });
+      await recovered(names.healthy);
+    });
+
+    it('(e) names the workers lagging the control plane during an upgrade started through MCP, then nothing once they follow', async (t) => {
+      // The worker pool's upgrade is deferred (CAPI's defer-upgrade annotation), so the skew lasts until it is lifted.
+      const cluster: any = await ns.objects.read(clusterRef(names.healthy));
+      const pools = cluster.spec.topology.workers.machineDeployments.map((md: any) => ({ ...md, metadata: { annotations: { 'topology.cluster.x-k8s.io/defer-upgrade': '' } } }));
+      await mergePatch({ ...clusterRef(names.healthy), spec: { topology: { workers: { machineDeployments: pools } } } });
+      const at = Date.now();
+      const started = await client.callTool({ name: 'upgrade_cluster', arguments: { namespace: ns.name, name: names.healthy, kubernetes_version: 'v1.35.1' } });
+      assert.equal(started.isError, undefined, textOf(started));
+      const { structured } = await diagnosedAs(t, names.healthy, at, (top) => top.cause === 'version-skew', 400_000);
+      const [top] = structured.findings;
+      assert.equal(top.severity, 'info');
+      assert.match(top.summary, new RegExp(`^workers at ${inMemoryClusterClass.kubernetesVersion} \\(MachineDeployment/${names.healthy}-md-0-[a-z0-9]+\\), control plane at v1\\.35\\.1: upgrade in progress$`));
+      assert.deepEqual(top.next, {
+        step: 'follow-upgrade',
+        args: { namespace: ns.name, name: names.healthy },
+        text: `call get_cluster with namespace=${ns.name} name=${names.healthy} to follow the upgrade: the worker pools follow the control plane`,
+      });
+      const lifted = pools.map((md: any) => ({ ...md, metadata: { annotations: {} } }));
+      await mergePatch({ ...clusterRef(names.healthy), spec: { topology: { workers: { machineDeployments: lifted } } } });
+      const done = await eventually('the upgrade operation to end', async () => {
+        const r = await client.callTool({ name: 'get_operation', arguments: { operation_id: started.structuredContent.operation_id } });
+        return { done: r.structuredContent.status !== 'RUNNING', value: r.structuredContent, seen: textOf(r) };
+      }, { timeoutMs: 400_000, intervalMs: 2000 });
+      assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
+      await recovered(names.healthy);
+    });
   });
 
   it('(c) names the finalizer holding a deletion and the object it holds, then lets the cluster go once it is removed', async (t) => {
