@@ -25,7 +25,7 @@ export const internalErrorCode = 'Internal';
  * A next step that takes an MCP tool, said as what the agent needs to find out. Note: the layers below
  * mcp/ do not know the tools' names; shared/mcp/result.ts phrases each one with the tool that does it.
  */
-export type NextStep = 'see-clusters' | 'follow-provisioning' | 'check-control-plane' | 'check-cluster-then-delete';
+export type NextStep = 'see-clusters' | 'see-machines' | 'follow-provisioning' | 'check-control-plane' | 'check-cluster-then-delete';
 
 export class CapiMcpError extends Error {
   readonly code: ErrorCode;

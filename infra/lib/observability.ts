@@ -38,13 +38,13 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+// The `action` dimension values of OperationsStarted: every operation a tool starts.
+import { operationActions } from '../../shared/workflows/operation.ts';
 
 /** POWERTOOLS_SERVICE_NAME: the `service` dimension of every custom metric and the logs' service field. */
 export const serviceName = 'capi-mcp';
 /** POWERTOOLS_METRICS_NAMESPACE. */
 export const metricsNamespace = 'CapiMcp';
-/** The `action` dimension values of OperationsStarted. */
-export const operationActions = ['create', 'delete', 'scale', 'upgrade'] as const;
 
 const fiveMinutes = Duration.minutes(5);
 

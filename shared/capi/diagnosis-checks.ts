@@ -3,6 +3,7 @@
  * by finalizers, MachineHealthChecks at work or short-circuited, and version skew between the control
  * plane and the workers. Each returns at most one finding (a draft, ranked and bounded by diagnosis.ts).
  */
+import { pausedAnnotation } from './pause.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { formatAge } from './age.ts';
 import { getCondition } from './conditions.ts';
@@ -32,7 +33,6 @@ export interface Draft {
   readonly next: NextAction;
 }
 
-export const pausedAnnotation = 'cluster.x-k8s.io/paused';
 /** A deletion older than this is held, not under way (CAPI deletes an in-memory Machine in seconds, a cloud one in minutes). */
 export const blockedAfterSeconds = 300;
 
@@ -71,7 +71,10 @@ export function pausedFinding(ctx: Context): Draft | undefined {
     summary: `${first.object} paused${during(first, formatAge)} (${first.field})${more}`,
     evidence,
     symptoms: [],
-    next: { step: 'resume-reconciliation', args: { kind: clean(firstObject.kind, 63) ?? 'Object', namespace: ctx.namespace, name: clean(firstObject.metadata.name) ?? '' } },
+    next:
+      firstObject === ctx.cluster && first.field === 'spec.paused'
+        ? { step: 'resume-cluster', args: { namespace: ctx.namespace, name: clean(firstObject.metadata.name) ?? '' } }
+        : { step: 'resume-reconciliation', args: { kind: clean(firstObject.kind, 63) ?? 'Object', namespace: ctx.namespace, name: clean(firstObject.metadata.name) ?? '' } },
   };
 }
 

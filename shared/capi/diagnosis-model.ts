@@ -68,6 +68,7 @@ export interface Evidence {
 /** The arguments each next step takes. */
 export interface NextSteps {
   'resume-reconciliation': { kind: string; namespace: string; name: string };
+  'resume-cluster': { namespace: string; name: string };
   'find-finalizer-holder': { kind: string; namespace: string; name: string; finalizer: string };
   'follow-deletion': { namespace: string; name: string };
   'fix-topology': { namespace: string; name: string; variable?: string; patch?: string };

@@ -29,7 +29,9 @@ export interface ReplicaChange {
 export type ClusterChange =
   | { readonly action: 'delete' }
   | { readonly action: 'upgrade'; readonly from: string; readonly to: string }
-  | { readonly action: 'scale'; readonly replicas: readonly ReplicaChange[] };
+  | { readonly action: 'scale'; readonly replicas: readonly ReplicaChange[] }
+  | { readonly action: 'rollout'; readonly target: string }
+  | { readonly action: 'pause' | 'resume' | 'remediate' };
 
 export interface Refusal {
   readonly reason: string;
@@ -99,6 +101,14 @@ function destructivePart(change: ClusterChange): string | undefined {
       const down = change.replicas.filter((r) => r.to < r.from);
       return down.length > 0 ? `scaling down ${down.map(describeReplicas).join(', ')}` : undefined;
     }
+    case 'rollout':
+      return `the rollout of ${change.target} (every machine of it replaced)`;
+    // Note: a pause or resume changes no machine, and a remediation replaces one Machine the way a
+    // MachineHealthCheck would; neither is in a Git source (Machines never are), so neither is refused.
+    case 'pause':
+    case 'resume':
+    case 'remediate':
+      return undefined;
   }
 }
 

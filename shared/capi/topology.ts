@@ -3,6 +3,7 @@
  * the API server does not make at create time (it accepts an unknown class or worker class with a mere
  * warning). Pure: arguments and ClusterClass in, manifest or problems out.
  */
+import { noTopology, patchOf, topologyOf } from './cluster-topology.ts';
 import type { KubeObject } from '../kube/client.ts';
 import type { ChangePlan, ScaleRequest } from './change-plan.ts';
 import type { ReplicaChange } from './protection.ts';
@@ -65,30 +66,6 @@ export function topologyProblems(request: TopologyRequest, clusterClass: KubeObj
   problems.push(...variableProblems(definitions, request.variables ?? {}));
   return problems;
 }
-
-interface MachineDeploymentTopology {
-  readonly class: string;
-  readonly name: string;
-  readonly replicas?: number;
-}
-
-function topologyOf(cluster: KubeObject) {
-  const topology = cluster.spec?.topology;
-  const pools: MachineDeploymentTopology[] = topology?.workers?.machineDeployments ?? [];
-  return { topology, pools, controlPlaneReplicas: topology?.controlPlane?.replicas as number | undefined };
-}
-
-function patchOf(cluster: KubeObject, topology: Record<string, unknown>): KubeObject {
-  return {
-    apiVersion: 'cluster.x-k8s.io/v1beta2',
-    kind: 'Cluster',
-    metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace },
-    spec: { topology },
-  };
-}
-
-const noTopology = (cluster: KubeObject) =>
-  `cluster ${cluster.metadata.namespace}/${cluster.metadata.name} has no managed topology (no ClusterClass); capi-mcp changes topology-managed clusters only`;
 
 /**
  * Replicas of named worker pools and/or the control plane, as a topology change. The patch always

@@ -9,7 +9,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { getCondition, oneLine } from './conditions.ts';
 import { isMachineHealthy, poolOf } from './machine-impact.ts';
 
-const pausedAnnotation = 'cluster.x-k8s.io/paused';
+import { pausedAnnotation } from './pause.ts';
 
 /** At most this many blockers are listed (a cluster of 300 Machines mid-rollout would list every one). */
 export const maxBlockers = 10;

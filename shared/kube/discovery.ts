@@ -219,6 +219,21 @@ export async function getCluster(kube: KubeClient, namespace: string, name: stri
   }
 }
 
+/** A Machine, or NotFound with the next step for the agent. */
+export async function getMachine(kube: KubeClient, namespace: string, name: string): Promise<KubeObject> {
+  try {
+    return await kube.get(Kinds.Machine, namespace, name);
+  } catch (error) {
+    if (isNotFound(error)) throw new CapiMcpError(ErrorCode.NotFound, `Machine ${namespace}/${name} not found`, { next: 'see-machines', cause: error });
+    throw wrapError(`failed to get Machine ${namespace}/${name}`, error);
+  }
+}
+
+/** The cluster's Machines: one LIST by the cluster-name label (CAPI labels every Machine of a cluster with it). */
+export async function listClusterMachines(kube: KubeClient, namespace: string, name: string): Promise<KubeObject[]> {
+  return (await kube.list(Kinds.Machine, { namespace, labelSelector: `${clusterNameLabel}=${name}` })).items;
+}
+
 interface Referenced {
   /** The object; for one the caller may not read, a stand-in with only its kind and name. */
   readonly object?: KubeObject;

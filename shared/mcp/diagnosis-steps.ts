@@ -25,7 +25,8 @@ const phrases: { [S in keyof NextSteps]: (args: NextSteps[S]) => string } = {
   'check-nodes': (a) => `call get_cluster_nodes with ${cluster(a)}${a.node ? ` and look at Node ${word(a.node, 'name')}` : ''}`,
   'upgrade-workers': (a) => `call upgrade_cluster with ${cluster(a)} kubernetes_version=${word(a.version, 'version')} to bring the workers to the control plane`,
   'upgrade-control-plane': (a) => `call upgrade_cluster with ${cluster(a)} kubernetes_version=${word(a.version, 'version')}: the control plane must not be older than its workers`,
-  // Note: resume_cluster does not exist yet; a Cluster resumes by spec.paused, any other object by CAPI's paused annotation.
+  'resume-cluster': (a) => `call resume_cluster with ${cluster(a)} if the pause is over (ask whoever paused it)`,
+  // Note: what resume_cluster does not resume: another object's spec.paused, and CAPI's paused annotation (clusterctl move).
   'resume-reconciliation': (a) =>
     a.kind === 'Cluster'
       ? `run kubectl patch ${object(a)} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`

@@ -16,6 +16,10 @@ import { getClusterNodes } from './tools/get-cluster-nodes.ts';
 import { getCluster } from './tools/get-cluster.ts';
 import { diagnoseClusterTool } from './tools/diagnose-cluster.ts';
 import { listClusters } from './tools/list-clusters.ts';
+import { pauseCluster } from './tools/pause-cluster.ts';
+import { resumeCluster } from './tools/resume-cluster.ts';
+import { rolloutCluster } from './tools/rollout-cluster.ts';
+import { remediateMachine } from './tools/remediate-machine.ts';
 
 export const tools: readonly ToolDefinition<any, any>[] = [
   listClusters,
@@ -27,6 +31,10 @@ export const tools: readonly ToolDefinition<any, any>[] = [
   deleteCluster,
   scaleCluster,
   upgradeCluster,
+  rolloutCluster,
+  remediateMachine,
+  pauseCluster,
+  resumeCluster,
   planUpgrade,
   getOperation,
   listOperations,

@@ -20,6 +20,7 @@ export function toolResult(name: string, outcome: Outcome): CallToolResult {
 /** Each next step a lower layer reports, phrased with the tool that takes it. */
 const nextSteps: Readonly<Record<NextStep, string>> = {
   'see-clusters': 'call list_clusters to see the clusters that exist',
+  'see-machines': "call get_cluster to see the cluster's Machines",
   'follow-provisioning': 'call get_cluster to follow provisioning',
   'check-control-plane': 'call get_cluster to check the control plane',
   'check-cluster-then-delete': 'call get_cluster, then delete_cluster again if this cluster is to go too',

@@ -48,7 +48,7 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
         description: tool.description,
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...tool.annotations },
+        annotations: listedAnnotations(tool.annotations),
       },
       // Note: not called — answerToolCalls takes tools/call over — but the same path if it ever were.
       async (args: unknown) => toolResult(tool.name, await invoke(tool, args, deps, request)),
@@ -61,4 +61,14 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
   registerPrompts(server, new Set([...byName.values()].filter((t) => hasScope(deps.caller, requiredScope(t))).map((t) => t.name)), deps, request);
   answerToolCalls(server, byName, deps, request, enableTasks(server, exposed, deps, request));
   return server;
+}
+
+/**
+ * A tool's annotations as tools/list carries them: what a client cannot infer. Note: no `title` (both
+ * protocol eras list the tool's own), and for a read-only tool no destructive or idempotent hint, which
+ * the MCP schema defines only for tools that are not read-only; ~190 tokens of issue 14's tools/list budget.
+ */
+export function listedAnnotations(annotations: ToolDefinition['annotations']): Partial<ToolDefinition['annotations']> {
+  const { readOnlyHint, destructiveHint, idempotentHint, openWorldHint } = annotations;
+  return readOnlyHint ? { readOnlyHint, openWorldHint } : { readOnlyHint, destructiveHint, idempotentHint, openWorldHint };
 }

@@ -10,8 +10,11 @@ import { summarizeCluster, whyNotAvailable } from '../capi/summary.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { Kinds } from '../kube/kinds.ts';
 import { controlPlaneGroup } from '../providers/provider.ts';
+import { poolOf } from '../capi/machine-impact.ts';
 
-export type OperationAction = 'create' | 'delete' | 'scale' | 'upgrade';
+export const operationActions = ['create', 'delete', 'scale', 'upgrade', 'pause', 'resume', 'rollout', 'remediate'] as const;
+
+export type OperationAction = (typeof operationActions)[number];
 
 /** What to change. Its id is the execution name it runs under (see engine.ts). */
 export interface Operation {
@@ -30,6 +33,8 @@ export interface Operation {
    * created since under the same name.
    */
   readonly uid?: string;
+  /** A remediation: the Machine the tool judged, by name and UID; the step deletes only that object. */
+  readonly machine?: { readonly name: string; readonly uid: string };
 }
 
 /**
@@ -45,7 +50,7 @@ export function fieldManagerOf(action: OperationAction): string {
  * Every field manager capi-mcp applies as. An apply may take a field from these (a scale changes the
  * replica counts its create set), never from anyone else (shared/kube/owned-apply.ts).
  */
-export const capiMcpFieldManagers: readonly string[] = (['create', 'delete', 'scale', 'upgrade'] as const).map(fieldManagerOf);
+export const capiMcpFieldManagers: readonly string[] = operationActions.map(fieldManagerOf);
 
 /** A kind as an allow-list names it: its API group and kind, any version of it. */
 export interface GroupKind {
@@ -63,7 +68,8 @@ const clusterKind: GroupKind = { group: Kinds.Cluster.group, kind: Kinds.Cluster
  * - `objects`: what it may patch besides, in the Cluster's namespace: the replicas of the
  *   MachineDeployments and KubeadmControlPlane of a cluster without a ClusterClass
  *   (shared/capi/direct-scale.ts), which the topology controller would otherwise own.
- * A delete applies nothing: it deletes the operation's own Cluster, named by its namespace and name.
+ * A delete applies nothing: it deletes the operation's own Cluster, named by its namespace and name; a
+ * remediation applies nothing either: it deletes the operation's Machine, of that Cluster, by its UID.
  */
 export const plannedWrites: Readonly<Record<OperationAction, { readonly cluster: boolean; readonly objects: readonly GroupKind[] }>> = {
   create: { cluster: true, objects: [] },
@@ -76,6 +82,16 @@ export const plannedWrites: Readonly<Record<OperationAction, { readonly cluster:
   },
   upgrade: { cluster: true, objects: [] },
   delete: { cluster: false, objects: [] },
+  pause: { cluster: true, objects: [] },
+  resume: { cluster: true, objects: [] },
+  rollout: {
+    cluster: true,
+    objects: [
+      { group: Kinds.MachineDeployment.group, kind: Kinds.MachineDeployment.kind },
+      { group: controlPlaneGroup, kind: 'KubeadmControlPlane' },
+    ],
+  },
+  remediate: { cluster: false, objects: [] },
 };
 
 /**
@@ -92,9 +108,13 @@ export function planProblems(operation: unknown): string[] {
   const plan = plannedWrites[action as OperationAction];
   const problems: string[] = [];
   const article = action === 'upgrade' ? 'an' : 'a';
-  if (op.uid !== undefined && (action !== 'delete' || typeof op.uid !== 'string' || !/^[0-9a-f-]{1,64}$/.test(op.uid))) {
+  if (op.uid !== undefined && (action !== 'delete' || !isUid(op.uid))) {
     problems.push(action === 'delete' ? 'uid must be a Kubernetes UID' : `${article} ${action} carries no uid`);
   }
+  if (action === 'remediate') {
+    const machine = (typeof op.machine === 'object' && op.machine !== null ? op.machine : {}) as Record<string, unknown>;
+    if (!isName(machine.name) || !isUid(machine.uid) || Object.keys(machine).length !== 2) problems.push('a remediation carries exactly its machine: an RFC 1123 name and a Kubernetes UID');
+  } else if (op.machine !== undefined) problems.push(`${article} ${action} carries no machine`);
   if (op.cluster !== undefined) {
     if (!plan.cluster) problems.push(`${article} ${action} applies nothing`);
     else {
@@ -103,6 +123,8 @@ export function planProblems(operation: unknown): string[] {
       else if (metadata.namespace !== namespace || metadata.name !== name) problems.push(`${label}: not the operation's cluster ${namespace}/${name}`);
       else {
         problems.push(...fieldProblems(op.cluster, clusterFields[action as OperationAction], label, `${article} ${action}`));
+        const paused = (op.cluster as { spec?: { paused?: unknown } }).spec?.paused;
+        if ((action === 'pause' || action === 'resume') && paused !== (action === 'pause')) problems.push(`${label}: ${article} ${action} sets spec.paused to ${action === 'pause'}`);
         const labels = (metadata as { labels?: unknown }).labels;
         if (action === 'create' && typeof labels === 'object' && labels !== null) problems.push(...reservedKeyProblems('label', labels as Record<string, string>).map((p) => `${label}: ${p}`));
       }
@@ -118,7 +140,7 @@ export function planProblems(operation: unknown): string[] {
     else {
       const labels = (metadata as { labels?: Record<string, unknown> }).labels;
       if (typeof labels !== 'object' || labels === null || labels[clusterNameLabel] !== name) problems.push(`${label}: not labelled as part of cluster ${name} (${clusterNameLabel})`);
-      problems.push(...fieldProblems(obj, replicasFields, label, `${article} ${action}`));
+      problems.push(...fieldProblems(obj, objectFields[action as OperationAction], label, `${article} ${action}`));
     }
   }
   return problems;
@@ -130,7 +152,7 @@ const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
  * What a plan's object may carry, field by field: `true` any value, `'count'` a non-negative integer,
  * `'string'` a string, an object its keys (each with its own shape), `[shape]` an array of such items.
  */
-type Shape = true | 'count' | 'string' | readonly [Shape] | { readonly [key: string]: Shape };
+type Shape = true | 'count' | 'string' | 'boolean' | readonly [Shape] | { readonly [key: string]: Shape };
 
 const typed = { apiVersion: 'string', kind: 'string' } as const;
 const named = { name: 'string', namespace: 'string' } as const;
@@ -162,10 +184,24 @@ const clusterFields: Readonly<Record<OperationAction, Shape>> = {
   },
   upgrade: { ...typed, metadata: named, spec: { topology: { version: 'string' } } },
   delete: {},
+  pause: { ...typed, metadata: named, spec: { paused: 'boolean' } },
+  resume: { ...typed, metadata: named, spec: { paused: 'boolean' } },
+  rollout: {
+    ...typed,
+    metadata: named,
+    spec: { topology: { controlPlane: { rollout: { after: 'string' } }, workers: { machineDeployments: [{ class: 'string', name: 'string', rollout: { after: 'string' } }] } } },
+  },
+  remediate: {},
 };
 
-/** What a scale may set on a MachineDeployment or control plane of a cluster without a ClusterClass. */
-const replicasFields: Shape = { ...typed, metadata: { ...named, labels: { [clusterNameLabel]: 'string' } }, spec: { replicas: 'count' } };
+/**
+ * What an action may set on a MachineDeployment or control plane of a cluster without a ClusterClass: a
+ * scale their replicas, a rollout their rollout time. Other actions write none (plannedWrites).
+ */
+const objectFields: Readonly<Record<OperationAction, Shape>> = (() => {
+  const ofCluster = (spec: Shape): Shape => ({ ...typed, metadata: { ...named, labels: { [clusterNameLabel]: 'string' } }, spec });
+  return { scale: ofCluster({ replicas: 'count' }), rollout: ofCluster({ rollout: { after: 'string' } }), create: {}, delete: {}, upgrade: {}, pause: {}, resume: {}, remediate: {} };
+})();
 
 /** One line per field of `value` (the object `label`) that `shape` does not allow `what` to set; at most 10. */
 function fieldProblems(value: unknown, shape: Shape, label: string, what: string): string[] {
@@ -176,6 +212,8 @@ function fieldProblems(value: unknown, shape: Shape, label: string, what: string
       if (!Number.isSafeInteger(v) || (v as number) < 0) problems.push(`${path} must be a non-negative integer`);
     } else if (s === 'string') {
       if (typeof v !== 'string') problems.push(`${path} must be a string`);
+    } else if (s === 'boolean') {
+      if (typeof v !== 'boolean') problems.push(`${path} must be a boolean`);
     } else if (Array.isArray(s)) {
       if (!Array.isArray(v)) problems.push(`${path} must be a list`);
       else v.forEach((item, i) => visit(item, s[0]!, `${path}[${i}]`));
@@ -200,6 +238,11 @@ const rfc1123Name = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 /** A namespace: an RFC 1123 label. Note: the length is checked first, which bounds the pattern's work. */
 function isLabel(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 63 && rfc1123Label.test(value);
+}
+
+/** A Kubernetes UID as the API server writes them. */
+function isUid(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f-]{1,64}$/.test(value);
 }
 
 /** An object name: an RFC 1123 subdomain, length first as above. */
@@ -229,7 +272,7 @@ function sameGroupKind(a: GroupKind | undefined, b: GroupKind): boolean {
  * Note: an operation is joined by its operation alone, not by this pause, so changing one never splits
  * a retried request from the operation it started.
  */
-export const pollSeconds: Readonly<Record<OperationAction, number>> = { create: 10, delete: 5, scale: 10, upgrade: 10 };
+export const pollSeconds: Readonly<Record<OperationAction, number>> = { create: 10, delete: 5, scale: 10, upgrade: 10, pause: 3, resume: 3, rollout: 10, remediate: 10 };
 
 /** The state machine's input. */
 export interface WorkflowInput {
@@ -247,21 +290,28 @@ export type Verdict =
   | { readonly state: 'timedOut'; readonly reason: string };
 
 /**
- * Whether a Cluster matches what `operation` asked for. `cluster` is undefined when it does not exist.
- * - create, scale, upgrade: the controllers observed the applied spec; the Cluster is Available with its
- *   desired replicas all ready; the desired counts are the expected ones; for a version, every machine
- *   is up to date with it;
- * - delete: the Cluster is gone.
+ * Whether a Cluster matches what `operation` asked for. `cluster` is undefined when it does not exist;
+ * `machines` are its Machines, read only for an operation that names a pool (needsMachines).
+ * - delete: the Cluster is gone;
+ * - pause, resume: spec.paused is as asked and the Cluster's Paused condition says so at its generation
+ *   (the controllers have seen it); nothing else, since a broken cluster is paused to stop it;
+ * - create, scale, upgrade, rollout, remediate: the controllers observed the applied spec; the Cluster is
+ *   Available with its desired replicas all ready; the desired counts are the expected ones; for a
+ *   version, every machine is up to date with it; for a rollout, every Machine of its pool is newer than
+ *   the rollout time; for a remediation, its Machine is gone; and for either, the pool is whole and ready.
  */
-export function verdict(operation: Operation, cluster: KubeObject | undefined): Verdict {
+export function verdict(operation: Operation, cluster: KubeObject | undefined, machines: readonly KubeObject[] = []): Verdict {
   if (operation.action === 'delete') {
     return cluster ? { state: 'progressing', reason: whyNotAvailable(cluster) ?? 'deletion in progress' } : { state: 'converged', reason: 'the cluster is gone' };
   }
   if (!cluster) return { state: 'failed', reason: `cluster ${operation.namespace}/${operation.name} no longer exists` };
-  if (cluster.status?.phase === 'Failed') return { state: 'failed', reason: whyNotAvailable(cluster) ?? 'the cluster is in phase Failed' };
-  const observed = (cluster.status?.observedGeneration ?? 0) >= ((cluster.metadata as { generation?: number }).generation ?? 0);
-  const s = summarizeCluster(cluster, new Date());
+  const generation = (cluster.metadata as { generation?: number }).generation ?? 0;
+  const current = (type: string) => (getCondition(cluster, type)?.observedGeneration ?? generation) >= generation;
   const expect = operation.expect ?? {};
+  if (expect.paused !== undefined) return pauseVerdict(cluster, expect.paused, current('Paused'));
+  if (cluster.status?.phase === 'Failed') return { state: 'failed', reason: whyNotAvailable(cluster) ?? 'the cluster is in phase Failed' };
+  const observed = (cluster.status?.observedGeneration ?? 0) >= generation;
+  const s = summarizeCluster(cluster, new Date());
   const status = cluster.status ?? {};
   const replicasMatch =
     s.controlPlane.ready === s.controlPlane.desired &&
@@ -274,8 +324,6 @@ export function verdict(operation: Operation, cluster: KubeObject | undefined): 
   // Note: and the two conditions must have been judged at this generation (v1beta2 conditions carry their
   // observedGeneration): the Cluster's own observedGeneration can move on before the topology controller has
   // reconciled the new version, while both still describe the old one (seen on a loaded sandbox).
-  const generation = (cluster.metadata as { generation?: number }).generation ?? 0;
-  const current = (type: string) => (getCondition(cluster, type)?.observedGeneration ?? generation) >= generation;
   const rolledOut =
     expect.version === undefined ||
     (cluster.spec?.topology?.version === expect.version &&
@@ -285,9 +333,54 @@ export function verdict(operation: Operation, cluster: KubeObject | undefined): 
       current('RollingOut') &&
       (status.controlPlane?.upToDateReplicas ?? 0) === s.controlPlane.desired &&
       (status.workers?.upToDateReplicas ?? 0) === s.workers.desired);
-  if (observed && s.available && replicasMatch && rolledOut) {
-    return { state: 'converged', reason: `Available with control plane ${s.controlPlane.ready}/${s.controlPlane.desired} and workers ${s.workers.ready}/${s.workers.desired}` };
+  // Note: a pool is judged by its Machines, not the Cluster's counts: those are aggregated a step later
+  // (Machine → MachineSet → MachineDeployment → Cluster) and still read "all ready" right after a delete.
+  const pool = expect.renewed
+    ? poolRenewal(machines, expect.renewed, (m) => (m.metadata.creationTimestamp ?? '') >= expect.renewed!.after, 'renewed')
+    : expect.replaced
+      ? poolRenewal(machines, expect.replaced, (m) => m.metadata.uid !== operation.machine?.uid, 'replaced', operation.machine)
+      : undefined;
+  if (observed && s.available && replicasMatch && rolledOut && (pool?.done ?? true)) {
+    return { state: 'converged', reason: `Available with control plane ${s.controlPlane.ready}/${s.controlPlane.desired} and workers ${s.workers.ready}/${s.workers.desired}${pool ? `; ${pool.reason}` : ''}` };
   }
-  const detail = s.notAvailableReason ?? `control plane ${s.controlPlane.ready}/${s.controlPlane.desired}, workers ${s.workers.ready}/${s.workers.desired}`;
+  const detail = pool && !pool.done ? pool.reason : (s.notAvailableReason ?? `control plane ${s.controlPlane.ready}/${s.controlPlane.desired}, workers ${s.workers.ready}/${s.workers.desired}`);
   return { state: 'progressing', reason: detail };
+}
+
+/** A pause or resume: spec.paused as asked, and the Paused condition agreeing at the Cluster's generation. */
+function pauseVerdict(cluster: KubeObject, paused: boolean, current: boolean): Verdict {
+  const spec = cluster.spec?.paused === true;
+  const condition = isTrue(cluster, 'Paused');
+  if (spec !== paused) return { state: 'failed', reason: `spec.paused was set back to ${spec} by someone else` };
+  if (condition === paused && current) {
+    return { state: 'converged', reason: paused ? 'paused: the Cluster API controllers stopped reconciling the cluster' : 'resumed: the Cluster API controllers reconcile the cluster again' };
+  }
+  return { state: 'progressing', reason: `waiting for the controllers to report the cluster ${paused ? 'paused' : 'resumed'}` };
+}
+
+/** Whether the Machine the operation deletes, or a pool's Machines, must be read to judge it. */
+export function needsMachines(operation: Operation): boolean {
+  return operation.expect?.renewed !== undefined || operation.expect?.replaced !== undefined;
+}
+
+/**
+ * Where a pool's renewal stands: `fresh` tells a Machine that counts as new (created after the rollout
+ * time; not the remediated Machine). Done when no old Machine is left (and `gone`, the remediated one, is
+ * not there even while it is deleted), and the pool has `replicas` (when known) live Machines, all Ready.
+ */
+function poolRenewal(
+  machines: readonly KubeObject[],
+  expect: { readonly pool: string; readonly replicas?: number },
+  fresh: (m: KubeObject) => boolean,
+  verb: string,
+  gone?: { readonly name: string },
+): { done: boolean; reason: string } {
+  const ofPool = machines.filter((m) => poolOf(m) === expect.pool);
+  const old = ofPool.filter((m) => !fresh(m));
+  const live = ofPool.filter((m) => !m.metadata.deletionTimestamp);
+  const ready = live.filter((m) => fresh(m) && isTrue(m, 'Ready'));
+  const wanted = expect.replicas ?? live.length;
+  const done = old.length === 0 && live.length === wanted && ready.length === wanted;
+  const what = gone ? `Machine ${gone.name} ${old.length === 0 ? 'gone' : 'still there'}` : `${old.length} older Machine(s) left`;
+  return { done, reason: `${expect.pool}: ${what}, ${ready.length}/${wanted} ${verb} Machine(s) ready` };
 }

@@ -8,11 +8,13 @@
 import { CapiMcpError, ErrorCode, isNotFound, messageOf } from '../errors.ts';
 import { changeRefusal } from '../capi/protection.ts';
 import { getIfExists, type KubeClient } from '../kube/client.ts';
+import { listClusterMachines } from '../kube/discovery.ts';
 import { Kinds } from '../kube/kinds.ts';
+import { remediationPlan } from '../capi/remediation.ts';
 import type { ManagementClusters } from '../kube/management-clusters.ts';
 import { applyOwned } from '../kube/owned-apply.ts';
 import type { Log } from '../observability/log.ts';
-import { capiMcpFieldManagers, fieldManagerOf, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
+import { capiMcpFieldManagers, fieldManagerOf, needsMachines, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
 
 /** The error name the state machine retries on. */
 export const transientErrorName = 'TransientError';
@@ -41,13 +43,18 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     const kube = deps.clusters.client(event.operation.managementCluster);
     if (event.step === 'apply') {
       if (event.operation.action === 'delete') return { applied: await deleteJudged(kube, event.operation) };
+      if (event.operation.action === 'remediate') return { applied: await deleteMachineJudged(kube, event.operation) };
       const objects = [...(event.operation.cluster ? [event.operation.cluster] : []), ...(event.operation.objects ?? [])];
       if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
       // Never forced over another field manager: a field someone else owns fails the step as a Conflict.
       for (const obj of objects) await applyOwned(kube, obj, { fieldManager: fieldManagerOf(event.operation.action), mayTakeFrom: capiMcpFieldManagers });
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
-    const result = verdict(event.operation, await getIfExists(kube, Kinds.Cluster, namespace, name));
+    const [cluster, machines] = await Promise.all([
+      getIfExists(kube, Kinds.Cluster, namespace, name),
+      needsMachines(event.operation) ? listClusterMachines(kube, namespace, name) : Promise.resolve([]),
+    ]);
+    const result = verdict(event.operation, cluster, machines);
     const elapsed = (deps.now().getTime() - Date.parse(event.startedAt)) / 1000;
     if (result.state === 'progressing' && elapsed > event.timeoutSeconds) {
       return { state: 'timedOut', reason: `not converged after ${Math.round(elapsed)}s (timeout ${event.timeoutSeconds}s); last seen: ${result.reason}` };
@@ -99,6 +106,28 @@ async function deleteJudged(kube: KubeClient, operation: Operation): Promise<str
       }
     }
   }
+}
+
+/**
+ * The remediation, judged again on the Machine it deletes: the tool judged it when the operation started,
+ * but another remediation of its pool may have begun since. The step reads the Machine and its cluster's
+ * Machines, refuses one whose UID is not the judged one (a replacement of the same name is not the one
+ * asked for), applies the same rules (shared/capi/remediation.ts) and deletes exactly that object.
+ */
+async function deleteMachineJudged(kube: KubeClient, operation: Operation): Promise<string> {
+  const { namespace, name } = operation;
+  const target = operation.machine!;
+  const [machine, machines] = await Promise.all([getIfExists(kube, Kinds.Machine, namespace, target.name), listClusterMachines(kube, namespace, name)]);
+  if (!machine || machine.metadata.uid !== target.uid) return `Machine ${namespace}/${target.name} (UID ${target.uid}) is already gone`;
+  const { problems } = remediationPlan(name, machine, machines, undefined);
+  if (problems.length > 0) throw new CapiMcpError(ErrorCode.Conflict, `refusing to remediate Machine ${namespace}/${target.name}: ${problems.join('; ')}`);
+  try {
+    await kube.delete(Kinds.Machine, namespace, target.name, { preconditions: { uid: target.uid } });
+  } catch (error) {
+    if (isNotFound(error)) return `Machine ${namespace}/${target.name} is already gone`;
+    throw error;
+  }
+  return `deletion of Machine ${namespace}/${target.name} requested; its owner replaces it`;
 }
 
 /** Reads and judgements of a delete whose Cluster keeps changing, before the step fails as transient (retried with backoff). */

@@ -13,6 +13,7 @@ import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
+import { followOperation } from '../support/operations.ts';
 
 const ns = await useNamespace('mcp-plan', { withClusterClass: true });
 const url = await startTestServer();
@@ -57,12 +58,7 @@ async function readCluster(): Promise<any> {
   return ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } });
 }
 
-async function followToEnd(operationId: string, timeoutMs = 300_000) {
-  return eventually(`operation ${operationId} to end`, async () => {
-    const result = await client.callTool({ name: 'get_operation', arguments: { operation_id: operationId } });
-    return { done: result.structuredContent.status !== 'RUNNING', value: result.structuredContent, seen: textOf(result) };
-  }, { timeoutMs, intervalMs: 2000 });
-}
+const followToEnd = (operationId: string, timeoutMs?: number) => followOperation(client, operationId, timeoutMs);
 
 /**
  * Calls `tool` with `args` and dry_run, asserting it changed nothing and started nothing; returns its plan.

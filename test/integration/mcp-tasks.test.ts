@@ -143,7 +143,7 @@ describe('2025-11-25 tasks (the tasks capability)', () => {
     assert.deepEqual(client.getServerCapabilities()?.tasks, { list: {}, cancel: {}, requests: { tools: { call: {} } } });
     const { tools } = await client.listTools();
     const taskTools = tools.filter((t) => t.execution?.taskSupport === 'optional').map((t) => t.name).sort();
-    assert.deepEqual(taskTools, ['create_cluster', 'delete_cluster', 'scale_cluster', 'upgrade_cluster']);
+    assert.deepEqual(taskTools, ['create_cluster', 'delete_cluster', 'pause_cluster', 'remediate_machine', 'resume_cluster', 'rollout_cluster', 'scale_cluster', 'upgrade_cluster']);
     assert.deepEqual(session.capabilities, { inventory: 'server-list', execution: true, cancellation: true, inputResponses: false, requestedRetention: true });
   });
 

@@ -343,7 +343,9 @@ describe("the ServiceAccount's own token is refused everything outside the roles
     ['minting a token for another ServiceAccount', () => core.createNamespacedServiceAccountToken({ ...readOnly.serviceAccount, body: { spec: { audiences: [] } } })],
     ['creating a CustomResourceDefinition', () => crds.createCustomResourceDefinition({ body: { metadata: { name: 'probes.rbac.example.com' }, spec: { group: 'rbac.example.com', names: { plural: 'probes', kind: 'Probe' }, scope: 'Namespaced', versions: [] } } })],
     ['listing admission webhook configurations', () => webhooks.listValidatingWebhookConfiguration()],
-    ['deleting a Machine (CAPI controllers own Machines)', () => custom.deleteNamespacedCustomObject({ ...capi, plural: 'machines', namespace: ns.name, name: machine })],
+    // Note: deleting one is allowed (remediate_machine); changing one is not.
+    ['patching a Machine (CAPI controllers own Machines)', () => custom.patchNamespacedCustomObject({ ...capi, plural: 'machines', namespace: ns.name, name: machine, body: [{ op: 'replace', path: '/spec/version', value: 'v1.36.0' }] })],
+    ['creating a Machine', () => custom.createNamespacedCustomObject({ ...capi, plural: 'machines', namespace: ns.name, body: { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Machine', metadata: { name: 'planted' } } })],
     ['patching a MachineDeployment', () => custom.patchNamespacedCustomObject({ ...capi, plural: 'machinedeployments', namespace: ns.name, name: machineDeployment, body: [{ op: 'replace', path: '/spec/replicas', value: 5 }] })],
     ['creating a ClusterClass', () => custom.createNamespacedCustomObject({ ...capi, plural: 'clusterclasses', namespace: ns.name, body: { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'ClusterClass', metadata: { name: 'planted' } } })],
     ['deleting a ClusterClass', () => custom.deleteNamespacedCustomObject({ ...capi, plural: 'clusterclasses', namespace: ns.name, name: 'in-memory' })],

@@ -33,6 +33,13 @@ function changeArguments(tool: string, namespace: string): Record<string, unknow
       return { namespace, name: 'switch-target', workers: [{ name: 'md-0', replicas: 2 }] };
     case 'upgrade_cluster':
       return { namespace, name: 'switch-target', kubernetes_version: 'v1.35.1' };
+    case 'pause_cluster':
+    case 'resume_cluster':
+      return { namespace, name: 'switch-target' };
+    case 'rollout_cluster':
+      return { namespace, name: 'switch-target', target: 'control_plane' };
+    case 'remediate_machine':
+      return { namespace, name: 'switch-target', machine: 'switch-target-machine' };
     case 'cancel_operation':
       return { operation_id: 'create-switch-0000000000' };
     default:

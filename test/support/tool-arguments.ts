@@ -23,6 +23,16 @@ export function harmlessArguments(tool: string, ns: string, name = 'auth-target'
       return { ...cluster, control_plane_replicas: 3 };
     case 'upgrade_cluster':
       return { ...cluster, kubernetes_version: 'v1.35.1' };
+    case 'pause_cluster':
+    case 'resume_cluster':
+      // A dry run: every check of the real call, then a plan; nothing is paused or resumed.
+      return { ...cluster, dry_run: true };
+    case 'rollout_cluster':
+      // A pool that does not exist: refused before anything rolls.
+      return { ...cluster, target: 'no-such-pool' };
+    case 'remediate_machine':
+      // A Machine that does not exist: NotFound before anything is deleted.
+      return { ...cluster, machine: 'no-such-machine' };
     default:
       return cluster;
   }

@@ -313,7 +313,7 @@ const scenarios: Scenario[] = [
     summary: /^Cluster\/demo paused for 30m \(spec\.paused\)$/,
     causeObjects: ['Cluster/demo'],
     symptoms: [],
-    next: { step: 'resume-reconciliation', args: { kind: 'Cluster', namespace: 'default', name: 'demo' } },
+    next: { step: 'resume-cluster', args: { namespace: 'default', name: 'demo' } },
     causes: ['paused'],
   },
   {

@@ -93,9 +93,9 @@ describe('diagnose_cluster', () => {
     assert.equal(paused?.cause, 'paused');
     assert.equal(paused?.severity, 'warning');
     assert.deepEqual(paused?.next, {
-      step: 'resume-reconciliation',
-      args: { kind: 'Cluster', namespace: ns, name: 'demo' },
-      text: `run kubectl patch cluster demo -n ${ns} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`,
+      step: 'resume-cluster',
+      args: { namespace: ns, name: 'demo' },
+      text: `call resume_cluster with namespace=${ns} name=demo if the pause is over (ask whoever paused it)`,
     });
     assert.deepEqual(paused?.evidence, [{ object: 'Cluster/demo', field: 'spec.paused', since: '2026-11-25T11:30:00Z', forSeconds: 1800 }]);
     assert.equal(
@@ -104,7 +104,7 @@ describe('diagnose_cluster', () => {
         'team-a/demo: Available, 1 finding',
         '1. warning paused: Cluster/demo paused for 30m (spec.paused)',
         '   Cluster/demo spec.paused 30m',
-        `   next: run kubectl patch cluster demo -n ${ns} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`,
+        `   next: call resume_cluster with namespace=${ns} name=demo if the pause is over (ask whoever paused it)`,
       ].join('\n'),
     );
   });
@@ -153,6 +153,8 @@ describe('phraseNextStep', () => {
     [{ step: 'upgrade-workers', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0 to bring the workers to the control plane'],
     [{ step: 'upgrade-control-plane', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0: the control plane must not be older than its workers'],
     [{ step: 'resume-reconciliation', args: { kind: 'MachineDeployment', ...target } }, 'run kubectl annotate machinedeployment demo -n team-a cluster.x-k8s.io/paused- to resume reconciliation'],
+    [{ step: 'resume-reconciliation', args: { kind: 'Cluster', ...target } }, `run kubectl patch cluster demo -n team-a --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`],
+    [{ step: 'resume-cluster', args: target }, 'call resume_cluster with namespace=team-a name=demo if the pause is over (ask whoever paused it)'],
     [{ step: 'check-bootstrap', args: { kind: 'KubeadmConfig', namespace: ns, name: 'demo-md-0-x' } }, "run kubectl describe kubeadmconfig demo-md-0-x -n team-a and read the bootstrap provider's logs"],
     [
       { step: 'find-finalizer-holder', args: { kind: 'Machine', namespace: ns, name: 'demo-md-0-x', finalizer: 'example.com/hold' } },

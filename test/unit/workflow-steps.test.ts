@@ -207,3 +207,37 @@ describe('the delete step judges again the very Cluster it deletes', () => {
     assert.deepEqual(planProblems({ action: 'delete', namespace: ns, name: 'web', uid: 'x/../y' }), ['uid must be a Kubernetes UID']);
   });
 });
+
+describe('planProblems of the day-2 actions', () => {
+  const ns = 'team-a';
+  const cluster = (spec: Record<string, unknown>) => ({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'web', namespace: ns }, spec });
+  const machine = { name: 'web-md-0-abc', uid: '5f0c0e1a-0000-4000-8000-000000000000' };
+
+  it('accepts what the tools plan', () => {
+    assert.deepEqual(planProblems({ action: 'pause', namespace: ns, name: 'web', cluster: cluster({ paused: true }) }), []);
+    assert.deepEqual(planProblems({ action: 'resume', namespace: ns, name: 'web', cluster: cluster({ paused: false }) }), []);
+    assert.deepEqual(planProblems({ action: 'rollout', namespace: ns, name: 'web', cluster: cluster({ topology: { controlPlane: { rollout: { after: '2026-12-04T08:00:00Z' } } } }) }), []);
+    assert.deepEqual(planProblems({ action: 'remediate', namespace: ns, name: 'web', machine }), []);
+  });
+
+  it('refuses a pause that resumes, a pause that also changes the topology, and a rollout that sets replicas', () => {
+    assert.deepEqual(planProblems({ action: 'pause', namespace: ns, name: 'web', cluster: cluster({ paused: false }) }), [
+      'Cluster cluster.x-k8s.io/v1beta2 team-a/web: a pause sets spec.paused to true',
+    ]);
+    assert.deepEqual(planProblems({ action: 'pause', namespace: ns, name: 'web', cluster: cluster({ paused: true, topology: { version: 'v1.36.0' } }) }), [
+      'Cluster cluster.x-k8s.io/v1beta2 team-a/web: a pause may not set spec.topology',
+    ]);
+    assert.deepEqual(planProblems({ action: 'rollout', namespace: ns, name: 'web', cluster: cluster({ topology: { controlPlane: { replicas: 5 } } }) }), [
+      'Cluster cluster.x-k8s.io/v1beta2 team-a/web: a rollout may not set spec.topology.controlPlane.replicas',
+    ]);
+  });
+
+  it('refuses a remediation without exactly its machine, and a machine on any other action', () => {
+    const wrong = 'a remediation carries exactly its machine: an RFC 1123 name and a Kubernetes UID';
+    assert.deepEqual(planProblems({ action: 'remediate', namespace: ns, name: 'web' }), [wrong]);
+    assert.deepEqual(planProblems({ action: 'remediate', namespace: ns, name: 'web', machine: { ...machine, uid: 'x/../y' } }), [wrong]);
+    assert.deepEqual(planProblems({ action: 'remediate', namespace: ns, name: 'web', machine: { ...machine, labels: {} } }), [wrong]);
+    assert.deepEqual(planProblems({ action: 'remediate', namespace: ns, name: 'web', machine, cluster: cluster({ paused: true }) }), ['a remediate applies nothing']);
+    assert.deepEqual(planProblems({ action: 'scale', namespace: ns, name: 'web', machine }), ['a scale carries no machine']);
+  });
+});

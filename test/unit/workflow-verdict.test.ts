@@ -81,3 +81,75 @@ describe('verdict', () => {
     assert.equal(verdict(op('create'), failed).state, 'failed');
   });
 });
+
+describe('verdict of the day-2 operations', () => {
+  const machine = (name: string, pool: string, created: string, { ready = true, deleting = false, uid = name } = {}) => {
+    const b = obj('Machine', name).label('cluster.x-k8s.io/cluster-name', 'demo');
+    if (pool === 'control plane') b.label('cluster.x-k8s.io/control-plane', '');
+    else b.label('topology.cluster.x-k8s.io/deployment-name', pool);
+    b.condition('Ready', ready ? 'True' : 'False');
+    if (deleting) b.deleting();
+    const built = b.build();
+    Object.assign(built.metadata, { creationTimestamp: created, uid });
+    return built;
+  };
+  const paused = (spec: boolean, condition: 'True' | 'False', observed = 2) => {
+    const c = cluster(1, 1, 2, 2);
+    c.spec = { paused: spec };
+    c.status.conditions.push({ type: 'Paused', status: condition, observedGeneration: observed });
+    return c;
+  };
+  const pauseOp = (action: 'pause' | 'resume'): Operation => ({ action, namespace: 'default', name: 'demo', expect: { paused: action === 'pause' } });
+
+  it('a pause converges once the Paused condition says so at the generation, broken cluster or not', () => {
+    assert.equal(verdict(pauseOp('pause'), paused(true, 'False')).state, 'progressing', 'the controllers have not seen it');
+    assert.equal(verdict(pauseOp('pause'), paused(true, 'True', 1)).state, 'progressing', 'judged at an older generation');
+    assert.equal(verdict(pauseOp('pause'), paused(true, 'True')).state, 'converged');
+    const broken = paused(true, 'True');
+    broken.status.phase = 'Failed';
+    assert.equal(verdict(pauseOp('pause'), broken).state, 'converged', 'a broken cluster is paused to stop it');
+  });
+
+  it('a pause undone by someone else fails, and a resume converges once the Paused condition is False', () => {
+    assert.deepEqual(verdict(pauseOp('pause'), paused(false, 'False')), { state: 'failed', reason: 'spec.paused was set back to false by someone else' });
+    assert.equal(verdict(pauseOp('resume'), paused(false, 'True')).state, 'progressing');
+    assert.equal(verdict(pauseOp('resume'), paused(false, 'False')).state, 'converged');
+  });
+
+  const after = '2026-12-04T08:00:00Z';
+  const rollout: Operation = { action: 'rollout', namespace: 'default', name: 'demo', expect: { renewed: { pool: 'md-0', after, replicas: 2 } } };
+
+  it('a rollout is progressing while the pool has a Machine older than its time, whatever the Cluster counts say', () => {
+    const cp = machine('cp-1', 'control plane', '2026-12-04T07:00:00Z');
+    const v = verdict(rollout, cluster(1, 1, 2, 2), [cp, machine('w-old', 'md-0', '2026-12-04T07:59:59Z'), machine('w-new', 'md-0', after)]);
+    assert.deepEqual(v, { state: 'progressing', reason: 'md-0: 1 older Machine(s) left, 1/2 renewed Machine(s) ready' });
+  });
+
+  it('a rollout converges once every Machine of the pool is newer and Ready, the control plane as it was', () => {
+    const cp = machine('cp-1', 'control plane', '2026-12-04T07:00:00Z');
+    const fresh = [machine('w-1', 'md-0', after), machine('w-2', 'md-0', '2026-12-04T08:01:00Z')];
+    assert.equal(verdict(rollout, cluster(1, 1, 2, 2), [cp, fresh[0]!, machine('w-2', 'md-0', '2026-12-04T08:01:00Z', { ready: false })]).state, 'progressing', 'a new Machine not Ready');
+    assert.equal(verdict(rollout, cluster(1, 1, 2, 2), [cp, fresh[0]!]).state, 'progressing', 'the pool is short');
+    const v = verdict(rollout, cluster(1, 1, 2, 2), [cp, ...fresh]);
+    assert.equal(v.state, 'converged');
+    assert.match(v.reason, /; md-0: 0 older Machine\(s\) left, 2\/2 renewed Machine\(s\) ready$/);
+  });
+
+  const remediation: Operation = { action: 'remediate', namespace: 'default', name: 'demo', machine: { name: 'w-1', uid: 'uid-1' }, expect: { replaced: { pool: 'md-0', replicas: 2 } } };
+
+  it('a remediation is progressing while its Machine is there, deleted or not, even with the Cluster reading all ready', () => {
+    const kept = machine('w-2', 'md-0', '2026-12-04T07:00:00Z');
+    const v = verdict(remediation, cluster(1, 1, 2, 2), [machine('w-1', 'md-0', '2026-12-04T07:00:00Z', { uid: 'uid-1', deleting: true }), kept]);
+    assert.deepEqual(v, { state: 'progressing', reason: 'md-0: Machine w-1 still there, 1/2 replaced Machine(s) ready' });
+  });
+
+  it('a remediation is progressing once its Machine is gone until the replacement is Ready, then converges', () => {
+    const kept = machine('w-2', 'md-0', '2026-12-04T07:00:00Z');
+    assert.equal(verdict(remediation, cluster(1, 1, 2, 2), [kept]).state, 'progressing', 'no replacement yet, though the Cluster still counts 2 ready');
+    assert.equal(verdict(remediation, cluster(1, 1, 2, 2), [kept, machine('w-3', 'md-0', after, { ready: false })]).state, 'progressing');
+    // A Machine recreated under the same name is another object: only the UID counts.
+    const v = verdict(remediation, cluster(1, 1, 2, 2), [kept, machine('w-1', 'md-0', after, { uid: 'uid-9' })]);
+    assert.equal(v.state, 'converged');
+    assert.match(v.reason, /md-0: Machine w-1 gone, 2\/2 replaced Machine\(s\) ready$/);
+  });
+});

@@ -1,12 +1,13 @@
 /**
- * The flow scale_cluster and upgrade_cluster share: plan the change from what the cluster holds (pure,
- * shared/capi/change-plan.ts's one shape), refuse what is wrong and what its owners protect with the
- * reason, validate each object with a server-side dry run (never forced over another field manager), then
- * start (or join) the operation that applies them and follows the rollout. A cluster with a ClusterClass
- * changes through its topology; one without, through its MachineDeployments and control plane.
+ * The flow every tool that changes an existing cluster's objects shares (scale, upgrade, pause, resume,
+ * rollout): plan the change from what the cluster holds (pure, shared/capi/change-plan.ts's one shape),
+ * refuse what is wrong and what its owners protect with the reason, validate each object with a
+ * server-side dry run (never forced over another field manager), then start (or join) the operation that
+ * applies them and follows it to convergence. A cluster with a ClusterClass changes through its Cluster
+ * (its topology, or spec.paused); one without, through its MachineDeployments and control plane.
  */
-import type { ChangePlan, ScaleRequest } from '../../capi/change-plan.ts';
-import { directScaleChange } from '../../capi/direct-scale.ts';
+import type { ChangePlan } from '../../capi/change-plan.ts';
+import { pausedAnnotation, pausedControllers } from '../../capi/pause.ts';
 import { wrapError } from '../../errors.ts';
 import { upgradeReplacements } from '../../capi/machine-impact.ts';
 import { preventDeletionLabel } from '../../capi/protection.ts';
@@ -16,7 +17,8 @@ import { clusterNameLabel, Kinds } from '../../kube/kinds.ts';
 import { applyOwned } from '../../kube/owned-apply.ts';
 import { capiMcpFieldManagers, fieldManagerOf, type Operation, type OperationAction } from '../../workflows/operation.ts';
 import type { ToolDeps } from '../tool.ts';
-import { machinesOf, planResult, replacementPlan, scalePlan, type Accepted, type MachinePlan } from './plan.ts';
+import { machinesOf, planResult, replacementPlan, rolloutPlan, scalePlan, type Accepted, type MachinePlan } from './plan.ts';
+import { machineDeploymentsOf } from './pools.ts';
 import { operationInput, refuseProblems, refuseProtected, startOrJoin, type OperationArgs } from './start-or-join.ts';
 
 /** How one kind of plan becomes an operation; what differs between a topology and a direct change. */
@@ -55,7 +57,7 @@ async function startPlannedChange(deps: ToolDeps, args: OperationArgs, action: O
   const dryRun = async (accepted: readonly Accepted[]) => {
     const judged = carrier.judged.map((o) => `${o.kind} ${o.metadata.name}`).join(', ');
     const guards = [
-      action === 'upgrade' ? 'version step: newer, at most one minor on' : 'pools: each exists and is sized by replicas, not an autoscaler',
+      actionGuard[action],
       `owners (GitOps markers, ${preventDeletionLabel}) on ${judged}: allowed`,
       `server-side dry run as ${fieldManagerOf(action)} of ${plan.objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}: accepted, no field of another manager taken`,
     ];
@@ -64,14 +66,35 @@ async function startPlannedChange(deps: ToolDeps, args: OperationArgs, action: O
   return startOrJoin(deps, operationInput(action, args, { ...carrier.fields, expect: plan.expect }), carrier.target, check, args.dry_run ? dryRun : undefined);
 }
 
-/** A change of the topology of a cluster with a ClusterClass: one patch of its Cluster. */
-export async function startTopologyChange(
+export interface ChangeOptions {
+  /** The Cluster, when the caller has read it already. */
+  readonly read?: KubeObject;
+  /**
+   * What keys the operation (with the action and cluster), when not the change itself: a rollout's patch
+   * carries the time of the call, so a retried call would otherwise start a second rollout, not join it.
+   */
+  readonly identity?: unknown;
+}
+
+/** The rule of each action that a plan passed, besides the owners' guard and the dry run. */
+const actionGuard: Readonly<Record<OperationAction, string>> = {
+  create: 'class and variables: valid',
+  delete: 'confirm equals the name',
+  scale: 'pools: each exists and is sized by replicas, not an autoscaler',
+  upgrade: 'version step: newer, at most one minor on',
+  pause: 'not paused already',
+  resume: `paused by spec.paused, not by clusterctl move's ${pausedAnnotation}`,
+  rollout: 'target: the control plane or an existing worker pool',
+  remediate: 'owned, not the last control-plane Machine, its pool replacing no other',
+};
+
+/** A change of a cluster through its Cluster alone (topology, spec.paused): one patch. */
+export async function startClusterChange(
   deps: ToolDeps,
   args: OperationArgs,
   action: OperationAction,
   plan: (cluster: KubeObject) => ChangePlan<[KubeObject]>,
-  /** The Cluster, when the caller has read it already. */
-  read?: KubeObject,
+  { read, identity }: ChangeOptions = {},
 ) {
   const cluster = read ?? (await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name));
   const planned = plan(cluster);
@@ -79,25 +102,36 @@ export async function startTopologyChange(
   return startPlannedChange(deps, args, action, planned, {
     hint: 'call get_cluster to see its current topology',
     fields: { cluster: patch },
-    target: patch.spec,
+    target: identity ?? patch.spec,
     judged: [cluster],
     rejected: () => `the API server rejected the ${action} of cluster ${args.namespace}/${args.name}`,
     current: () => cluster,
     machines: async () => {
       const kube = deps.clusters.client(args.management_cluster);
-      if (planned.change.action === 'upgrade') return replacementPlan(upgradeReplacements(await machinesOf(kube, args.namespace, args.name), planned.change.to), planned.change.to);
-      if (planned.change.action !== 'scale') return { lines: [] };
+      const { change, expect } = planned;
+      if (change.action === 'upgrade') return replacementPlan(upgradeReplacements(await machinesOf(kube, args.namespace, args.name), change.to), change.to);
+      if (change.action === 'pause') return { lines: [`no Machine changes; ${pausedControllers} stop reconciling ${args.namespace}/${args.name} until resume_cluster`] };
+      if (change.action === 'resume') return { lines: ['no Machine changes; the controllers reconcile again and carry out whatever changed while paused'] };
+      if (change.action === 'rollout') return rolloutPlan(await machinesOf(kube, args.namespace, args.name), expect.renewed!.pool);
+      if (change.action !== 'scale') return { lines: [] };
       const [machines, machineDeployments] = await Promise.all([machinesOf(kube, args.namespace, args.name), machineDeploymentsOf(kube, args.namespace, args.name)]);
-      return scalePlan(planned.change.replicas, machines, machineDeployments, deps.now());
+      return scalePlan(change.replicas, machines, machineDeployments, deps.now());
     },
   });
 }
 
 /**
- * A scale of a cluster without a ClusterClass: reads its MachineDeployments (one LIST by the cluster-name
- * label) and its control plane (through spec.controlPlaneRef), and patches their replicas.
+ * A scale or rollout of a cluster without a ClusterClass: reads its MachineDeployments (one LIST by the
+ * cluster-name label) and its control plane (through spec.controlPlaneRef), and patches those `plan` names.
  */
-export async function startDirectScale(deps: ToolDeps, args: OperationArgs, cluster: KubeObject, request: ScaleRequest) {
+export async function startDirectChange(
+  deps: ToolDeps,
+  args: OperationArgs,
+  cluster: KubeObject,
+  action: 'scale' | 'rollout',
+  plan: (machineDeployments: readonly KubeObject[], controlPlane: KubeObject | undefined) => ChangePlan,
+  { identity }: Pick<ChangeOptions, 'identity'> = {},
+) {
   const kube = deps.clusters.client(args.management_cluster);
   const ref = cluster.spec?.controlPlaneRef as { apiGroup?: string; kind?: string; name?: string } | undefined;
   const [machineDeployments, controlPlane] = await Promise.all([
@@ -106,24 +140,20 @@ export async function startDirectScale(deps: ToolDeps, args: OperationArgs, clus
   ]).catch((error: unknown) => {
     throw wrapError(`failed to read the MachineDeployments and control plane of cluster ${args.namespace}/${args.name}`, error);
   });
-  const plan = directScaleChange(cluster, machineDeployments, controlPlane, request);
+  const planned = plan(machineDeployments, controlPlane);
   // The objects it writes count as much as the Cluster: GitOps may manage a MachineDeployment on its own.
-  const written = [...machineDeployments, ...(controlPlane ? [controlPlane] : [])].filter((o) => plan.objects.some((p) => p.kind === o.kind && p.metadata.name === o.metadata.name));
-  return startPlannedChange(deps, args, 'scale', plan, {
+  const written = [...machineDeployments, ...(controlPlane ? [controlPlane] : [])].filter((o) => planned.objects.some((p) => p.kind === o.kind && p.metadata.name === o.metadata.name));
+  return startPlannedChange(deps, args, action, planned, {
     hint: 'call get_cluster to see its MachineDeployments and control plane',
-    fields: { objects: plan.objects },
-    target: plan.objects.map((p) => [p.kind, p.metadata.name, p.spec]),
+    fields: { objects: planned.objects },
+    target: identity ?? planned.objects.map((p) => [p.kind, p.metadata.name, p.spec]),
     judged: [cluster, ...written],
-    rejected: (patch) => `the API server rejected the scale of ${patch.kind} ${args.namespace}/${patch.metadata.name}`,
+    rejected: (patch) => `the API server rejected the ${action} of ${patch.kind} ${args.namespace}/${patch.metadata.name}`,
     current: (patch) => written.find((o) => o.kind === patch.kind && o.metadata.name === patch.metadata.name),
     machines: async () => {
-      const replicas = plan.change.action === 'scale' ? plan.change.replicas : [];
-      return scalePlan(replicas, await machinesOf(kube, args.namespace, args.name), machineDeployments, deps.now());
+      const machines = await machinesOf(kube, args.namespace, args.name);
+      if (planned.change.action === 'rollout') return rolloutPlan(machines, planned.expect.renewed!.pool);
+      return scalePlan(planned.change.action === 'scale' ? planned.change.replicas : [], machines, machineDeployments, deps.now());
     },
   });
-}
-
-/** The cluster's MachineDeployments (one LIST by the cluster-name label). */
-async function machineDeploymentsOf(kube: KubeClient, namespace: string, name: string): Promise<KubeObject[]> {
-  return (await kube.list(Kinds.MachineDeployment, { namespace, labelSelector: `${clusterNameLabel}=${name}` })).items;
 }

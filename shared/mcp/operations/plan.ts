@@ -7,11 +7,11 @@
  */
 import { z } from 'zod';
 import { fieldChanges } from '../../capi/field-changes.ts';
-import { controlPlaneRemovals, deletionOrderOf, poolOf, workerRemovals, type MachineRef, type Removal } from '../../capi/machine-impact.ts';
+import { allMachines, controlPlaneRemovals, deletionOrderOf, poolOf, workerRemovals, type MachineRef, type Removal } from '../../capi/machine-impact.ts';
 import type { ReplicaChange } from '../../capi/protection.ts';
 import { wrapError } from '../../errors.ts';
 import type { KubeClient, KubeObject } from '../../kube/client.ts';
-import { clusterNameLabel, Kinds } from '../../kube/kinds.ts';
+import { listClusterMachines } from '../../kube/discovery.ts';
 import { toolOutput } from '../arguments.ts';
 import { listedByFieldNames, outputObject, unlisted } from '../schemas.ts';
 import { operationFields } from './schema.ts';
@@ -101,7 +101,7 @@ function short(value: unknown): string {
 /** The cluster's Machines (one LIST by the cluster-name label). */
 export async function machinesOf(kube: KubeClient, namespace: string, name: string): Promise<KubeObject[]> {
   try {
-    return (await kube.list(Kinds.Machine, { namespace, labelSelector: `${clusterNameLabel}=${name}` })).items;
+    return await listClusterMachines(kube, namespace, name);
   } catch (error) {
     throw wrapError(`failed to list the Machines of cluster ${namespace}/${name}`, error);
   }
@@ -110,6 +110,13 @@ export async function machinesOf(kube: KubeClient, namespace: string, name: stri
 /** Machines an upgrade replaces, as lines and names. */
 export function replacementPlan(replaced: readonly MachineRef[], version: string): MachinePlan {
   const lines = replaced.length === 0 ? [`no Machine to replace: every one runs ${version} already`] : replaced.map((m) => `replace ${m.name} (${m.pool}, ${m.version ?? 'no version'} → ${version})`);
+  return { lines, replaced };
+}
+
+/** Machines a rollout of `pool` replaces: every live one of it, one by one as its strategy says. */
+export function rolloutPlan(machines: readonly KubeObject[], pool: string): MachinePlan {
+  const replaced = allMachines(machines.filter((m) => poolOf(m) === pool && !m.metadata.deletionTimestamp));
+  const lines = replaced.length === 0 ? [`${pool}: no Machine to replace`] : replaced.map((m) => `replace ${m.name} (${m.pool}, same version)`);
   return { lines, replaced };
 }
 

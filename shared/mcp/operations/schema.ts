@@ -1,5 +1,6 @@
 /** The output schema of an operation, shared by the tools that start or read one (and by MCP tasks). */
 import { z } from 'zod';
+import { operationActions } from '../../workflows/operation.ts';
 import { executionStatuses } from '../../workflows/states.ts';
 import { toolOutput } from '../arguments.ts';
 import { count, listedByFieldNames, unlisted } from '../schemas.ts';
@@ -8,7 +9,7 @@ import { count, listedByFieldNames, unlisted } from '../schemas.ts';
 export const operationFields = {
   operation_id: z.string(),
   // Note: the action's values are listed nowhere: the agent named the action it started, and reads it back.
-  action: unlisted(z.enum(['create', 'delete', 'scale', 'upgrade']), 'enum'),
+  action: unlisted(z.enum(operationActions), 'enum'),
   cluster: z.string(),
   status: z.enum(executionStatuses),
   current_step: z.string().optional(),

@@ -22,8 +22,11 @@ export interface OperationArgs {
   readonly dry_run?: boolean;
 }
 
+/** How long a pause or resume may take to be seen by the controllers (they take no timeout argument). */
+export const pauseTimeoutSeconds = 300;
+
 /** The workflow input of `action` on the cluster `args` name, polled at the action's pace (pollSeconds). */
-export function operationInput(action: OperationAction, args: OperationArgs, fields: Pick<Operation, 'cluster' | 'objects' | 'expect' | 'uid'>): WorkflowInput {
+export function operationInput(action: OperationAction, args: OperationArgs, fields: Pick<Operation, 'cluster' | 'objects' | 'expect' | 'uid' | 'machine'>): WorkflowInput {
   return {
     operation: {
       action,

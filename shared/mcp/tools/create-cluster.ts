@@ -55,7 +55,7 @@ export const createCluster = defineTool({
   name: 'create_cluster',
   title: 'Create cluster',
   description:
-    'Create a cluster from a ClusterClass, checked by a server-side dry run first; returns an operation_id at once for get_operation.',
+    'Create a cluster from a ClusterClass, checked by a server-side dry run first.',
   inputSchema,
   outputSchema: operationOrPlanSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

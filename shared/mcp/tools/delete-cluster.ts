@@ -17,7 +17,7 @@ export const deleteCluster = defineTool({
   name: 'delete_cluster',
   title: 'Delete cluster',
   description:
-    'DESTRUCTIVE: delete a cluster with its machines and infrastructure; ask the user first. Returns an operation_id at once for get_operation.',
+    'DESTRUCTIVE: delete a cluster with its machines and infrastructure; ask the user first.',
   inputSchema: toolInput(
     z.object({
       namespace: namespaceArg,

@@ -9,7 +9,7 @@ import { operationText, operationView } from '../operations/view.ts';
 export const getOperation = defineTool({
   name: 'get_operation',
   title: 'Get operation',
-  description: 'Follow an operation that a create, delete, scale or upgrade started; poll until it is not RUNNING.',
+  description: 'Follow the operation_id a changing tool returned at once; poll until it is not RUNNING.',
   inputSchema: toolInput(z.object({ operation_id: z.string().min(1).max(80) })),
   outputSchema: operationSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

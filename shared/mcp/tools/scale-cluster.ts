@@ -4,17 +4,18 @@
  */
 import { z } from 'zod';
 import type { ScaleRequest } from '../../capi/change-plan.ts';
+import { directScaleChange } from '../../capi/direct-scale.ts';
 import { defineTool } from '../tool.ts';
 import { dryRunArg, labelArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput } from '../arguments.ts';
 import { operationOrPlanSchema } from '../operations/plan.ts';
 import { getCluster } from '../../kube/discovery.ts';
-import { startDirectScale, startTopologyChange } from '../operations/change.ts';
+import { startClusterChange, startDirectChange } from '../operations/change.ts';
 
 export const scaleCluster = defineTool({
   name: 'scale_cluster',
   title: 'Scale cluster',
   description:
-    'Set worker pool and/or control plane replicas; scaling down removes machines. Returns an operation_id at once for get_operation.',
+    'Set worker pool and/or control plane replicas; scaling down removes machines.',
   inputSchema: toolInput(
     z
       .object({
@@ -42,10 +43,10 @@ export const scaleCluster = defineTool({
     };
     const cluster = await getCluster(deps.clusters.client(args.management_cluster), args.namespace, args.name);
     // With a ClusterClass the topology is the one place to change; without, the objects themselves are.
-    if (!cluster.spec?.topology) return startDirectScale(deps, args, cluster, request);
+    if (!cluster.spec?.topology) return startDirectChange(deps, args, cluster, 'scale', (mds, controlPlane) => directScaleChange(cluster, mds, controlPlane, request));
     // Note: topology.ts is imported on the call, not with this module: it brings Ajv (capi/variables.ts),
     // which a cold start that answers only discovery and tools/list would otherwise load and compile.
     const { scaleChange } = await import('../../capi/topology.ts');
-    return startTopologyChange(deps, args, 'scale', (current) => scaleChange(current, request), cluster);
+    return startClusterChange(deps, args, 'scale', (current) => scaleChange(current, request), { read: cluster });
   },
 });

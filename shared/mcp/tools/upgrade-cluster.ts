@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { defineTool } from '../tool.ts';
 import { dryRunArg, managementClusterArg, nameArg, namespaceArg, timeoutArg, toolInput, kubernetesVersionArg } from '../arguments.ts';
 import { operationOrPlanSchema } from '../operations/plan.ts';
-import { startTopologyChange } from '../operations/change.ts';
+import { startClusterChange } from '../operations/change.ts';
 
 export const upgradeCluster = defineTool({
   name: 'upgrade_cluster',
   title: 'Upgrade cluster',
   description:
-    'Upgrade to a newer Kubernetes version, one minor at a time, replacing machines one by one. Returns an operation_id at once for get_operation.',
+    'Upgrade to a newer Kubernetes version, one minor at a time, replacing machines one by one.',
   inputSchema: toolInput(
     z.object({
       namespace: namespaceArg,
@@ -28,6 +28,6 @@ export const upgradeCluster = defineTool({
     // Note: topology.ts is imported on the call, not with this module: it brings Ajv (capi/variables.ts),
     // which a cold start that answers only discovery and tools/list would otherwise load and compile.
     const { upgradeChange } = await import('../../capi/topology.ts');
-    return startTopologyChange(deps, args, 'upgrade', (cluster) => upgradeChange(cluster, args.kubernetes_version));
+    return startClusterChange(deps, args, 'upgrade', (cluster) => upgradeChange(cluster, args.kubernetes_version));
   },
 });
