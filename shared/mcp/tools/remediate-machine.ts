@@ -46,7 +46,11 @@ export const remediateMachine = defineTool({
     const dryRun = async () => {
       const lines = [`delete ${args.machine} (${plan.pool}); ${plan.owner} creates its replacement${desired !== undefined ? `, back to ${desired} ready` : ''}`];
       const guards = [`Machine ${args.machine}: owned by ${plan.owner}, not the last control-plane Machine, its pool replacing no other`, 'server-side dry-run DELETE: accepted'];
-      return planResult('remediate_machine', args, [], { lines, replaced: [{ name: args.machine, pool: plan.pool }] }, guards);
+      const planned = planResult('remediate_machine', args, [], { lines, replaced: [{ name: args.machine, pool: plan.pool }] }, guards);
+      // Note: a DELETE has no object after it to diff; the plan says what goes instead, as delete_cluster's does.
+      const change = `Machine ${args.namespace}/${args.machine}: deleted`;
+      planned.structured.plan.changes.push(change);
+      return { ...planned, text: planned.text.replace('  (no field changes)', `  ${change}`) };
     };
     const input = operationInput('remediate', { ...args, timeout_seconds: remediationTimeoutSeconds }, {
       machine: { name: args.machine, uid },
