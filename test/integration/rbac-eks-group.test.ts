@@ -95,6 +95,14 @@ const url = await startTestServer({
   env: { CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'sandbox', kubeconfig: memberKubeconfigPath }]), CAPI_MCP_READ_ONLY: 'false' },
 });
 
+/** A worker Machine of the cluster (remediate_machine's argument). */
+async function workerMachine(): Promise<any> {
+  const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Machine', ns.name, undefined, undefined, undefined, undefined, `cluster.x-k8s.io/cluster-name=${cluster}`);
+  const worker = (list.items as any[]).find((m) => m.metadata.labels['cluster.x-k8s.io/deployment-name']);
+  assert.ok(worker, 'the cluster has a worker Machine');
+  return worker;
+}
+
 async function readCluster(): Promise<any> {
   return adminCustom.getNamespacedCustomObject({ ...capi, plural: 'clusters', namespace: ns.name, name: cluster });
 }
@@ -227,17 +235,20 @@ describe('deploy/rbac/read-only as shipped (the write role removed), the server 
     assert.equal(get.isError, undefined, textOf(get));
   });
 
-  const changes: [string, () => Record<string, unknown>, string][] = [
-    ['create_cluster', () => inMemoryCreateArgs(ns.name, 'eks-group-2'), 'patch'],
-    ['scale_cluster', () => ({ ...clusterArgs, worker_pools: [{ name: 'md-0', replicas: 2 }] }), 'patch'],
-    ['upgrade_cluster', () => ({ ...clusterArgs, kubernetes_version: 'v1.35.1' }), 'patch'],
-    ['delete_cluster', () => ({ ...clusterArgs, confirm: cluster }), 'delete'],
+  const changes: [string, () => Promise<Record<string, unknown>> | Record<string, unknown>, string, string][] = [
+    ['create_cluster', () => inMemoryCreateArgs(ns.name, 'eks-group-2'), 'patch', 'clusters'],
+    ['scale_cluster', () => ({ ...clusterArgs, worker_pools: [{ name: 'md-0', replicas: 2 }] }), 'patch', 'clusters'],
+    ['upgrade_cluster', () => ({ ...clusterArgs, kubernetes_version: 'v1.35.1' }), 'patch', 'clusters'],
+    ['rollout_cluster', () => ({ ...clusterArgs, target: 'md-0' }), 'patch', 'clusters'],
+    ['pause_cluster', () => clusterArgs, 'patch', 'clusters'],
+    ['remediate_machine', async () => ({ ...clusterArgs, machine: (await workerMachine()).metadata.name }), 'delete', 'machines'],
+    ['delete_cluster', () => ({ ...clusterArgs, confirm: cluster }), 'delete', 'clusters'],
   ];
-  for (const [tool, args, verb] of changes) {
+  for (const [tool, args, verb, resource] of changes) {
     it(`${tool} answers Forbidden naming the member`, async () => {
-      const result = await client.callTool({ name: tool, arguments: args() });
+      const result = await client.callTool({ name: tool, arguments: await args() });
       assert.equal(result.isError, true, textOf(result));
-      assert.match(textOf(result), new RegExp(`^Forbidden: .*User "${member}" cannot ${verb} resource "clusters"`));
+      assert.match(textOf(result), new RegExp(`^Forbidden: .*User "${member}" cannot ${verb} resource "${resource}"`));
     });
   }
 
