@@ -169,7 +169,7 @@ describe('the dashboard', () => {
     assert.deepEqual(metricsOf('API key refusals'), [['CapiMcp', 'AuthFailures', 'service', 'capi-mcp', { label: 'refused', stat: 'Sum' }]]);
     assert.deepEqual(
       metricsOf('Operations started').map((m) => m.slice(0, 6)),
-      ['create', 'delete', 'scale', 'upgrade'].map((action) => ['CapiMcp', 'OperationsStarted', 'action', action, 'service', 'capi-mcp']),
+      ['create', 'delete', 'scale', 'upgrade', 'pause', 'resume', 'rollout', 'remediate'].map((action) => ['CapiMcp', 'OperationsStarted', 'action', action, 'service', 'capi-mcp']),
     );
   });
 

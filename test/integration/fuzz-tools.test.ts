@@ -21,6 +21,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
+import { PatchStrategy } from '@kubernetes/client-node';
 import { tools } from '../../shared/mcp/registry.ts';
 import { authHeaders, testAuthPaths } from '../support/auth.ts';
 import { inMemoryCreateArgs, stuckCluster } from '../support/clusters.ts';
@@ -129,6 +130,9 @@ const plausible: Record<string, fc.Arbitrary<unknown>> = {
   // fuzz-new is what accepted creates create: scale, upgrade and delete then find a topology cluster.
   name: fc.constantFrom('fuzz-target', 'fuzz-new', 'no-such-cluster', 'a'),
   confirm: fc.constantFrom('fuzz-target', 'fuzz-new', 'nope'),
+  // rollout_cluster and remediate_machine: the control plane, a pool accepted creates make, and what does not exist.
+  target: fc.constantFrom('control_plane', 'md-0', 'md-9'),
+  machine: fc.constantFrom('no-such-machine', 'fuzz-target'),
   cluster_class: fc.constantFrom(className, className, className, 'no-such-class'),
   // Shaped right but not all valid: a leading zero and a number past uint64 are not semantic versions.
   kubernetes_version: fc.constantFrom('v1.35.0', 'v1.36.0', 'v1.30.0', 'v1.35.00', 'v99999999999999999999.0.0'),
@@ -237,7 +241,11 @@ const createAttempts = new Set<string>();
 let before_: Map<string, string>;
 
 before(async () => {
-  await ns.objects.create(stuckCluster(ns.name, 'fuzz-target', { 'capi-mcp.io/prevent-deletion': 'true' }));
+  const target = stuckCluster(ns.name, 'fuzz-target', { 'capi-mcp.io/prevent-deletion': 'true' });
+  // Note: spec.paused set by this test's own field manager: pause_cluster then answers Conflict (capi-mcp never
+  // takes a field from another manager), so the fixture this file must leave untouched is never paused.
+  target.spec.paused = false;
+  await ns.objects.create(target);
   before_ = await settledSnapshot();
 });
 
@@ -298,6 +306,8 @@ describe('every tool under hostile input', () => {
     t.diagnostic(`${running.length} operations cancelled`);
     const created = (await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', ns.name)).items.filter((c) => !before_.has(`Cluster/${c.metadata?.name}`));
     t.diagnostic(`${created.length} Clusters created by accepted calls, deleted: ${created.map((c) => c.metadata?.name).join(', ')}`);
+    // A Cluster pause_cluster paused would never finish deleting: its controllers skip it.
+    await Promise.all(created.map((c) => ns.objects.patch({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.metadata!.name, namespace: ns.name }, spec: { paused: false } } as never, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch)));
     await Promise.all(created.map((c) => ns.objects.delete(c)));
     await eventually('the Clusters the fuzz created are gone', async () => {
       const left = (await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Cluster')).items
