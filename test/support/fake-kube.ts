@@ -314,13 +314,29 @@ export function matchesSelector(selector: string | undefined): (labels: Record<s
   return (labels) => requirements.every((r) => r(labels));
 }
 
-/** `patch` laid over `base`, objects merged key by key, anything else replaced (enough of SSA for a fake). */
+/**
+ * `patch` laid over `base`, objects merged key by key, lists of named objects item by item by name (as
+ * SSA merges a list-map such as a topology's machineDeployments or variables: a patch of one pool leaves
+ * the others and its other fields alone), anything else replaced (enough of SSA for a fake).
+ */
 function merge(base: unknown, patch: unknown): unknown {
+  if (isNamedList(base) && isNamedList(patch)) {
+    const out = structuredClone(base);
+    for (const item of patch) {
+      const at = out.findIndex((o) => o.name === item.name);
+      if (at >= 0) out[at] = merge(out[at], item) as Record<string, unknown>;
+      else out.push(structuredClone(item));
+    }
+    return out;
+  }
   if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
   const out: Record<string, unknown> = structuredClone(base as Record<string, unknown>);
   for (const [k, v] of Object.entries(patch)) out[k] = merge(out[k], v);
   return out;
 }
+
+const isNamedList = (v: unknown): v is Record<string, unknown>[] =>
+  Array.isArray(v) && v.length > 0 && v.every((i) => typeof i === 'object' && i !== null && !Array.isArray(i) && typeof (i as { name?: unknown }).name === 'string');
 
 /**
  * A WorkflowEngine with Step Functions' StartExecution semantics (as the local engine has them) that
