@@ -11,7 +11,7 @@ import { createWebHandler } from '../../shared/http/web-handler.ts';
 import { deferredWorkflowEngine } from '../../shared/workflows/deferred-engine.ts';
 import { assertStateMachineArn } from '../../shared/workflows/state-machine-arn.ts';
 import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
-import { traced, tracer } from '../../shared/observability/tracing.ts';
+import { traced, tracedHandler } from '../../shared/observability/tracing.ts';
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.
 const config = loadConfig();
@@ -33,9 +33,7 @@ function stepFunctions(stateMachineArn: string) {
   return deferredWorkflowEngine(async () => (await import('./step-functions.ts')).stepFunctionsEngine(stateMachineArn));
 }
 
-export async function handler(event: ApiGatewayEvent): Promise<ApiGatewayResult> {
+export const handler = tracedHandler(async (event: ApiGatewayEvent): Promise<ApiGatewayResult> => {
   metrics.powertools.captureColdStartMetric();
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
   return responseToResult(await web(eventToRequest(event), eventMeta(event)), event);
-}
+});

@@ -2,18 +2,20 @@
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDeps } from '../../shared/deps.ts';
 import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
-import { tracer } from '../../shared/observability/tracing.ts';
+import { tracedHandler } from '../../shared/observability/tracing.ts';
 import { runStep, type StepEvent } from '../../shared/workflows/steps.ts';
 
 const metrics = cloudWatchMetrics();
 const deps = createDeps(loadConfig(), metrics);
 
-export async function handler(event: StepEvent) {
-  metrics.powertools.captureColdStartMetric();
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
-  tracer.putAnnotation('step', event.step);
-  // The input is checked by runStep; here it only labels the trace, bounded.
-  tracer.putAnnotation('operation', `${String(event.operation?.action)} ${String(event.operation?.namespace)}/${String(event.operation?.name)}`.slice(0, 600));
-  return runStep(event, deps);
-}
+export const handler = tracedHandler(
+  async (event: StepEvent) => {
+    metrics.powertools.captureColdStartMetric();
+    return runStep(event, deps);
+  },
+  (tracer, event) => {
+    // The input is checked by runStep; here it only labels the trace, bounded.
+    tracer.putAnnotation('step', event.step);
+    tracer.putAnnotation('operation', `${String(event.operation?.action)} ${String(event.operation?.namespace)}/${String(event.operation?.name)}`.slice(0, 600));
+  },
+);

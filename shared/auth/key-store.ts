@@ -21,14 +21,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  GetSecretValueCommand,
-  InvalidParameterException,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { scopes } from './scopes.ts';
 
@@ -219,15 +212,33 @@ function contentVersion(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
+/**
+ * The Secrets Manager client package, imported on first use. Note: ~180 KiB of code (the client and the
+ * SDK core under it) that a server reading its keys from a file never runs, and a Lambda container runs
+ * only from its first authenticated request on: it is not part of what a cold start loads.
+ */
+const secretsManager = () => import('@aws-sdk/client-secrets-manager');
+
 export class SecretsManagerKeyStore implements KeyStore {
   readonly description: string;
-  private readonly client: SecretsManagerClient;
   private readonly secretId: string;
+  private readonly makeClient: () => Promise<SecretsManagerClient>;
+  private client: Promise<SecretsManagerClient> | undefined;
 
-  constructor(client: SecretsManagerClient, secretId: string) {
-    this.client = client;
+  /** `client`: a client, or how to make one when the store is first read or written. */
+  constructor(client: SecretsManagerClient | (() => Promise<SecretsManagerClient>), secretId: string) {
+    this.makeClient = typeof client === 'function' ? client : async () => client;
     this.secretId = secretId;
     this.description = `secret ${secretId}`;
+  }
+
+  private async connect() {
+    // Note: a failed import or construction is not kept, so the next request tries again.
+    this.client ??= this.makeClient().catch((error: unknown) => {
+      this.client = undefined;
+      throw error;
+    });
+    return { client: await this.client, sdk: await secretsManager() };
   }
 
   async read(): Promise<KeyFile> {
@@ -235,16 +246,17 @@ export class SecretsManagerKeyStore implements KeyStore {
   }
 
   async readVersioned(): Promise<VersionedKeyFile> {
+    const { client, sdk } = await this.connect();
     try {
       // Note: AWSCURRENT is what GetSecretValue returns by default; naming it also makes moto (the tests'
       // endpoint) follow the label after UpdateSecretVersionStage rather than the version put last.
-      const { SecretString, VersionId } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
+      const { SecretString, VersionId } = await client.send(new sdk.GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
       // A secret created without a value (or with CDK's placeholder) holds no keys yet.
       if (!SecretString || SecretString.trim() === '' || SecretString.trim() === '{}') return { file: emptyKeyFile, version: VersionId };
       return { file: parseKeyFile(SecretString, this.description), version: VersionId };
     } catch (error) {
       // The secret exists but has no AWSCURRENT value yet: no keys, not an outage.
-      if (error instanceof ResourceNotFoundException && /staging label/i.test(error.message)) return { file: emptyKeyFile, version: undefined };
+      if (error instanceof sdk.ResourceNotFoundException && /staging label/i.test(error.message)) return { file: emptyKeyFile, version: undefined };
       throw error;
     }
   }
@@ -256,8 +268,9 @@ export class SecretsManagerKeyStore implements KeyStore {
    * unlabelled versions for at least a day and prunes them beyond 100), and is never served.
    */
   async replace(file: KeyFile, version: string | undefined): Promise<void> {
-    const staged = await this.client.send(
-      new PutSecretValueCommand({
+    const { client, sdk } = await this.connect();
+    const staged = await client.send(
+      new sdk.PutSecretValueCommand({
         SecretId: this.secretId,
         SecretString: JSON.stringify(keyFileSchema.parse(file)),
         ClientRequestToken: randomUUID(),
@@ -270,8 +283,8 @@ export class SecretsManagerKeyStore implements KeyStore {
       throw new KeyStoreConflictError(this.description);
     }
     try {
-      await this.client.send(
-        new UpdateSecretVersionStageCommand({
+      await client.send(
+        new sdk.UpdateSecretVersionStageCommand({
           SecretId: this.secretId,
           VersionStage: 'AWSCURRENT',
           MoveToVersionId: staged.VersionId,
@@ -279,7 +292,7 @@ export class SecretsManagerKeyStore implements KeyStore {
         }),
       );
     } catch (error) {
-      if (error instanceof InvalidParameterException && (await this.readVersioned()).version !== version) throw new KeyStoreConflictError(this.description);
+      if (error instanceof sdk.InvalidParameterException && (await this.readVersioned()).version !== version) throw new KeyStoreConflictError(this.description);
       throw error;
     }
   }
@@ -293,5 +306,6 @@ export function openKeyStore(
   config: { readonly kind: 'file'; readonly path: string } | { readonly kind: 'secretsmanager'; readonly secretId: string },
   wrap: <C>(client: C) => C = (client) => client,
 ): KeyStore {
-  return config.kind === 'file' ? new FileKeyStore(config.path) : new SecretsManagerKeyStore(wrap(new SecretsManagerClient({})), config.secretId);
+  if (config.kind === 'file') return new FileKeyStore(config.path);
+  return new SecretsManagerKeyStore(async () => wrap(new (await secretsManager()).SecretsManagerClient({})), config.secretId);
 }

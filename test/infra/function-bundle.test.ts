@@ -2,15 +2,23 @@
  * What a cold start of the MCP function loads: the entry chunk of its bundle (infra/lib/function-bundle.ts,
  * as CDK builds it) and the chunks that one imports statically. Discovery and tools/list run nothing of
  * the Kubernetes client, its HTTP client, the Step Functions client, Ajv or the YAML parser, so each must sit in a chunk
- * only an `import()` reaches — loaded by the first tool call that needs it.
+ * only an `import()` reaches — loaded by the first tool call that needs it. Nor do they need the Secrets
+ * Manager client (loaded when the key store is first read) or the Tracer and X-Ray SDK (loaded by the
+ * first invocation X-Ray samples, in Lambda): the second part of this file proves the traces still right.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { bundleFunction, entryFile } from '../../infra/lib/function-bundle.ts';
+
+const execFileAsync = promisify(execFile);
 
 /** The packages (node_modules names) in the outputs a static import of `entry` loads. */
 function packagesLoadedBy(metafile: Metafile, entry: string): Set<string> {
@@ -55,10 +63,99 @@ describe('the MCP function bundle', () => {
     assert.deepEqual(zodLocales, ['en.js']);
   });
 
-  for (const name of ['@kubernetes/client-node', 'undici', '@aws-sdk/client-sfn', 'ajv', 'yaml']) {
+  const deferred = ['@kubernetes/client-node', 'undici', '@aws-sdk/client-sfn', 'ajv', 'yaml'];
+  const deferredAws = ['@aws-sdk/client-secrets-manager', '@smithy/core', '@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'];
+  for (const name of [...deferred, ...deferredAws]) {
     it(`keeps ${name} out of a cold start, in a chunk the first call that needs it loads`, () => {
       assert.ok(bundled.has(name), `${name} is in the bundle`);
       assert.ok(!atColdStart.has(name), `${name} is loaded at cold start`);
     });
   }
 });
+
+/**
+ * The bundled MCP function as Lambda runs it with active tracing: a fresh Node process per container,
+ * the handler imported as the runtime imports `index.handler`, the environment Lambda sets, and an X-Ray
+ * daemon address where this test listens for the UDP documents the X-Ray SDK sends.
+ */
+const outdir = mkdtempSync(join(tmpdir(), 'capi-mcp-bundle-run-'));
+bundleFunction('mcp', outdir);
+after(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('the MCP function bundle in Lambda with X-Ray', () => {
+  const root = '1-5759e988-bd862e3fe1be46a994272793';
+  const healthz = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/healthz',
+    rawQueryString: '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com' },
+    requestContext: { requestId: 'xray', http: { method: 'GET', path: '/healthz', sourceIp: '203.0.113.7' } },
+    isBase64Encoded: false,
+  };
+
+  /** `invocations` answers of one container (each with its own trace header) and the documents sent to the daemon. */
+  async function container(sampled: readonly boolean[]) {
+    const daemon = createSocket('udp4');
+    const documents: Record<string, any>[] = [];
+    daemon.on('message', (message) => documents.push(JSON.parse(message.toString('utf8').split('\n')[1]!)));
+    await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    try {
+      // Note: the Node.js runtime sets _X_AMZN_TRACE_ID before each invocation; the child does the same.
+      const script = `const { handler } = await import(${JSON.stringify(join(outdir, entryFile))});
+const answers = [];
+for (const [i, sampled] of ${JSON.stringify(sampled)}.entries()) {
+  process.env._X_AMZN_TRACE_ID = 'Root=${root};Parent=53995c3f42cd8a' + String(i).padStart(2, '0') + ';Sampled=' + (sampled ? 1 : 0);
+  answers.push((await handler(${JSON.stringify(healthz)})).statusCode);
+}
+await new Promise((resolve) => setTimeout(resolve, 200));
+process.stdout.write('\\nANSWERS ' + JSON.stringify(answers) + '\\n');`;
+      const { stdout, stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          NODE_OPTIONS: '--enable-source-maps',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          AWS_LAMBDA_FUNCTION_NAME: 'capi-mcp-test',
+          AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+          AWS_REGION: 'eu-west-1',
+          LAMBDA_TASK_ROOT: outdir,
+          _HANDLER: 'index.handler',
+          AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
+          AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+          CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'test', kubeconfig: join(outdir, 'kubeconfig') }]),
+          CAPI_MCP_API_KEYS_FILE: join(outdir, 'keys.json'),
+        },
+      });
+      const answers = JSON.parse(/^ANSWERS (.*)$/m.exec(stdout)?.[1] ?? 'null') as number[] | null;
+      return { answers, documents, stderr };
+    } finally {
+      daemon.close();
+    }
+  }
+
+  it('runs a sampled invocation in a "## index.handler" subsegment annotated ColdStart and Service, the cold start once', async () => {
+    const { answers, documents, stderr } = await container([true, true]);
+    assert.deepEqual(answers, [200, 200]);
+    const handlers = documents.filter((d) => d.name === '## index.handler');
+    assert.equal(handlers.length, 2, `two handler subsegments sent; got ${JSON.stringify(documents)}`);
+    assert.deepEqual(
+      handlers.map((d) => ({ trace: d.trace_id, parent: d.parent_id, annotations: d.annotations })),
+      [
+        { trace: root, parent: '53995c3f42cd8a00', annotations: { ColdStart: true, Service: 'capi-mcp' } },
+        { trace: root, parent: '53995c3f42cd8a01', annotations: { ColdStart: false, Service: 'capi-mcp' } },
+      ],
+    );
+    assert.doesNotMatch(stderr, /cannot annotate/i);
+  });
+
+  it('sends nothing for an unsampled invocation, and does not call the next, sampled one a cold start', async () => {
+    const { answers, documents } = await container([false, true]);
+    assert.deepEqual(answers, [200, 200]);
+    const handlers = documents.filter((d) => d.name === '## index.handler');
+    assert.deepEqual(
+      handlers.map((d) => ({ parent: d.parent_id, annotations: d.annotations })),
+      [{ parent: '53995c3f42cd8a01', annotations: { ColdStart: false, Service: 'capi-mcp' } }],
+    );
+  });
+});
+
