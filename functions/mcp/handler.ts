@@ -8,10 +8,14 @@ import { loadConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { eventMeta, eventToRequest, responseToResult, type ApiGatewayEvent, type ApiGatewayResult } from '../../shared/http/apigateway.ts';
 import { createDeps } from '../../shared/deps.ts';
 import { createWebHandler } from '../../shared/http/web-handler.ts';
+import { makeReaderReleaseErrorWithoutStack } from '../../shared/http/stackless-release.ts';
 import { deferredWorkflowEngine } from '../../shared/workflows/deferred-engine.ts';
 import { assertStateMachineArn } from '../../shared/workflows/state-machine-arn.ts';
 import { cloudWatchMetrics } from '../../shared/observability/metrics-cloudwatch.ts';
 import { traced, tracedHandler } from '../../shared/observability/tracing.ts';
+
+// Before any request body is read: see stackless-release.ts.
+makeReaderReleaseErrorWithoutStack();
 
 // Built once per container: config, kube clients, the key cache and the MCP handler outlive an invocation.
 const config = loadConfig();

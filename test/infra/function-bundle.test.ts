@@ -14,9 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { bundleFunction, entryFile } from '../../infra/lib/function-bundle.ts';
+import { createKey } from '../../shared/auth/key-admin.ts';
+import { FileKeyStore } from '../../shared/auth/key-store.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -159,3 +162,72 @@ process.stdout.write('\\nANSWERS ' + JSON.stringify(answers) + '\\n');`;
   });
 });
 
+/**
+ * A cold start as the bench measures it (bench/cold-start.ts): a fresh process under --enable-source-maps
+ * answers server/discover and tools/list. Node parses a chunk's source map the first time it formats a
+ * stack with a frame in that chunk, so a cold start that formats none parses no map — ~1 MB for the main
+ * chunk. The child's Error.prepareStackTrace (which Node calls in place of its source-mapped one) records
+ * every stack formatted with a frame in the bundle.
+ */
+describe('a cold start of the MCP function bundle', () => {
+  it('formats no stack through the bundle while it answers server/discover and tools/list', async () => {
+    const keys = join(outdir, 'cold-start-keys.json');
+    const { token } = await createKey(new FileKeyStore(keys), { name: 'cold-start', scopes: ['admin'] });
+    const request = (method: string, id: number) => ({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/mcp',
+      rawQueryString: '',
+      headers: {
+        host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': method,
+        authorization: `Bearer ${token}`,
+      },
+      requestContext: { requestId: `cold-${id}`, http: { method: 'POST', path: '/mcp', sourceIp: '203.0.113.7' } },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method,
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientInfo': { name: 'cold-start-test', version: '1.0.0' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+      isBase64Encoded: false,
+    });
+    const script = `const bundle = ${JSON.stringify(pathToFileURL(outdir).href)};
+const formatted = [];
+Error.prepareStackTrace = (error, frames) => {
+  if (frames.some((frame) => frame.getFileName()?.startsWith(bundle))) formatted.push(String(error.message));
+  return [String(error), ...frames.map((frame) => '    at ' + frame)].join('\\n');
+};
+const { handler } = await import(${JSON.stringify(join(outdir, entryFile))});
+const answers = [];
+for (const event of ${JSON.stringify([request('server/discover', 1), request('tools/list', 2)])}) {
+  const { statusCode, body } = await handler(event);
+  answers.push([statusCode, JSON.parse(body.split('\\n').find((l) => l.startsWith('data: '))?.slice(6) ?? body).result ? 'result' : body.slice(0, 300)]);
+}
+process.stdout.write('\\nRESULT ' + JSON.stringify({ answers, formatted }) + '\\n');`;
+    const { stdout } = await execFileAsync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'test', kubeconfig: join(outdir, 'kubeconfig') }]),
+        CAPI_MCP_API_KEYS_FILE: keys,
+        CAPI_MCP_READ_ONLY: 'false',
+        CAPI_MCP_LOG_FILE: join(outdir, 'cold-start.log'),
+      },
+    });
+    const { answers, formatted } = JSON.parse(/^RESULT (.*)$/m.exec(stdout)![1]!);
+    assert.deepEqual(answers, [
+      [200, 'result'],
+      [200, 'result'],
+    ]);
+    assert.deepEqual(formatted, [], 'stacks formatted through the bundle (each parses its chunks\' source maps)');
+  });
+});
