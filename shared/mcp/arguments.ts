@@ -23,7 +23,7 @@ export const managementClusterArg = z
   .string()
   .refine((s) => s.length <= 63, 'must be at most 63 characters')
   // Note: "*" (every management cluster) is taken only where fleetManagementClusterArg is the schema.
-  .refine((s) => s !== '*', '"*" (every management cluster) is taken by list_clusters only')
+  .refine((s) => s !== '*', '"*" (every management cluster) is taken by list_clusters and diagnose_cluster only')
   .optional()
   .describe('Default: the first configured');
 

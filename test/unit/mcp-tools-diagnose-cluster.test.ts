@@ -13,7 +13,8 @@ import type { KubeObject } from '../../shared/kube/client.ts';
 import { phraseNextStep } from '../../shared/mcp/diagnosis-steps.ts';
 import { diagnoseClusterTool } from '../../shared/mcp/tools/diagnose-cluster.ts';
 import { obj, type ObjectBuilder } from '../fixtures/objects.ts';
-import { callTool, FakeKube, fakeToolDeps, labelled, refusal } from '../support/fake-kube.ts';
+import type { Caller } from '../../shared/auth/scopes.ts';
+import { apiFailure, callTool, FakeKube, fakeToolDeps, labelled, refusal } from '../support/fake-kube.ts';
 
 const ns = 'team-a';
 const settled = '2026-11-25T10:10:00Z';
@@ -89,7 +90,7 @@ describe('diagnose_cluster', () => {
     const { structured, text } = await callTool(diagnoseClusterTool, { namespace: ns, name: 'demo' }, deps);
 
     // Assess
-    const [paused] = structured.findings;
+    const [paused] = structured.findings!;
     assert.equal(paused?.cause, 'paused');
     assert.equal(paused?.severity, 'warning');
     assert.deepEqual(paused?.next, {
@@ -122,7 +123,7 @@ describe('diagnose_cluster', () => {
     const { structured } = await callTool(diagnoseClusterTool, { namespace: ns, name: 'demo' }, deps);
 
     // Assess
-    const [first] = structured.findings;
+    const [first] = structured.findings!;
     assert.equal(first?.cause, 'machine-infrastructure-not-ready');
     assert.equal(first?.evidence[0]?.object, 'DevMachine/demo-md-0-x');
     assert.equal(first?.next.text, `run kubectl describe devmachine demo-md-0-x -n ${ns} and read the infrastructure provider's logs`);
@@ -141,6 +142,160 @@ describe('diagnose_cluster', () => {
   });
 });
 
+/** `w` with its worker's DevMachine failing since 11:00: the cluster is not Available, its cause below the pool. */
+function broken(w: World = healthy()): World {
+  w.devMachines[1]!.setCondition('Ready', 'False', 'VMProvisioningFailed', 'the VM failed to start', '2026-11-25T11:00:00Z');
+  w.worker.setCondition('Ready', 'False', 'NotReady', '* InfrastructureReady: the VM failed to start').condition('InfrastructureReady', 'False', 'NotReady', 'the VM failed to start');
+  w.md.setCondition('Available', 'False', 'NotAvailable', '0 available replicas, at least 1 required');
+  w.cluster
+    .setCondition('Available', 'False', 'NotAvailable', '* WorkersAvailable: 0 available', '2026-11-25T11:00:00Z')
+    .setCondition('WorkersAvailable', 'False', 'NotAvailable', '0 available');
+  return w;
+}
+
+/** A Cluster in `namespace` whose infrastructure never comes: not Available since `since`. */
+const stuck = (namespace: string, name: string, since: string) =>
+  obj('Cluster', name, namespace)
+    .spec({ topology: { classRef: { name: 'in-memory' }, version: 'v1.34.1' }, infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name: `${name}-missing` } })
+    .status({ phase: 'Pending' })
+    .condition('Available', 'False', 'NotAvailable', '* InfrastructureReady: DevCluster does not exist', since)
+    .condition('InfrastructureReady', 'False', 'NotReady', 'DevCluster does not exist', since)
+    .build();
+
+describe('diagnose_cluster across the fleet (management_cluster "*")', () => {
+  /**
+   * sandbox (the default): demo, Available, and team-b/old stuck since 08:00; other: demo broken since
+   * 11:00 and team-b/young stuck since 11:30; down: refuses every call.
+   */
+  function fleet(caller: Partial<Caller> = {}) {
+    const other = kubeOf(broken()).add(stuck('team-b', 'young', '2026-11-25T11:30:00Z'));
+    const down = new FakeKube().failOn({}, apiFailure('list Cluster', 503, { message: 'connection refused' }));
+    const kube = kubeOf(healthy()).add(stuck('team-b', 'old', '2026-11-25T08:00:00Z'));
+    return { ...fakeToolDeps({ kube, others: { other, down }, caller }), other, down };
+  }
+
+  it('counts every management cluster\'s clusters, diagnoses those longest not Available, and makes one that fails a row of its own', async () => {
+    // Prepare
+    const { deps } = fleet();
+
+    // Act
+    const { structured, text } = await callTool(diagnoseClusterTool, { management_cluster: '*' }, deps);
+
+    // Assess
+    const f = structured.fleet!;
+    assert.equal(structured.cluster, undefined, 'the fleet answer carries no single-cluster fields');
+    assert.equal(f.management_clusters, 3);
+    assert.equal(f.clusters, 4);
+    assert.equal(f.available, 1);
+    assert.deepEqual(f.phases, { Pending: 2, Unknown: 2 });
+    assert.deepEqual(f.versions, { 'v1.34.1': 2, [version]: 2 });
+    assert.deepEqual(f.providers, { 'in-memory': 4 });
+    assert.deepEqual(f.reasons, [
+      { reason: 'InfrastructureReady: DevCluster does not exist', count: 2 },
+      { reason: 'WorkersAvailable: 0 available', count: 1 },
+    ]);
+    assert.deepEqual(f.top.map((r) => `${r.management_cluster}:${r.namespace}/${r.name}`), ['sandbox:team-b/old', 'other:team-a/demo', 'other:team-b/young']);
+    const demo = f.top[1]!;
+    assert.equal(demo.not_available_seconds, 3600);
+    assert.equal(demo.cause, 'machine-infrastructure-not-ready');
+    assert.equal(demo.severity, 'error');
+    assert.equal(demo.next, `run kubectl describe devmachine demo-md-0-x -n ${ns} and read the infrastructure provider's logs`);
+    assert.deepEqual(f.unreachable?.map((u) => u.management_cluster), ['down']);
+    assert.match(f.unreachable![0]!.error, /^Upstream: /);
+    const lines = text.split('\n');
+    assert.equal(lines[0], 'fleet: 3 management clusters (1 unreachable), 4 clusters, 1 Available');
+    assert.ok(lines.includes(`[other] team-a/demo (60m): error machine-infrastructure-not-ready: ${demo.summary}${demo.summary!.endsWith('.') ? '' : '.'} Next: ${demo.next}`), text);
+    assert.match(text, /\n\[down\] unreachable: Upstream: /);
+  });
+
+  it('counts and diagnoses only what a key limited to management clusters and namespaces may use', async () => {
+    // Prepare
+    const { deps, kube, other } = fleet({ managementClusters: ['other', 'down'], namespaces: ['team-b'] });
+
+    // Act
+    const { structured } = await callTool(diagnoseClusterTool, { management_cluster: '*' }, deps);
+
+    // Assess
+    const f = structured.fleet!;
+    assert.equal(f.management_clusters, 2);
+    assert.equal(f.clusters, 1);
+    assert.deepEqual(f.top.map((r) => `${r.management_cluster}:${r.namespace}/${r.name}`), ['other:team-b/young']);
+    assert.deepEqual(kube.calls, [], 'the default management cluster, which the key may not use, is not asked');
+    assert.deepEqual([...new Set(other.calls.filter((c) => c.kind === 'Cluster').map((c) => c.namespace))], ['team-b'], 'only its namespace is read');
+  });
+
+  it('takes namespace and name as filters of the fleet', async () => {
+    // Prepare
+    const { deps } = fleet();
+
+    // Act
+    const byNamespace = (await callTool(diagnoseClusterTool, { management_cluster: '*', namespace: 'team-b' }, deps)).structured.fleet!;
+    const byName = (await callTool(diagnoseClusterTool, { management_cluster: '*', name: 'demo' }, deps)).structured.fleet!;
+
+    // Assess
+    assert.deepEqual(byNamespace.top.map((r) => `${r.management_cluster}:${r.name}`), ['sandbox:old', 'other:young']);
+    assert.equal(byNamespace.clusters, 2);
+    assert.equal(byName.clusters, 2);
+    assert.deepEqual(byName.top.map((r) => `${r.management_cluster}:${r.namespace}/${r.name}`), ['other:team-a/demo']);
+  });
+
+  it('makes a cluster it cannot diagnose that row\'s error, not the call\'s', async () => {
+    // Prepare
+    const { deps, other } = fleet();
+    other.failOn({ verb: 'get', kind: 'Cluster', name: 'demo' }, apiFailure('get Cluster team-a/demo', 500, { message: 'etcdserver: request timed out' }));
+
+    // Act
+    const { structured, text } = await callTool(diagnoseClusterTool, { management_cluster: '*' }, deps);
+
+    // Assess
+    const demo = structured.fleet!.top.find((r) => r.name === 'demo')!;
+    assert.match(demo.error ?? '', /^Upstream: .*etcdserver: request timed out/);
+    assert.equal(demo.cause, undefined);
+    assert.equal(structured.fleet!.top.length, 3, 'the others are diagnosed');
+    assert.match(text, /\[other\] team-a\/demo \(60m\): not diagnosed: Upstream: /);
+  });
+
+  it('reads each management cluster in pages of 500 and counts at most 10,000 of its clusters, saying so', async () => {
+    // Prepare
+    const many = new FakeKube().add(...Array.from({ length: 10_001 }, (_, i) => obj('Cluster', `c-${String(i).padStart(5, '0')}`, 'team-a').condition('Available', 'True').build()));
+    const { deps } = fakeToolDeps({ kube: many });
+
+    // Act
+    const { structured, text } = await callTool(diagnoseClusterTool, { management_cluster: '*' }, deps);
+
+    // Assess
+    assert.equal(structured.fleet!.clusters, 10_000);
+    assert.deepEqual(structured.fleet!.truncated, [{ management_cluster: 'sandbox', counted: 10_000 }]);
+    assert.match(text, /\n\[sandbox\] truncated: only its first 10000 clusters are counted/);
+    const limits = many.calls.filter((c) => c.verb === 'list').map((c) => c.limit);
+    assert.equal(limits.length, 20);
+    assert.ok(limits.every((l) => l === 500), limits.join(','));
+  });
+
+  it('requires namespace and name unless management_cluster is "*"', () => {
+    const parse = (args: Record<string, unknown>) => diagnoseClusterTool.inputSchema.safeParse(args);
+    for (const args of [{}, { namespace: ns }, { name: 'demo' }, { management_cluster: 'other' }]) {
+      const parsed = parse(args);
+      assert.equal(parsed.success, false, JSON.stringify(args));
+      if (!('namespace' in args && 'name' in args)) assert.match(parsed.error!.issues[0]!.message, /namespace and name are required unless management_cluster is "\*"/);
+    }
+    assert.equal(parse({ namespace: ns, name: 'demo' }).success, true);
+    assert.equal(parse({ management_cluster: '*' }).success, true);
+  });
+
+  it('answers a single cluster with the diagnosis and a fleet with the fleet: its output schema takes each alone, never both or neither', async () => {
+    const { deps } = fleet();
+    const one = await callTool(diagnoseClusterTool, { namespace: ns, name: 'demo' }, deps);
+    const all = await callTool(diagnoseClusterTool, { management_cluster: '*' }, deps);
+    const schema = diagnoseClusterTool.outputSchema;
+    assert.equal(schema.safeParse(one.structured).success, true);
+    assert.equal(schema.safeParse(all.structured).success, true);
+    assert.equal(schema.safeParse({ ...one.structured, ...all.structured }).success, false);
+    assert.equal(schema.safeParse({}).success, false);
+    assert.equal(schema.safeParse({ cluster: one.structured.cluster }).success, false, 'a diagnosis has every field');
+  });
+});
+
 describe('phraseNextStep', () => {
   const target = { namespace: ns, name: 'demo' };
   const cases: [NextAction, string][] = [
@@ -150,6 +305,10 @@ describe('phraseNextStep', () => {
     [{ step: 'follow-deletion', args: target }, 'call get_cluster with namespace=team-a name=demo to follow the deletion'],
     [{ step: 'check-control-plane', args: { kind: 'KubeadmControlPlane', ...target } }, 'call get_cluster with namespace=team-a name=demo, then run kubectl describe kubeadmcontrolplane demo -n team-a'],
     [{ step: 'check-nodes', args: { ...target, node: 'demo-md-0-x' } }, 'call get_cluster_nodes with namespace=team-a name=demo and look at Node demo-md-0-x'],
+    [
+      { step: 'check-nodes', args: { ...target, node: 'demo-md-0-x', machine: 'demo-md-0-m' } },
+      'call get_cluster_nodes with namespace=team-a name=demo and look at Node demo-md-0-x; if it does not recover, call remediate_machine with namespace=team-a name=demo machine=demo-md-0-m',
+    ],
     [{ step: 'upgrade-workers', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0 to bring the workers to the control plane'],
     [{ step: 'upgrade-control-plane', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0: the control plane must not be older than its workers'],
     [{ step: 'resume-reconciliation', args: { kind: 'MachineDeployment', ...target } }, 'run kubectl annotate machinedeployment demo -n team-a cluster.x-k8s.io/paused- to resume reconciliation'],
