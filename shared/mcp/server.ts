@@ -3,7 +3,7 @@
  * survives a request), so it only wires already-built dependencies: registering a handful of tools is
  * microseconds, while clients and config are built once per process.
  */
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { registerPrompts } from './prompts.ts';
 import { registerResources } from './resources.ts';
 import { isToolApplicable, tools, type Gating } from './registry.ts';
@@ -46,8 +46,8 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
+        inputSchema: convertedOnce(tool.inputSchema),
+        outputSchema: convertedOnce(tool.outputSchema),
         annotations: listedAnnotations(tool.annotations),
       },
       // Note: not called — answerToolCalls takes tools/call over — but the same path if it ever were.
@@ -61,6 +61,33 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
   registerPrompts(server, new Set([...byName.values()].filter((t) => hasScope(deps.caller, requiredScope(t))).map((t) => t.name)), deps, request);
   answerToolCalls(server, byName, deps, request, enableTasks(server, exposed, deps, request));
   return server;
+}
+
+/** The stand-ins convertedOnce made, by the schema they stand for. */
+const converted = new WeakMap<object, object>();
+
+/**
+ * `schema` as the SDK takes it, with its JSON Schema converted once per process. Note: the SDK converts a
+ * registered tool's zod schemas on every tools/list (its own memo lives on the server, which is built per
+ * request), ~1 ms a tool with zod's toJSONSchema; the stand-in validates with the schema itself and hands
+ * each converter call a copy of the first result, so no answer can change another's.
+ */
+function convertedOnce<S extends StandardSchemaWithJSON>(schema: S): S {
+  let standIn = converted.get(schema);
+  if (!standIn) {
+    const standard = schema['~standard'];
+    const results = new Map<string, Record<string, unknown>>();
+    type Options = Parameters<typeof standard.jsonSchema.input>[0];
+    const once = (io: 'input' | 'output') => (options: Options) => {
+      const key = `${io} ${JSON.stringify(options)}`;
+      let result = results.get(key);
+      if (!result) results.set(key, (result = standard.jsonSchema[io](options)));
+      return structuredClone(result);
+    };
+    standIn = { '~standard': { ...standard, jsonSchema: { input: once('input'), output: once('output') } } };
+    converted.set(schema, standIn);
+  }
+  return standIn as S;
 }
 
 /**
