@@ -79,7 +79,7 @@ describe('a key limited to one management cluster', () => {
     }
   });
 
-  it('walks only its own management cluster with management_cluster "*", and no other tool takes "*"', async () => {
+  it('walks only its own management cluster with management_cluster "*", and no tool but list_clusters and diagnose_cluster takes "*"', async () => {
     const fleet = await call(keys.bravo, 'list_clusters', { namespace: ns.name, management_cluster: '*' });
     assert.equal(fleet.result?.isError, undefined, fleet.text);
     const rows = fleet.result.structuredContent.clusters as { management_cluster: string; name: string }[];
@@ -88,9 +88,16 @@ describe('a key limited to one management cluster', () => {
     assert.ok(!fleet.raw.includes('mc-alpha'), fleet.raw);
     const admin = await call(keys.admin, 'list_clusters', { namespace: ns.name, management_cluster: '*' });
     assert.deepEqual([...new Set((admin.result.structuredContent.clusters as { management_cluster: string }[]).map((r) => r.management_cluster))], ['mc-alpha', 'mc-bravo']);
-    for (const tool of takesManagementCluster.filter((t) => t !== 'list_clusters')) {
+    const triage = await call(keys.bravo, 'diagnose_cluster', { namespace: ns.name, management_cluster: '*' });
+    assert.equal(triage.result?.isError, undefined, triage.text);
+    assert.equal(triage.result.structuredContent.fleet.management_clusters, 1);
+    assert.equal(triage.result.structuredContent.fleet.clusters, 4);
+    assert.deepEqual([...new Set((triage.result.structuredContent.fleet.top as { management_cluster: string }[]).map((r) => r.management_cluster))], ['mc-bravo']);
+    assert.ok(!triage.raw.includes('mc-alpha'), triage.raw);
+    const fleetTools = ['list_clusters', 'diagnose_cluster'];
+    for (const tool of takesManagementCluster.filter((t) => !fleetTools.includes(t))) {
       const every = await call(keys.bravo, tool, { ...argumentsFor(tool), management_cluster: '*' });
-      assert.match(every.text, /^InvalidInput: invalid arguments for \w+: management_cluster: "\*" \(every management cluster\) is taken by list_clusters only/, tool);
+      assert.match(every.text, /^InvalidInput: invalid arguments for \w+: management_cluster: "\*" \(every management cluster\) is taken by list_clusters and diagnose_cluster only/, tool);
       assert.ok(!every.raw.includes('mc-alpha'), `${tool}: ${every.raw}`);
     }
   });
