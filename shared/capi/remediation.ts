@@ -10,10 +10,27 @@
  * the pool would then drop below its desired count by two.
  */
 import type { KubeObject } from '../kube/client.ts';
-import { getCondition } from './conditions.ts';
+import { getCondition, isTrue, oneLine } from './conditions.ts';
 import { poolOf } from './machine-impact.ts';
 
 const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
+const controlPlaneGroup = 'controlplane.cluster.x-k8s.io';
+
+interface OwnerRef {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name?: string;
+  readonly controller?: boolean;
+}
+
+const controllerOf = (m: KubeObject) => (m.metadata.ownerReferences as OwnerRef[] | undefined)?.find((o) => o.controller === true);
+
+/**
+ * Whether a control-plane provider controls the Machine. Note: its labels are anyone's to write (KCP puts
+ * the control-plane label back only when it reconciles, never while the cluster is paused), so a Machine
+ * counts as the control plane's by its controller, and one whose labels say otherwise is not judged.
+ */
+const controlledByControlPlane = (m: KubeObject) => controllerOf(m)?.apiVersion?.split('/')[0] === controlPlaneGroup;
 
 export interface RemediationPlan {
   readonly problems: string[];
@@ -36,16 +53,22 @@ export function remediationPlan(clusterName: string, machine: KubeObject, machin
   const pool = poolOf(machine) ?? 'no pool';
   const problems: string[] = [];
   const name = machine.metadata.name;
-  const owner = (machine.metadata.ownerReferences as { kind?: string; name?: string; controller?: boolean }[] | undefined)?.find((o) => o.controller === true);
+  const owner = controllerOf(machine);
+  const controlPlane = controlledByControlPlane(machine);
   if (machine.metadata.labels?.[clusterNameLabel] !== clusterName) problems.push(`Machine ${name} is not part of cluster ${clusterName}`);
   else if (!owner || poolOf(machine) === undefined) problems.push(`Machine ${name} has no controlling MachineSet or control plane: nothing would replace it`);
+  else if (controlPlane !== (pool === 'control plane')) problems.push(`Machine ${name}'s labels name ${controlPlane ? `worker pool "${pool}"` : 'the control plane'} but its controller is ${controlPlane ? 'a control plane' : 'not'} (its labels were changed)`);
   else if (machine.metadata.deletionTimestamp) problems.push(`Machine ${name} is being deleted already`);
   else {
-    const pooled = machines.filter((m) => m.metadata.uid !== machine.metadata.uid && poolOf(m) === pool);
+    const pooled = machines.filter((m) => m.metadata.uid !== machine.metadata.uid && (controlPlane ? controlledByControlPlane(m) : !controlledByControlPlane(m) && poolOf(m) === pool));
     const live = pooled.filter((m) => !m.metadata.deletionTimestamp);
-    if (pool === 'control plane' && live.length === 0) problems.push(`Machine ${name} is the last control-plane Machine: the cluster would lose its API server and etcd`);
+    if (controlPlane && live.length === 0) problems.push(`Machine ${name} is the last control-plane Machine: the cluster would lose its API server and etcd`);
     const busy = pooled.filter(isBeingRemediated).map((m) => m.metadata.name);
-    if (busy.length > 0) problems.push(`${pool === 'control plane' ? 'the control plane' : `worker pool "${pool}"`} is already replacing ${busy.sort().slice(0, 3).join(', ')}: one remediation at a time keeps it at ${desired ?? 'its desired count'} less one at worst`);
+    if (busy.length > 0) problems.push(`${controlPlane ? 'the control plane' : `worker pool "${pool}"`} is already replacing ${busy.sort().slice(0, 3).join(', ')}: one remediation at a time keeps it at ${desired ?? 'its desired count'} less one at worst`);
+    // Note: a control-plane Machine down and not (yet) marked by a health check still counts in etcd's
+    // quorum; deleting a healthy one beside it can lose that quorum, so the broken one goes first.
+    const down = controlPlane ? live.filter((m) => !isBeingRemediated(m) && !isTrue(m, 'Ready')).map((m) => m.metadata.name) : [];
+    if (down.length > 0) problems.push(`the control plane's ${down.sort().slice(0, 3).join(', ')} ${down.length === 1 ? 'is' : 'are'} not Ready: deleting another control-plane Machine could lose etcd's quorum; remediate ${down.length === 1 ? 'it' : 'those'} first`);
   }
-  return { problems, pool, ...(owner ? { owner: `${owner.kind} ${owner.name}` } : {}) };
+  return { problems, pool, ...(owner ? { owner: oneLine(`${owner.kind} ${owner.name}`, 128) } : {}) };
 }

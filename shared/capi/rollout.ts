@@ -30,12 +30,19 @@ export function topologyRolloutChange(cluster: KubeObject, target: string, now: 
   const problems: string[] = [];
   const pool = pools.find((p) => p.name === target);
   if (target !== controlPlaneTarget && !pool) problems.push(`worker pool "${target}" does not exist (the cluster has: ${pools.map((p) => p.name).join(', ') || 'none'})`);
-  // Note: only the rolled-out part is sent: rollout.after is the rollout field manager's alone, and a later
-  // rollout of another pool dropping this one's time changes nothing (its Machines are newer by then).
-  const patch =
-    target === controlPlaneTarget
-      ? patchOf(cluster, { controlPlane: { rollout: { after } } })
-      : patchOf(cluster, { workers: { machineDeployments: [{ name: target, class: pool?.class ?? '', rollout: { after } }] } });
+  // Note: the rollout manager's earlier times are sent again as they are: server-side apply removes a
+  // field its manager no longer sends, and a control plane still rolling out would stop halfway when a
+  // pool's rollout drops its time. A time is kept only until one of ours replaces it.
+  const timeOf = (o: { rollout?: { after?: unknown } } | undefined) => (typeof o?.rollout?.after === 'string' ? o.rollout.after : undefined);
+  const controlPlaneAfter = target === controlPlaneTarget ? after : timeOf(topology?.controlPlane);
+  const machineDeployments = pools.flatMap((p) => {
+    const at = p.name === target ? after : timeOf(p as { rollout?: { after?: unknown } });
+    return at ? [{ name: p.name, class: p.class, rollout: { after: at } }] : [];
+  });
+  const patch = patchOf(cluster, {
+    ...(controlPlaneAfter ? { controlPlane: { rollout: { after: controlPlaneAfter } } } : {}),
+    ...(machineDeployments.length > 0 ? { workers: { machineDeployments } } : {}),
+  });
   const replicas = target === controlPlaneTarget ? controlPlaneReplicas : pool?.replicas;
   return {
     problems: topology ? problems : [noTopology(cluster)],

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
-import type { Operation, Verdict, WorkflowInput } from './operation.ts';
+import { timeless, type Operation, type Verdict, type WorkflowInput } from './operation.ts';
 import type { ExecutionStatus } from './states.ts';
 
 export interface ExecutionRecord {
@@ -155,9 +155,12 @@ export async function startOperation(engine: WorkflowEngine, base: string, input
   });
 }
 
-/** Whether two inputs run the same operation: equal as canonical JSON, whatever their key order. */
+/**
+ * Whether two inputs run the same operation: equal as canonical JSON, whatever their key order, once the
+ * time of the call is left out (operation.ts, timeless): a rollout retried a second later is the same.
+ */
 function sameOperation(a: WorkflowInput, b: WorkflowInput): boolean {
-  return canonicalJson(a.operation) === canonicalJson(b.operation);
+  return canonicalJson(timeless(a.operation)) === canonicalJson(timeless(b.operation));
 }
 
 /** The running execution of `input` among the generations of `base`, if there is one. */

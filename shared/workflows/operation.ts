@@ -274,6 +274,21 @@ function sameGroupKind(a: GroupKind | undefined, b: GroupKind): boolean {
  */
 export const pollSeconds: Readonly<Record<OperationAction, number>> = { create: 10, delete: 5, scale: 10, upgrade: 10, pause: 3, resume: 3, rollout: 10, remediate: 10 };
 
+/**
+ * `operation` without the time of the call: a rollout carries when it was asked (rollout.after, and the
+ * same in what it expects), which is not what it changes. Two calls that differ only there are one
+ * operation, so a retry joins the rollout it started instead of replacing every Machine twice.
+ */
+export function timeless(operation: Operation): Operation {
+  if (operation.action !== 'rollout') return operation;
+  const strip = (value: unknown, key?: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => strip(v));
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'after' && (key === 'rollout' || key === 'renewed') ? '' : strip(v, k)]));
+  };
+  return strip(operation) as Operation;
+}
+
 /** The state machine's input. */
 export interface WorkflowInput {
   readonly operation: Operation;

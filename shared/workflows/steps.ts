@@ -44,6 +44,7 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
     if (event.step === 'apply') {
       if (event.operation.action === 'delete') return { applied: await deleteJudged(kube, event.operation) };
       if (event.operation.action === 'remediate') return { applied: await deleteMachineJudged(kube, event.operation) };
+      if (event.operation.action === 'rollout' || event.operation.action === 'scale') await refuseOtherPools(kube, event.operation);
       const objects = [...(event.operation.cluster ? [event.operation.cluster] : []), ...(event.operation.objects ?? [])];
       if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
       // Never forced over another field manager: a field someone else owns fails the step as a Conflict.
@@ -128,6 +129,23 @@ async function deleteMachineJudged(kube: KubeClient, operation: Operation): Prom
     throw error;
   }
   return `deletion of Machine ${namespace}/${target.name} requested; its owner replaces it`;
+}
+
+/**
+ * A rollout or a scale names the topology's pools by name and class (SSA merges them by name), so the
+ * table lets it carry both; but as a write, a name the Cluster lacks adds a pool and another class
+ * rebuilds one's Machines from another template. The tools only name pools as they are; an input that
+ * names any other is refused before the apply.
+ */
+async function refuseOtherPools(kube: KubeClient, operation: Operation): Promise<void> {
+  const named = (operation.cluster?.spec?.topology?.workers?.machineDeployments ?? []) as { name?: unknown; class?: unknown }[];
+  if (named.length === 0) return;
+  const current = await getIfExists(kube, Kinds.Cluster, operation.namespace, operation.name);
+  const pools = new Map(((current?.spec?.topology?.workers?.machineDeployments ?? []) as { name: string; class: string }[]).map((p) => [p.name, p.class]));
+  const other = named.filter((p) => typeof p.name !== 'string' || pools.get(p.name) !== p.class).map((p) => `"${String(p.name).slice(0, 63)}" (class ${String(p.class).slice(0, 63)})`);
+  if (other.length > 0) {
+    throw new CapiMcpError(ErrorCode.InvalidInput, `refusing the apply step of operation ${label(operation)}: a ${operation.action} changes only pools the Cluster has, with their class; it has no ${other.slice(0, 3).join(', ')}`);
+  }
 }
 
 /** Reads and judgements of a delete whose Cluster keeps changing, before the step fails as transient (retried with backoff). */

@@ -10,10 +10,15 @@ const machine = (name: string, pool: string, { owner = true, cluster = 'demo', d
   else b.label('topology.cluster.x-k8s.io/deployment-name', pool);
   if (deleting) b.deleting();
   if (remediating) b.condition('OwnerRemediated', 'False', 'WaitingForRemediation');
+  else b.condition('Ready', 'True');
   const built = b.build();
   Object.assign(built.metadata, {
     uid: `uid-${name}`,
-    ...(owner ? { ownerReferences: [{ kind: pool === 'control plane' ? 'KubeadmControlPlane' : 'MachineSet', name: `${pool}-owner`, controller: true }] } : {}),
+    ...(owner ? { ownerReferences: [
+          pool === 'control plane'
+            ? { apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlane', name: `${pool}-owner`, controller: true }
+            : { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineSet', name: `${pool}-owner`, controller: true },
+        ] } : {}),
   });
   return built;
 };

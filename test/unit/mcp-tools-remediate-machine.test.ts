@@ -31,10 +31,12 @@ interface MachineOptions {
 /** A Machine of `cluster` as CAPI makes it: labelled by fakeMachine, controlled by its owner unless told. */
 function machine(name: string, { pool = 'md-0', cluster = 'demo', owner = 'controller', deleting = false, remediating = false }: MachineOptions = {}): KubeObject {
   const m = fakeMachine(name, { pool, cluster });
-  const [kind, ownerName] = pool === 'control plane' ? ['KubeadmControlPlane', cluster] : ['MachineSet', `${cluster}-${pool}-set`];
-  if (owner !== 'none') m.metadata.ownerReferences = [{ apiVersion: 'cluster.x-k8s.io/v1beta2', kind, name: ownerName, uid: uidOf(ownerName), ...(owner === 'controller' ? { controller: true } : {}) }];
+  const [apiVersion, kind, ownerName] =
+    pool === 'control plane' ? ['controlplane.cluster.x-k8s.io/v1beta2', 'KubeadmControlPlane', cluster] : ['cluster.x-k8s.io/v1beta2', 'MachineSet', `${cluster}-${pool}-set`];
+  if (owner !== 'none') m.metadata.ownerReferences = [{ apiVersion, kind, name: ownerName, uid: uidOf(ownerName), ...(owner === 'controller' ? { controller: true } : {}) }];
   if (deleting) m.metadata.deletionTimestamp = '2026-11-25T11:59:00Z';
-  if (remediating) m.status = { ...m.status, conditions: [{ type: 'OwnerRemediated', status: 'False', reason: 'WaitingForRemediation' }] };
+  // A healthy Machine is Ready; one a MachineHealthCheck marked waits for its owner (OwnerRemediated False).
+  m.status = { ...m.status, conditions: [{ type: 'Ready', status: 'True' }, ...(remediating ? [{ type: 'OwnerRemediated', status: 'False', reason: 'WaitingForRemediation' }] : [])] };
   return m;
 }
 

@@ -17,7 +17,7 @@ function recordingDeps() {
   const record = (method: string) => async (...args: unknown[]) => {
     const first = args[0] as { kind?: string } | undefined;
     calls.push(`${method} ${first?.kind ?? ''}`.trim());
-    if (method === 'get') return { ...cluster(), metadata: { name: 'web', namespace: ns, uid: 'c0ffee', resourceVersion: '1' } };
+    if (method === 'get') return { ...cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }), metadata: { name: 'web', namespace: ns, uid: 'c0ffee', resourceVersion: '1' } };
     return method === 'list' ? { items: [] } : {};
   };
   const kube = new Proxy({}, { get: (_target, method: string) => record(method) }) as unknown as KubeClient;

@@ -40,9 +40,11 @@ interface Carrier {
 }
 
 async function startPlannedChange(deps: ToolDeps, args: OperationArgs, action: OperationAction, plan: ChangePlan, carrier: Carrier) {
-  refuseProblems(action, args, plan.problems, carrier.hint);
   const kube = deps.clusters.client(args.management_cluster);
+  // Note: the plan is judged in the check, which runs only for a new operation: a retry of a running one
+  // joins it even once its change is in (an upgrade's version set, a pause applied).
   const check = async (): Promise<Accepted[]> => {
+    refuseProblems(action, args, plan.problems, carrier.hint);
     refuseProtected(action, args, plan.change, carrier.judged);
     const accepted: Accepted[] = [];
     for (const object of plan.objects) {

@@ -8,7 +8,6 @@ import { defineTool } from '../tool.ts';
 import { dryRunArg, managementClusterArg, nameArg, namespaceArg, toolInput } from '../arguments.ts';
 import { startClusterChange } from './change.ts';
 import { operationOrPlanSchema } from './plan.ts';
-import { pauseTimeoutSeconds } from './start-or-join.ts';
 
 export function definePauseTool({ name, title, description, paused }: { name: string; title: string; description: string; paused: boolean }) {
   return defineTool({
@@ -22,7 +21,7 @@ export function definePauseTool({ name, title, description, paused }: { name: st
     startsOperation: true,
     requires: ['workflows'],
     async handler(args, deps) {
-      return startClusterChange(deps, { ...args, timeout_seconds: pauseTimeoutSeconds }, paused ? 'pause' : 'resume', (cluster) => pauseChange(cluster, paused));
+      return startClusterChange(deps, args, paused ? 'pause' : 'resume', (cluster) => pauseChange(cluster, paused));
     },
   });
 }

@@ -17,13 +17,17 @@ import { startedResult } from './view.ts';
 export interface OperationArgs {
   readonly namespace: string;
   readonly name: string;
-  readonly timeout_seconds: number;
+  /** Absent for the tools that take none: their action's fixed timeout (fixedTimeoutSeconds). */
+  readonly timeout_seconds?: number;
   readonly management_cluster?: string | undefined;
   readonly dry_run?: boolean;
 }
 
-/** How long a pause or resume may take to be seen by the controllers (they take no timeout argument). */
-export const pauseTimeoutSeconds = 300;
+/**
+ * How long an operation of a tool that takes no timeout_seconds may run: a pause or resume is seen by the
+ * controllers in seconds; a remediation waits for one replacement Machine.
+ */
+const fixedTimeoutSeconds: Readonly<Partial<Record<OperationAction, number>>> = { pause: 300, resume: 300, remediate: 1800 };
 
 /** The workflow input of `action` on the cluster `args` name, polled at the action's pace (pollSeconds). */
 export function operationInput(action: OperationAction, args: OperationArgs, fields: Pick<Operation, 'cluster' | 'objects' | 'expect' | 'uid' | 'machine'>): WorkflowInput {
@@ -35,7 +39,7 @@ export function operationInput(action: OperationAction, args: OperationArgs, fie
       ...fields,
       ...(args.management_cluster ? { managementCluster: args.management_cluster } : {}),
     },
-    timeoutSeconds: args.timeout_seconds,
+    timeoutSeconds: args.timeout_seconds ?? fixedTimeoutSeconds[action] ?? 1800,
     pollSeconds: pollSeconds[action],
   };
 }

@@ -15,9 +15,6 @@ import { machinesOf, operationOrPlanSchema, planResult } from '../operations/pla
 import { desiredOfPool } from '../operations/pools.ts';
 import { operationInput, refuseProblems, startOrJoin } from '../operations/start-or-join.ts';
 
-/** How long the replacement may take to be ready. */
-const remediationTimeoutSeconds = 1800;
-
 export const remediateMachine = defineTool({
   name: 'remediate_machine',
   title: 'Remediate machine',
@@ -33,11 +30,12 @@ export const remediateMachine = defineTool({
     const [machine, machines] = await Promise.all([getMachine(kube, args.namespace, args.machine), machinesOf(kube, args.namespace, args.name)]);
     const desired = await desiredOfPool(kube, cluster, poolOf(machine));
     const plan = remediationPlan(args.name, machine, machines, desired);
-    const hint = `call diagnose_cluster with namespace=${args.namespace} name=${args.name}`;
-    refuseProblems('remediate', args, plan.problems, hint);
     const uid = machine.metadata.uid;
     if (!uid) throw new CapiMcpError(ErrorCode.Upstream, `the API server returned Machine ${args.namespace}/${args.machine} without a UID`);
+    // Note: judged in the check, which runs only for a new operation: a retry while the step deletes the
+    // Machine joins its operation instead of being told the Machine is being deleted already.
     const check = async () => {
+      refuseProblems('remediate', args, plan.problems, `call diagnose_cluster with namespace=${args.namespace} name=${args.name}`);
       // A dry-run DELETE: an identity that may not delete Machines is refused now, not at the step.
       await kube.delete(Kinds.Machine, args.namespace, args.machine, { dryRun: true }).catch((error: unknown) => {
         throw wrapError(`the API server refused the deletion of Machine ${args.namespace}/${args.machine}`, error);
@@ -52,7 +50,7 @@ export const remediateMachine = defineTool({
       planned.structured.plan.changes.push(change);
       return { ...planned, text: planned.text.replace('  (no field changes)', `  ${change}`) };
     };
-    const input = operationInput('remediate', { ...args, timeout_seconds: remediationTimeoutSeconds }, {
+    const input = operationInput('remediate', args, {
       machine: { name: args.machine, uid },
       expect: { replaced: { pool: plan.pool, ...(desired !== undefined ? { replicas: desired } : {}) } },
     });
