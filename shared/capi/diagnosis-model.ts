@@ -76,7 +76,7 @@ export interface NextSteps {
   'check-control-plane': { kind: string; namespace: string; name: string };
   'check-workload-api': { namespace: string; name: string };
   'check-bootstrap': { kind: string; namespace: string; name: string };
-  'check-nodes': { namespace: string; name: string; node?: string };
+  'check-nodes': { namespace: string; name: string; node?: string; machine?: string };
   'follow-remediation': { namespace: string; name: string; machine: string };
   'follow-upgrade': { namespace: string; name: string };
   'upgrade-workers': { namespace: string; name: string; version: string };

@@ -253,7 +253,16 @@ function leafDraft(ctx: Context, cause: Cause, machines: KubeObject[], evidence:
       ? { step: 'check-infrastructure' as const, args: refArgs(m.spec?.infrastructureRef) }
       : cause === 'machine-bootstrap-failed'
         ? { step: 'check-bootstrap' as const, args: refArgs(m.spec?.bootstrap?.configRef) }
-        : { step: 'check-nodes' as const, args: { namespace: ctx.namespace, name: ctx.name, ...(typeof m.status?.nodeRef?.name === 'string' ? { node: clean(m.status.nodeRef.name)! } : {}) } };
+        : {
+            step: 'check-nodes' as const,
+            args: {
+              namespace: ctx.namespace,
+              name: ctx.name,
+              ...(typeof m.status?.nodeRef?.name === 'string' ? { node: clean(m.status.nodeRef.name)! } : {}),
+              // The Machine to replace if the Node does not come back and no health check replaces it.
+              ...(clean(m.metadata.name) ? { machine: clean(m.metadata.name)! } : {}),
+            },
+          };
   return { ...draft(cause, summary, evidence, next), symptoms };
 }
 

@@ -22,7 +22,9 @@ const phrases: { [S in keyof NextSteps]: (args: NextSteps[S]) => string } = {
   'follow-remediation': (a) => `call get_cluster with ${cluster(a)} to follow Machine ${word(a.machine, 'name')} being replaced by its owner`,
   'follow-deletion': (a) => `call get_cluster with ${cluster(a)} to follow the deletion`,
   'check-control-plane': (a) => `call get_cluster with ${cluster(a)}, then run kubectl describe ${object(a)}`,
-  'check-nodes': (a) => `call get_cluster_nodes with ${cluster(a)}${a.node ? ` and look at Node ${word(a.node, 'name')}` : ''}`,
+  'check-nodes': (a) =>
+    `call get_cluster_nodes with ${cluster(a)}${a.node ? ` and look at Node ${word(a.node, 'name')}` : ''}` +
+    (a.machine ? `; if it does not recover, call remediate_machine with ${cluster(a)} machine=${word(a.machine, 'name')}` : ''),
   'upgrade-workers': (a) => `call upgrade_cluster with ${cluster(a)} kubernetes_version=${word(a.version, 'version')} to bring the workers to the control plane`,
   'upgrade-control-plane': (a) => `call upgrade_cluster with ${cluster(a)} kubernetes_version=${word(a.version, 'version')}: the control plane must not be older than its workers`,
   'resume-cluster': (a) => `call resume_cluster with ${cluster(a)} if the pause is over (ask whoever paused it)`,

@@ -13,6 +13,7 @@ import { clusterObjects, inMemoryCreateArgs, provisionedCluster, topologyCluster
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
+import { followOperation } from '../support/operations.ts';
 
 const ns = await useNamespace('mcp-diag', { withClusterClass: true });
 const url = await startTestServer();
@@ -90,12 +91,13 @@ before(async () => {
  * manager applied, so the cluster it upgrades is one capi-mcp created.
  */
 async function createdThroughMcp(name: string) {
-  const started = await client.callTool({ name: 'create_cluster', arguments: inMemoryCreateArgs(ns.name, name) });
+  await untilSucceeded(await client.callTool({ name: 'create_cluster', arguments: inMemoryCreateArgs(ns.name, name) }));
+}
+
+/** Follows the operation a tool call started until it ends, which must be SUCCEEDED. */
+async function untilSucceeded(started: any) {
   assert.equal(started.isError, undefined, textOf(started));
-  const done = await eventually(`the create of ${name} to end`, async () => {
-    const r = await client.callTool({ name: 'get_operation', arguments: { operation_id: started.structuredContent.operation_id } });
-    return { done: r.structuredContent.status !== 'RUNNING', value: r.structuredContent, seen: textOf(r) };
-  }, { timeoutMs: 300_000, intervalMs: 2000 });
+  const done = await followOperation(client, started.structuredContent.operation_id);
   assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
 }
 
@@ -122,17 +124,18 @@ describe('diagnose_cluster on faults injected into the sandbox', { concurrency: 
       t.diagnostic(`answer: ${encoder.encode(a.text).length} o200k tokens of text`);
     });
 
-    it('(b) names a paused cluster first, with how to resume it, and nothing once resumed', async (t) => {
+    it('(b) names a cluster pause_cluster paused first, with resume_cluster as the next step, and nothing once resumed by it', async (t) => {
       const at = Date.now();
-      await mergePatch({ ...clusterRef(names.healthy), spec: { paused: true } });
+      await untilSucceeded(await client.callTool({ name: 'pause_cluster', arguments: { namespace: ns.name, name: names.healthy } }));
       const { structured } = await diagnosedAs(t, names.healthy, at, (top) => top.cause === 'paused');
       const [top] = structured.findings;
       assert.equal(top.severity, 'warning');
       assert.deepEqual(top.evidence[0].object, `Cluster/${names.healthy}`);
-      assert.deepEqual(top.next.step, 'resume-reconciliation');
-      assert.deepEqual(top.next.args, { kind: 'Cluster', namespace: ns.name, name: names.healthy });
-      assert.equal(top.next.text, `run kubectl patch cluster ${names.healthy} -n ${ns.name} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`);
-      await mergePatch({ ...clusterRef(names.healthy), spec: { paused: false } });
+      assert.deepEqual(top.next.step, 'resume-cluster');
+      assert.deepEqual(top.next.args, { namespace: ns.name, name: names.healthy });
+      assert.equal(top.next.text, `call resume_cluster with namespace=${ns.name} name=${names.healthy} if the pause is over (ask whoever paused it)`);
+      // The fix is the next step, as an agent takes it.
+      await untilSucceeded(await client.callTool({ name: 'resume_cluster', arguments: top.next.args }));
       await recovered(names.healthy);
     });
 
@@ -244,8 +247,11 @@ describe('diagnose_cluster on faults injected into the sandbox', { concurrency: 
     if (top.cause === 'node-not-ready') {
       assert.equal(top.evidence[0].object, `Node/${nodeName}`);
       assert.equal(top.evidence[0].condition, 'Ready');
-      assert.deepEqual(top.next.args, { namespace: ns.name, name: names.remediated, node: nodeName });
-      assert.equal(top.next.text, `call get_cluster_nodes with namespace=${ns.name} name=${names.remediated} and look at Node ${nodeName}`);
+      assert.deepEqual(top.next.args, { namespace: ns.name, name: names.remediated, node: nodeName, machine: machine!.metadata!.name });
+      assert.equal(
+        top.next.text,
+        `call get_cluster_nodes with namespace=${ns.name} name=${names.remediated} and look at Node ${nodeName}; if it does not recover, call remediate_machine with namespace=${ns.name} name=${names.remediated} machine=${machine!.metadata!.name}`,
+      );
     }
     // During: the health check flags the Machine and its MachineSet replaces it.
     const seen = new Set<string>();

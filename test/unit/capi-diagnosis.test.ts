@@ -280,7 +280,7 @@ const scenarios: Scenario[] = [
     summary: /^Node of 1 Machine not ready for 30m: container runtime network not ready/,
     causeObjects: ['Node/demo-md-0-abc-2'],
     symptoms: ['Machine/demo-md-0-abc-2'],
-    next: { step: 'check-nodes', args: { namespace: 'default', name: 'demo', node: 'demo-md-0-abc-2' } },
+    next: { step: 'check-nodes', args: { namespace: 'default', name: 'demo', node: 'demo-md-0-abc-2', machine: 'demo-md-0-abc-2' } },
     causes: ['node-not-ready'],
   },
   {
