@@ -255,6 +255,25 @@ describe('diagnose_cluster across the fleet (management_cluster "*")', () => {
     assert.match(text, /\[other\] team-a\/demo \(60m\): not diagnosed: Upstream: /);
   });
 
+  it('makes a diagnosis that has not answered in 20 s that row\'s Timeout, and answers with the rest', async (t) => {
+    // Prepare: the broken cluster's GET never answers; the clock is node:test's, moved by hand.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { deps, other } = fleet();
+    other.holdUntil({ verb: 'get', kind: 'Cluster', name: 'demo' }, new Promise(() => {}));
+
+    // Act
+    const answer = callTool(diagnoseClusterTool, { management_cluster: '*' }, deps);
+    for (let i = 0; i < 50 && !other.calls.some((c) => c.verb === 'get' && c.name === 'demo'); i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    t.mock.timers.tick(20_000);
+    const { structured } = await answer;
+
+    // Assess
+    const demo = structured.fleet!.top.find((r) => r.name === 'demo')!;
+    assert.equal(demo.error, 'Timeout: diagnosing took longer than 20 s');
+    assert.deepEqual(structured.fleet!.top.filter((r) => r.cause).map((r) => r.name), ['old', 'young']);
+  });
+
   it('reads each management cluster in pages of 500 and counts at most 10,000 of its clusters, saying so', async () => {
     // Prepare
     const many = new FakeKube().add(...Array.from({ length: 10_001 }, (_, i) => obj('Cluster', `c-${String(i).padStart(5, '0')}`, 'team-a').condition('Available', 'True').build()));
