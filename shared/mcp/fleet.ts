@@ -26,9 +26,14 @@ export interface Unreachable {
   readonly error: string;
 }
 
-/** `error` of management cluster `name` as its row: the first line of what `tool` would have answered, bounded. */
+/** `error` of management cluster `name` as its row. */
 export function unreachable(tool: string, name: string, error: unknown): Unreachable {
-  return { management_cluster: name, error: oneLine(errorText(tool, error).split('\n')[0]!, 300) };
+  return { management_cluster: name, error: firstLineOf(tool, error) };
+}
+
+/** The first line of what `tool` would have answered with `error` (redacted), bounded: an error as a row of a fleet answer. */
+function firstLineOf(tool: string, error: unknown): string {
+  return oneLine(errorText(tool, error).split('\n')[0]!, 300);
 }
 
 /**
@@ -212,7 +217,10 @@ async function everyCluster(kube: KubeClient, namespaces: readonly string[] | un
   const clusters: FleetCluster[] = [];
   let from: PagePosition | undefined;
   do {
-    const page = await pageOf(kube, namespaces, {}, Math.min(triagePageSize, maxTriageClusters - clusters.length), from, fleetFields);
+    // Note: listPage itself, not pageOf: an expired continue token here is a failed walk, not a caller's stale cursor.
+    const page = await listPage(kube, Kinds.Cluster, { ...(namespaces ? { namespaces } : {}), limit: Math.min(triagePageSize, maxTriageClusters - clusters.length), ...(from ? { from } : {}), keep: fleetFields }).catch((error: unknown) => {
+      throw wrapError('failed to list clusters', error);
+    });
     clusters.push(...page.items.map((c: KubeObject) => fleetClusterOf(c, name, now)));
     from = page.next;
   } while (from && clusters.length < maxTriageClusters);
@@ -236,7 +244,7 @@ async function topRow(c: FleetCluster, deps: ToolDeps, diagnose: Diagnose, now: 
     const finding = await Promise.race([diagnose(deps.clusters.client(c.managementCluster), c.namespace, c.name), late]);
     return { ...row, ...(finding ? { finding } : {}) };
   } catch (error) {
-    return { ...row, error: unreachable('diagnose_cluster', c.managementCluster, error).error };
+    return { ...row, error: firstLineOf('diagnose_cluster', error) };
   } finally {
     clearTimeout(timer);
   }
