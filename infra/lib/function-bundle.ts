@@ -49,7 +49,7 @@ export function functionBuildOptions(entry: string, outdir: string): BuildOption
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
     metafile: true,
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, listedJsonSchemas],
   };
 }
 
@@ -66,6 +66,21 @@ const zodEnglishOnly: Plugin = {
       resolveDir: dirname(path),
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * The tools' JSON Schemas for tools/list, converted at build time (shared/mcp/server.ts
+ * `listedJsonSchemas`) and defined as CAPI_MCP_LISTED_JSON_SCHEMAS, a JSON string the server parses on
+ * its first tools/list. Note: zod's conversion of 17 tools' input and output schemas was ~15 ms of every
+ * cold start's first tools/list; the schemas are constants of the code being bundled, so the result is
+ * the same as converting them in the function.
+ */
+const listedJsonSchemas: Plugin = {
+  name: 'listed-json-schemas',
+  async setup(build) {
+    const server = (await import('../../shared/mcp/server.ts')) as typeof import('../../shared/mcp/server.ts');
+    build.initialOptions.define = { ...build.initialOptions.define, CAPI_MCP_LISTED_JSON_SCHEMAS: JSON.stringify(JSON.stringify(server.listedJsonSchemas())) };
   },
 };
 

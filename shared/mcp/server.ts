@@ -46,8 +46,8 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: convertedOnce(tool.inputSchema),
-        outputSchema: convertedOnce(tool.outputSchema),
+        inputSchema: convertedOnce(tool.inputSchema, `${tool.name} input schema`),
+        outputSchema: convertedOnce(tool.outputSchema, `${tool.name} output schema`),
         annotations: listedAnnotations(tool.annotations),
       },
       // Note: not called — answerToolCalls takes tools/call over — but the same path if it ever were.
@@ -63,31 +63,61 @@ export function createMcpServer(shared: Deps, gating: Gating, request: RequestSc
   return server;
 }
 
+/**
+ * The JSON Schemas listedJsonSchemas returned when this code was bundled (infra/lib/function-bundle.ts
+ * defines the constant), so a Lambda's first tools/list converts nothing; undefined when run from source.
+ */
+declare const CAPI_MCP_LISTED_JSON_SCHEMAS: string | undefined;
+let bundledJsonSchemas: Record<string, Record<string, unknown>> | undefined;
+const bundled = (): Record<string, Record<string, unknown>> =>
+  (bundledJsonSchemas ??= typeof CAPI_MCP_LISTED_JSON_SCHEMAS === 'string' ? JSON.parse(CAPI_MCP_LISTED_JSON_SCHEMAS) : {});
+
+/** The target the SDK converts to for tools/list (its JSON_SCHEMA_CONVERSION_TARGET); another is converted when asked. */
+const listedTarget = { target: 'draft-2020-12' } as const;
+
 /** The stand-ins convertedOnce made, by the schema they stand for. */
 const converted = new WeakMap<object, object>();
 
 /**
- * `schema` as the SDK takes it, with its JSON Schema converted once per process. Note: the SDK converts a
- * registered tool's zod schemas on every tools/list (its own memo lives on the server, which is built per
- * request), ~1 ms a tool with zod's toJSONSchema; the stand-in validates with the schema itself and hands
- * each converter call a copy of the first result, so no answer can change another's.
+ * `schema` as the SDK takes it, with its JSON Schema converted once per process, or not at all when the
+ * bundle carries it under `name`. Note: the SDK converts a registered tool's zod schemas on every
+ * tools/list (its own memo lives on the server, which is built per request), ~1 ms a tool with zod's
+ * toJSONSchema; the stand-in validates with the schema itself and hands each converter call a copy of
+ * the first result, so no answer can change another's.
  */
-function convertedOnce<S extends StandardSchemaWithJSON>(schema: S): S {
+function convertedOnce<S extends StandardSchemaWithJSON>(schema: S, name: string): S {
   let standIn = converted.get(schema);
   if (!standIn) {
     const standard = schema['~standard'];
     const results = new Map<string, Record<string, unknown>>();
     type Options = Parameters<typeof standard.jsonSchema.input>[0];
     const once = (io: 'input' | 'output') => (options: Options) => {
-      const key = `${io} ${JSON.stringify(options)}`;
-      let result = results.get(key);
-      if (!result) results.set(key, (result = standard.jsonSchema[io](options)));
+      const key = `${name} ${io} ${JSON.stringify(options)}`;
+      let result = results.get(key) ?? bundled()[key];
+      if (!result) result = standard.jsonSchema[io](options);
+      results.set(key, result);
       return structuredClone(result);
     };
     standIn = { '~standard': { ...standard, jsonSchema: { input: once('input'), output: once('output') } } };
     converted.set(schema, standIn);
   }
   return standIn as S;
+}
+
+/**
+ * Every tool's schemas as tools/list converts them, keyed as convertedOnce looks them up: what the
+ * bundler embeds. Only the SDK's own target; the schemas are module constants, the same in every process
+ * (a test compares the bundle's tools/list with the source's).
+ */
+export function listedJsonSchemas(): Record<string, Record<string, unknown>> {
+  const schemas: Record<string, Record<string, unknown>> = {};
+  for (const tool of tools) {
+    // The SDK converts an input schema as input and an output schema as output.
+    for (const [io, schema] of [['input', tool.inputSchema], ['output', tool.outputSchema]] as const) {
+      schemas[`${tool.name} ${io} schema ${io} ${JSON.stringify(listedTarget)}`] = schema['~standard'].jsonSchema[io](listedTarget);
+    }
+  }
+  return schemas;
 }
 
 /**

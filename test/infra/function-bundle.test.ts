@@ -20,6 +20,7 @@ import type { Metafile } from 'esbuild';
 import { bundleFunction, entryFile } from '../../infra/lib/function-bundle.ts';
 import { createKey } from '../../shared/auth/key-admin.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
+import { repoRoot } from '../../sandbox/layout.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -167,51 +168,55 @@ process.stdout.write('\\nANSWERS ' + JSON.stringify(answers) + '\\n');`;
  * answers server/discover and tools/list. Node parses a chunk's source map the first time it formats a
  * stack with a frame in that chunk, so a cold start that formats none parses no map — ~1 MB for the main
  * chunk. The child's Error.prepareStackTrace (which Node calls in place of its source-mapped one) records
- * every stack formatted with a frame in the bundle.
+ * every stack formatted with a frame in the bundle. The bundle also carries the tools' JSON Schemas,
+ * converted at build time: its tools/list must be the one the function answers run from source.
  */
 describe('a cold start of the MCP function bundle', () => {
-  it('formats no stack through the bundle while it answers server/discover and tools/list', async () => {
-    const keys = join(outdir, 'cold-start-keys.json');
-    const { token } = await createKey(new FileKeyStore(keys), { name: 'cold-start', scopes: ['admin'] });
-    const request = (method: string, id: number) => ({
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: '/mcp',
-      rawQueryString: '',
-      headers: {
-        host: 'abc123.execute-api.eu-west-1.amazonaws.com',
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': method,
-        authorization: `Bearer ${token}`,
-      },
-      requestContext: { requestId: `cold-${id}`, http: { method: 'POST', path: '/mcp', sourceIp: '203.0.113.7' } },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id,
-        method,
-        params: {
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-            'io.modelcontextprotocol/clientInfo': { name: 'cold-start-test', version: '1.0.0' },
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
+  const keys = join(outdir, 'cold-start-keys.json');
+  const token = createKey(new FileKeyStore(keys), { name: 'cold-start', scopes: ['admin'] }).then((created) => created.token);
+  const request = (token: string, method: string, id: number) => ({
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/mcp',
+    rawQueryString: '',
+    headers: {
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      authorization: `Bearer ${token}`,
+    },
+    requestContext: { requestId: `cold-${id}`, http: { method: 'POST', path: '/mcp', sourceIp: '203.0.113.7' } },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'cold-start-test', version: '1.0.0' },
+          'io.modelcontextprotocol/clientCapabilities': {},
         },
-      }),
-      isBase64Encoded: false,
-    });
+      },
+    }),
+    isBase64Encoded: false,
+  });
+
+  /** server/discover then tools/list in a fresh process importing `handlerFile`: their results, and the stacks formatted through the bundle. */
+  async function coldStart(handlerFile: string) {
+    const events = [request(await token, 'server/discover', 1), request(await token, 'tools/list', 2)];
     const script = `const bundle = ${JSON.stringify(pathToFileURL(outdir).href)};
 const formatted = [];
 Error.prepareStackTrace = (error, frames) => {
   if (frames.some((frame) => frame.getFileName()?.startsWith(bundle))) formatted.push(String(error.message));
   return [String(error), ...frames.map((frame) => '    at ' + frame)].join('\\n');
 };
-const { handler } = await import(${JSON.stringify(join(outdir, entryFile))});
+const { handler } = await import(${JSON.stringify(handlerFile)});
 const answers = [];
-for (const event of ${JSON.stringify([request('server/discover', 1), request('tools/list', 2)])}) {
+for (const event of ${JSON.stringify(events)}) {
   const { statusCode, body } = await handler(event);
-  answers.push([statusCode, JSON.parse(body.split('\\n').find((l) => l.startsWith('data: '))?.slice(6) ?? body).result ? 'result' : body.slice(0, 300)]);
+  answers.push([statusCode, JSON.parse(body.split('\\n').find((l) => l.startsWith('data: '))?.slice(6) ?? body)]);
 }
 process.stdout.write('\\nRESULT ' + JSON.stringify({ answers, formatted }) + '\\n');`;
     const { stdout } = await execFileAsync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
@@ -220,14 +225,29 @@ process.stdout.write('\\nRESULT ' + JSON.stringify({ answers, formatted }) + '\\
         CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'test', kubeconfig: join(outdir, 'kubeconfig') }]),
         CAPI_MCP_API_KEYS_FILE: keys,
         CAPI_MCP_READ_ONLY: 'false',
+        CAPI_MCP_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:capi-mcp-test',
         CAPI_MCP_LOG_FILE: join(outdir, 'cold-start.log'),
       },
     });
-    const { answers, formatted } = JSON.parse(/^RESULT (.*)$/m.exec(stdout)![1]!);
-    assert.deepEqual(answers, [
-      [200, 'result'],
-      [200, 'result'],
-    ]);
-    assert.deepEqual(formatted, [], 'stacks formatted through the bundle (each parses its chunks\' source maps)');
+    const { answers, formatted } = JSON.parse(/^RESULT (.*)$/m.exec(stdout)![1]!) as { answers: [number, any][]; formatted: string[] };
+    assert.deepEqual(
+      answers.map(([status, message]) => [status, message.result ? 'result' : JSON.stringify(message).slice(0, 300)]),
+      [
+        [200, 'result'],
+        [200, 'result'],
+      ],
+    );
+    return { discover: answers[0]![1].result, toolsList: answers[1]![1].result, formatted };
+  }
+
+  it('formats no stack through the bundle while it answers server/discover and tools/list', async () => {
+    const { formatted } = await coldStart(join(outdir, entryFile));
+    assert.deepEqual(formatted, [], "stacks formatted through the bundle (each parses its chunks' source maps)");
+  });
+
+  it('lists the tools, schemas and all, as the function run from source does', async () => {
+    const [bundled, source] = await Promise.all([coldStart(join(outdir, entryFile)), coldStart(join(repoRoot, 'functions', 'mcp', 'handler.ts'))]);
+    assert.equal(source.toolsList.tools.length, 17);
+    assert.deepEqual(bundled.toolsList, source.toolsList);
   });
 });
