@@ -8,10 +8,15 @@
  * capi-mcp runs configured as deployed with workflows (a state machine ARN, so the operation tools are
  * listed; discovery and tools/list never call Step Functions), with the API keys in a file. Note: a
  * deployment reads them from Secrets Manager, so its first request also loads that client and makes one
- * GetSecretValue call, which this measurement leaves out.
+ * GetSecretValue call, which this measurement leaves out; and outside Lambda the X-Ray Tracer, which a
+ * deployment loads on its first sampled invocation, is never loaded.
+ *
+ * A third side is the hello server with the one change capi-mcp makes that any SDK server could make
+ * (shared/http/stackless-release.ts: no source map parsed for Node's reader-release error): against it
+ * the ratio is what capi-mcp's own code costs, like for like.
  */
 import { execFile } from 'node:child_process';
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -48,25 +53,36 @@ export interface ColdStartSide {
 export interface ColdStartResult {
   readonly capi: ColdStartSide;
   readonly hello: ColdStartSide;
+  /** The hello server that makes Node's reader-release error without a stack, as capi-mcp's handler does. */
+  readonly helloStackless: ColdStartSide;
 }
 
 export async function measureColdStart(options: { outDir: string; key: BenchKey; env: NodeJS.ProcessEnv; runs: number }): Promise<ColdStartResult> {
   const capiBundle = await bundle(functionEntry('mcp'), join(options.outDir, 'mcp'));
-  const helloBundle = await bundle(join(repoRoot, 'bench', 'hello', 'handler.ts'), join(options.outDir, 'hello'));
-  const capi = capiBundle.file;
-  const hello = helloBundle.file;
+  const helloEntry = join(repoRoot, 'bench', 'hello', 'handler.ts');
+  const helloBundle = await bundle(helloEntry, join(options.outDir, 'hello'));
+  const stacklessEntry = join(options.outDir, 'hello-stackless.ts');
+  await mkdir(options.outDir, { recursive: true });
+  await writeFile(
+    stacklessEntry,
+    `import { makeReaderReleaseErrorWithoutStack } from ${JSON.stringify(join(repoRoot, 'shared', 'http', 'stackless-release.ts'))};\n` +
+      `makeReaderReleaseErrorWithoutStack();\nexport { handler } from ${JSON.stringify(helloEntry)};\n`,
+  );
+  const helloStacklessBundle = await bundle(stacklessEntry, join(options.outDir, 'hello-stackless'));
   // Both receive the same two events; the hello server ignores the Authorization header.
   const events = [modernRequest(options.key, 'server/discover', {}, 1), modernRequest(options.key, 'tools/list', {}, 2)].map(httpApiEvent);
   const base = { PATH: process.env.PATH, NODE_OPTIONS: '--enable-source-maps' };
   const deployed = { CAPI_MCP_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:capi-mcp-bench' };
-  const sides = { capi: { ...capiBundle, env: { ...base, ...deployed, ...options.env } }, hello: { ...helloBundle, env: base } };
-  const samples = { capi: [] as ChildRun[], hello: [] as ChildRun[] };
+  const sides = { capi: { ...capiBundle, env: { ...base, ...deployed, ...options.env } }, hello: { ...helloBundle, env: base }, helloStackless: { ...helloStacklessBundle, env: base } };
+  const names = ['capi', 'hello', 'helloStackless'] as const;
+  type Side = (typeof names)[number];
+  const samples = { capi: [] as ChildRun[], hello: [] as ChildRun[], helloStackless: [] as ChildRun[] };
   // One unmeasured run each warms the file cache, as a Lambda's code is on local disk before init.
   for (const side of Object.values(sides)) await runChild(side.file, side.env, events);
   for (let i = 0; i < options.runs; i++) {
-    for (const name of ['capi', 'hello'] as const) samples[name].push(await runChild(sides[name].file, sides[name].env, events));
+    for (const name of names) samples[name].push(await runChild(sides[name].file, sides[name].env, events));
   }
-  const summarize = async (name: 'capi' | 'hello'): Promise<ColdStartSide> => {
+  const summarize = async (name: Side): Promise<ColdStartSide> => {
     const runs = samples[name];
     const median = (pick: (r: ChildRun) => number) => statsOf(runs.map(pick)).median;
     return {
@@ -82,7 +98,7 @@ export async function measureColdStart(options: { outDir: string; key: BenchKey;
       toolsListed: runs[0]!.tools,
     };
   };
-  return { capi: await summarize('capi'), hello: await summarize('hello') };
+  return { capi: await summarize('capi'), hello: await summarize('hello'), helloStackless: await summarize('helloStackless') };
 }
 
 /** `entry` bundled as a function is deployed (infra/lib/function-bundle.ts), and what its cold start loads. */
@@ -184,12 +200,13 @@ if (import.meta.main) {
   };
   const runs = Number(process.env.BENCH_RUNS ?? 12);
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
-  const { capi, hello } = await measureColdStart({ outDir: join(dataDir, 'bundles'), key, env, runs });
-  for (const [name, side] of Object.entries({ capi, hello })) {
+  const { capi, hello, helloStackless } = await measureColdStart({ outDir: join(dataDir, 'bundles'), key, env, runs });
+  for (const [name, side] of Object.entries({ capi, hello, 'hello, stackless release': helloStackless })) {
     const split = `import ${side.importMs.toFixed(0)} / discover ${side.discoverMs.toFixed(0)} / tools/list ${side.toolsListMs.toFixed(0)} ms, CPU ${ms(side.cpu)}`;
     const sizes = `index.mjs ${kib(side.bundleBytes)}, loaded ${kib(side.loadedBytes)} of ${kib(side.totalBytes)}`;
-    console.log(`${name.padEnd(5)} ${ms(side.wall)}  ${split}  ${sizes}`);
+    console.log(`${name.padEnd(24)} ${ms(side.wall)}  ${split}  ${sizes}`);
   }
   console.log(`ratio ${ratio(capi.wall, hello.wall, 1.3)}; of CPU time ${ratio(capi.cpu, hello.cpu)}`);
+  console.log(`like for like, against the hello server with the stackless release: ${ratio(capi.wall, helloStackless.wall, 1.3)}; of CPU time ${ratio(capi.cpu, helloStackless.cpu)}`);
   console.log(`largest in capi's bundle: ${capi.largest.map((l) => `${l.module} ${(l.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);
 }
