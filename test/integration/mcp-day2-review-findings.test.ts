@@ -1,12 +1,14 @@
 /**
- * Finding 4 on the sandbox's real API server (SSA list-map merge, Cluster webhook): a rollout step input
- * naming a pool the Cluster does not have. Red on the current code; not committed.
+ * Findings 4 and 5 of the day-2 review on the sandbox's real API server (server-side apply's list-map merge):
+ * a rollout step input naming a pool the Cluster does not have adds none; a rollout of one pool keeps the
+ * control plane's running rollout time. Both red before their fixes.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { kubeClientFor } from '../../shared/kube/client.ts';
+import { topologyRolloutChange } from '../../shared/capi/rollout.ts';
 import { runStep, type StepDeps, type StepEvent } from '../../shared/workflows/steps.ts';
 import { topologyCluster } from '../support/clusters.ts';
 import { adminKubeConfig, testSandbox, useNamespace } from '../support/sandbox.ts';
@@ -46,13 +48,15 @@ describe('finding 5 on the sandbox', () => {
     const child = promisify(execFile)('kubectl', ['--kubeconfig', testSandbox().paths.kubeconfig, 'apply', '--server-side', '--field-manager=capi-mcp-create', '-f', '-']);
     child.child.stdin!.end(JSON.stringify(topologyCluster(ns.name, 'overlap', 1)));
     await child;
-    const rollout = (topology: Record<string, unknown>): StepEvent => ({
-      step: 'apply',
-      operation: { action: 'rollout', namespace: ns.name, name: 'overlap', cluster: { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'overlap', namespace: ns.name }, spec: { topology } } },
-    });
-    // Exactly the two patches rollout_cluster builds (shared/capi/rollout.ts), one call after the other.
-    await runStep(rollout({ controlPlane: { rollout: { after: '2026-12-04T08:00:00Z' } } }), deps);
-    await runStep(rollout({ workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', rollout: { after: '2026-12-04T08:00:05Z' } }] } }), deps);
+    const read = async (): Promise<any> => ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'overlap', namespace: ns.name } });
+    // The patches rollout_cluster's planner builds from the Cluster as it then is, applied by the step, one after the other.
+    const rollout = async (target: string, at: string): Promise<void> => {
+      const [patch] = topologyRolloutChange(await read(), target, new Date(at)).objects;
+      const event: StepEvent = { step: 'apply', operation: { action: 'rollout', namespace: ns.name, name: 'overlap', cluster: patch } };
+      await runStep(event, deps);
+    };
+    await rollout('control_plane', '2026-12-04T08:00:00Z');
+    await rollout('md-0', '2026-12-04T08:00:05Z');
     const cluster: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'overlap', namespace: ns.name } });
     assert.equal(cluster.spec.topology.workers.machineDeployments[0].rollout?.after, '2026-12-04T08:00:05Z');
     assert.equal(cluster.spec.topology.controlPlane.rollout?.after, '2026-12-04T08:00:00Z', 'the control plane\'s rollout time was removed by the second apply');
