@@ -31,8 +31,8 @@ export function traced<C>(client: C): C {
 
 /**
  * `handler` as Lambda's entry point: in an invocation X-Ray traces, it runs inside Powertools'
- * captureLambdaHandler subsegment (responses are not recorded: they carry cluster data a tenant wrote),
- * and `annotate` labels that subsegment. Elsewhere `handler` runs as it is.
+ * captureLambdaHandler subsegment (neither responses nor error texts are recorded: they carry cluster
+ * data a tenant wrote), and `annotate` labels that subsegment. Elsewhere `handler` runs as it is.
  */
 export function tracedHandler<E, R>(handler: (event: E) => Promise<R>, annotate?: (tracer: Tracer, event: E) => void): (event: E) => Promise<R> {
   let wrapped: ((event: E) => Promise<R>) | undefined;
@@ -74,6 +74,15 @@ function loadTracer(): Promise<Tracer> {
       /** An earlier, untraced invocation was the cold start: no later one may be annotated as one. */
       coldStartPassed(): void {
         this.getColdStart();
+      }
+
+      /**
+       * A thrown error marks the subsegment as failed, without its message and stack (what Powertools does
+       * with POWERTOOLS_TRACER_CAPTURE_ERROR=false): they can carry what a tenant wrote in a cluster, and
+       * X-Ray is not redacted. The logs have the error, redacted.
+       */
+      override addErrorAsMetadata(): void {
+        this.getSegment()?.addErrorFlag();
       }
     }
     const loaded = new ContainerTracer({ serviceName });
