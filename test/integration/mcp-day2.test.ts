@@ -114,6 +114,12 @@ describe('day-2 operations on the sandbox', { concurrency: true }, () => {
       assert.equal(top.next.text, `call resume_cluster with namespace=${ns.name} name=${name} if the pause is over (ask whoever paused it)`);
     });
 
+    it('resume_cluster with dry_run plans spec.paused back to false and changes nothing', async () => {
+      const plan = await plannedOnly('resume_cluster', name, {});
+      assert.deepEqual(plan.changes, [`Cluster ${ns.name}/${name}: spec.paused true → false`]);
+      assert.equal(plan.call, `resume_cluster ${JSON.stringify({ namespace: ns.name, name })} without dry_run`);
+    });
+
     it('resumes: the operation ends once the controllers reconcile again, and the diagnosis is clean', async (t) => {
       const { report } = await converged(t, 'resume_cluster', name, {});
       const cluster = await readObject('Cluster', name);
