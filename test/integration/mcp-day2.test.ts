@@ -11,6 +11,7 @@ import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
 import { useNamespace } from '../support/sandbox.ts';
+import { settled } from '../support/wait.ts';
 
 const ns = await useNamespace('mcp-day2', { withClusterClass: true });
 const url = await startTestServer();
@@ -60,7 +61,7 @@ async function versionsOf(cluster: string): Promise<Record<string, string>> {
 
 /** Calls `tool` with dry_run: it answers a plan, and the cluster's objects keep their resourceVersions. */
 async function plannedOnly(tool: string, cluster: string, args: Record<string, unknown>) {
-  const before = await versionsOf(cluster);
+  const before = await settled(`cluster ${cluster}`, () => versionsOf(cluster));
   const result = await call(tool, { name: cluster, ...args, dry_run: true });
   assert.equal(result.isError, undefined, textOf(result));
   assert.equal(result.structuredContent.operation_id, undefined, 'no operation');
@@ -141,7 +142,7 @@ describe('day-2 operations on the sandbox', { concurrency: true }, () => {
     const name = names.rolled;
 
     it('refuses a worker pool that does not exist, changing nothing', async () => {
-      const before = await versionsOf(name);
+      const before = await settled(`cluster ${name}`, () => versionsOf(name));
       const result = await call('rollout_cluster', { name, target: 'md-9' });
       assert.equal(result.isError, true);
       assert.match(textOf(result), /worker pool "md-9" does not exist \(the cluster has: md-0\)/);
@@ -169,7 +170,7 @@ describe('day-2 operations on the sandbox', { concurrency: true }, () => {
     const name = names.remediated;
 
     it('refuses the last control-plane Machine and one that does not exist, deleting nothing', async () => {
-      const before = await versionsOf(name);
+      const before = await settled(`cluster ${name}`, () => versionsOf(name));
       const [cp] = namesOf(await machinesOf(name), 'control plane');
       const last = await call('remediate_machine', { name, machine: cp });
       assert.equal(last.isError, true);

@@ -12,7 +12,7 @@ import { inMemoryClusterClass } from '../../sandbox/recipe.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
-import { eventually } from '../support/wait.ts';
+import { settled } from '../support/wait.ts';
 import { followOperation } from '../support/operations.ts';
 
 const ns = await useNamespace('mcp-plan', { withClusterClass: true });
@@ -65,7 +65,7 @@ const followToEnd = (operationId: string, timeoutMs?: number) => followOperation
  * Then makes the real call and follows it to SUCCEEDED.
  */
 async function planThenApply(tool: string, args: Record<string, unknown>, timeoutMs?: number) {
-  const versionsBefore = await resourceVersions();
+  const versionsBefore = await settled('the namespace', resourceVersions);
   const operationsBefore = await operationIds();
   const planned = await client.callTool({ name: tool, arguments: { ...args, dry_run: true } });
   assert.equal(planned.isError, undefined, textOf(planned));

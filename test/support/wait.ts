@@ -32,3 +32,20 @@ export async function eventually<T>(
     await sleep(intervalMs);
   }
 }
+
+/**
+ * `read`'s value once two reads `intervalMs` apart agree: the controllers have stopped writing for now.
+ * For a test that asserts a call changed nothing (resourceVersions before and after): right after an
+ * operation converges the controllers still settle status (a Machine's Available follows its Ready), and a
+ * write of theirs inside the call's window is not the call's.
+ */
+export async function settled<T>(what: string, read: () => Promise<T>, { timeoutMs = 60_000, intervalMs = 2000 } = {}): Promise<T> {
+  let last = JSON.stringify(await read());
+  return eventually(`${what} to settle`, async () => {
+    const value = await read();
+    const now = JSON.stringify(value);
+    const done = now === last;
+    last = now;
+    return { done, value, seen: now.slice(0, 500) };
+  }, { timeoutMs, intervalMs });
+}
