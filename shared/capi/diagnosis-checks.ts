@@ -74,7 +74,15 @@ export function pausedFinding(ctx: Context): Draft | undefined {
     next:
       firstObject === ctx.cluster && first.field === 'spec.paused'
         ? { step: 'resume-cluster', args: { namespace: ctx.namespace, name: clean(firstObject.metadata.name) ?? '' } }
-        : { step: 'resume-reconciliation', args: { kind: clean(firstObject.kind, 63) ?? 'Object', namespace: ctx.namespace, name: clean(firstObject.metadata.name) ?? '' } },
+        : {
+            step: 'resume-reconciliation',
+            args: {
+              kind: clean(firstObject.kind, 63) ?? 'Object',
+              namespace: ctx.namespace,
+              name: clean(firstObject.metadata.name) ?? '',
+              by: first.field === 'spec.paused' ? 'spec.paused' : 'annotation',
+            },
+          },
   };
 }
 

@@ -67,7 +67,8 @@ export interface Evidence {
 
 /** The arguments each next step takes. */
 export interface NextSteps {
-  'resume-reconciliation': { kind: string; namespace: string; name: string };
+  /** `by`: what pauses it — its spec.paused, or CAPI's paused annotation (which clusterctl move sets). */
+  'resume-reconciliation': { kind: string; namespace: string; name: string; by: 'spec.paused' | 'annotation' };
   'resume-cluster': { namespace: string; name: string };
   'find-finalizer-holder': { kind: string; namespace: string; name: string; finalizer: string };
   'follow-deletion': { namespace: string; name: string };

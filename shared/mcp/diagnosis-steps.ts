@@ -29,10 +29,12 @@ const phrases: { [S in keyof NextSteps]: (args: NextSteps[S]) => string } = {
   'upgrade-control-plane': (a) => `call upgrade_cluster with ${cluster(a)} kubernetes_version=${word(a.version, 'version')}: the control plane must not be older than its workers`,
   'resume-cluster': (a) => `call resume_cluster with ${cluster(a)} if the pause is over (ask whoever paused it)`,
   // Note: what resume_cluster does not resume: another object's spec.paused, and CAPI's paused annotation (clusterctl move).
+  // Note: the command undoes what pauses the object: its spec.paused, or the annotation — which clusterctl move
+  // sets while it moves a cluster, so it is removed only when no move runs.
   'resume-reconciliation': (a) =>
-    a.kind === 'Cluster'
+    a.by === 'spec.paused'
       ? `run kubectl patch ${object(a)} --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`
-      : `run kubectl annotate ${object(a)} cluster.x-k8s.io/paused- to resume reconciliation`,
+      : `if no clusterctl move is running, run kubectl annotate ${object(a)} cluster.x-k8s.io/paused- to resume reconciliation`,
   'check-infrastructure': (a) => `run kubectl describe ${object(a)} and read the infrastructure provider's logs`,
   'check-bootstrap': (a) => `run kubectl describe ${object(a)} and read the bootstrap provider's logs`,
   'find-finalizer-holder': (a) =>

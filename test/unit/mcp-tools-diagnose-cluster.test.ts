@@ -330,8 +330,12 @@ describe('phraseNextStep', () => {
     ],
     [{ step: 'upgrade-workers', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0 to bring the workers to the control plane'],
     [{ step: 'upgrade-control-plane', args: { ...target, version: 'v1.35.0' } }, 'call upgrade_cluster with namespace=team-a name=demo kubernetes_version=v1.35.0: the control plane must not be older than its workers'],
-    [{ step: 'resume-reconciliation', args: { kind: 'MachineDeployment', ...target } }, 'run kubectl annotate machinedeployment demo -n team-a cluster.x-k8s.io/paused- to resume reconciliation'],
-    [{ step: 'resume-reconciliation', args: { kind: 'Cluster', ...target } }, `run kubectl patch cluster demo -n team-a --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`],
+    [
+      { step: 'resume-reconciliation', args: { kind: 'MachineDeployment', ...target, by: 'annotation' } },
+      'if no clusterctl move is running, run kubectl annotate machinedeployment demo -n team-a cluster.x-k8s.io/paused- to resume reconciliation',
+    ],
+    [{ step: 'resume-reconciliation', args: { kind: 'MachineDeployment', ...target, by: 'spec.paused' } }, `run kubectl patch machinedeployment demo -n team-a --type merge -p '{"spec":{"paused":false}}' to resume reconciliation`],
+    [{ step: 'resume-reconciliation', args: { kind: 'Cluster', ...target, by: 'annotation' } }, 'if no clusterctl move is running, run kubectl annotate cluster demo -n team-a cluster.x-k8s.io/paused- to resume reconciliation'],
     [{ step: 'resume-cluster', args: target }, 'call resume_cluster with namespace=team-a name=demo if the pause is over (ask whoever paused it)'],
     [{ step: 'check-bootstrap', args: { kind: 'KubeadmConfig', namespace: ns, name: 'demo-md-0-x' } }, "run kubectl describe kubeadmconfig demo-md-0-x -n team-a and read the bootstrap provider's logs"],
     [
