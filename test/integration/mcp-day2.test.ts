@@ -11,7 +11,7 @@ import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
 import { useNamespace } from '../support/sandbox.ts';
-import { settled } from '../support/wait.ts';
+import { settled, writtenState } from '../support/wait.ts';
 
 const ns = await useNamespace('mcp-day2', { withClusterClass: true });
 const url = await startTestServer();
@@ -52,10 +52,10 @@ const poolOf = (m: any) => (m.metadata.labels['cluster.x-k8s.io/control-plane'] 
 const namesOf = (machines: any[], pool: string) => machines.filter((m) => poolOf(m) === pool).map((m) => m.metadata.name as string).sort();
 const condition = (o: any, type: string) => o.status?.conditions?.find((c: any) => c.type === type)?.status;
 
-/** `Kind/name → resourceVersion` of the cluster's Cluster and Machines. */
+/** `Kind/name → what a write changes` (writtenState) of the cluster's Cluster and Machines. */
 async function versionsOf(cluster: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = { Cluster: (await readObject('Cluster', cluster)).metadata.resourceVersion };
-  for (const m of await machinesOf(cluster)) out[`Machine/${m.metadata.name}`] = m.metadata.resourceVersion;
+  const out: Record<string, string> = { Cluster: writtenState(await readObject('Cluster', cluster)) };
+  for (const m of await machinesOf(cluster)) out[`Machine/${m.metadata.name}`] = writtenState(m);
   return out;
 }
 

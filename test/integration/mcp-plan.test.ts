@@ -12,7 +12,7 @@ import { inMemoryClusterClass } from '../../sandbox/recipe.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
-import { settled } from '../support/wait.ts';
+import { settled, writtenState } from '../support/wait.ts';
 import { followOperation } from '../support/operations.ts';
 
 const ns = await useNamespace('mcp-plan', { withClusterClass: true });
@@ -34,11 +34,11 @@ const kinds: readonly [string, string][] = [
   ['infrastructure.cluster.x-k8s.io/v1beta2', 'DevMachine'],
 ];
 
-/** `Kind/name → resourceVersion` of every object of these kinds in the namespace. */
+/** `Kind/name → what a write changes` (writtenState) of every object of these kinds in the namespace. */
 async function resourceVersions(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [apiVersion, kind] of kinds) {
-    for (const o of (await ns.objects.list(apiVersion, kind, ns.name)).items) out[`${kind}/${o.metadata!.name}`] = o.metadata!.resourceVersion!;
+    for (const o of (await ns.objects.list(apiVersion, kind, ns.name)).items) out[`${kind}/${o.metadata!.name}`] = writtenState(o);
   }
   return out;
 }

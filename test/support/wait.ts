@@ -49,3 +49,18 @@ export async function settled<T>(what: string, read: () => Promise<T>, { timeout
     return { done, value, seen: now.slice(0, 500) };
   }, { timeoutMs, intervalMs });
 }
+
+/**
+ * What a write other than the controllers' status updates changes in an object: its generation (any spec
+ * change), its deletion, and the entries of every field manager but the status writers'. A call that
+ * "changed nothing" keeps this of every object, while the controllers go on patching status (a Machine's
+ * conditions follow its Node every few seconds) and so move its resourceVersion.
+ */
+export function writtenState(o: { metadata?: any }): string {
+  const m = o.metadata ?? {};
+  const managers = ((m.managedFields ?? []) as { manager?: string; operation?: string; subresource?: string; time?: string }[])
+    .filter((f) => f.subresource !== 'status')
+    .map((f) => `${f.manager}/${f.operation}@${f.time}`)
+    .sort();
+  return JSON.stringify({ generation: m.generation, deleting: m.deletionTimestamp ?? null, labels: m.labels ?? {}, annotations: m.annotations ?? {}, managers });
+}
