@@ -39,6 +39,11 @@ export function poolOf(machine: KubeObject): string | undefined {
   return labels[topologyPoolLabel] ?? labels[deploymentLabel];
 }
 
+/** The MachineDeployment of `pool` (poolOf's name for it): by its topology name, or without a topology by its own. */
+export function machineDeploymentOfPool(machineDeployments: readonly KubeObject[], pool: string): KubeObject | undefined {
+  return machineDeployments.find((d) => d.metadata.labels?.[topologyPoolLabel] === pool || d.metadata.name === pool);
+}
+
 const refOf = (m: KubeObject): MachineRef => ({ name: m.metadata.name, pool: poolOf(m) ?? 'no pool', ...(typeof m.spec?.version === 'string' ? { version: m.spec.version } : {}) });
 
 /** The control plane first, then pools by name, Machines by name within each. */

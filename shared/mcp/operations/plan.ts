@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { fieldChanges } from '../../capi/field-changes.ts';
-import { allMachines, controlPlaneRemovals, deletionOrderOf, poolOf, workerRemovals, type MachineRef, type Removal } from '../../capi/machine-impact.ts';
+import { allMachines, controlPlaneRemovals, deletionOrderOf, machineDeploymentOfPool, poolOf, workerRemovals, type MachineRef, type Removal } from '../../capi/machine-impact.ts';
 import type { ReplicaChange } from '../../capi/protection.ts';
 import { wrapError } from '../../errors.ts';
 import type { KubeClient, KubeObject } from '../../kube/client.ts';
@@ -133,7 +133,7 @@ export function scalePlan(replicas: readonly ReplicaChange[], machines: readonly
     else if (change.to > change.from) lines.push(`${change.target}: create ${change.to - change.from} Machine(s) (${change.from} → ${change.to})`);
     else {
       const ofPool = machines.filter((m) => poolOf(m) === pool);
-      const md = machineDeployments.find((d) => d.metadata.labels?.['topology.cluster.x-k8s.io/deployment-name'] === pool || d.metadata.name === pool);
+      const md = machineDeploymentOfPool(machineDeployments, pool);
       const removal: Removal = pool === 'control plane' ? controlPlaneRemovals(ofPool, change.from - change.to) : workerRemovals(pool, ofPool, change.from - change.to, deletionOrderOf(md), now);
       if (removal.machines) {
         removed.push(...removal.machines);

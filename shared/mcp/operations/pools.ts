@@ -1,6 +1,7 @@
 /** A cluster's pools as the operations read them: its MachineDeployments, and the count a pool must keep. */
 import type { KubeClient, KubeObject } from '../../kube/client.ts';
 import { clusterNameLabel, Kinds } from '../../kube/kinds.ts';
+import { machineDeploymentOfPool } from '../../capi/machine-impact.ts';
 
 /** The cluster's MachineDeployments (one LIST by the cluster-name label). */
 export async function machineDeploymentsOf(kube: KubeClient, namespace: string, name: string): Promise<KubeObject[]> {
@@ -15,6 +16,5 @@ export async function desiredOfPool(kube: KubeClient, cluster: KubeObject, pool:
   if (pool === undefined) return undefined;
   if (pool === 'control plane') return cluster.status?.controlPlane?.desiredReplicas as number | undefined;
   const mds = await machineDeploymentsOf(kube, cluster.metadata.namespace!, cluster.metadata.name);
-  const md = mds.find((d) => d.metadata.labels?.['topology.cluster.x-k8s.io/deployment-name'] === pool || d.metadata.name === pool);
-  return md?.spec?.replicas as number | undefined;
+  return machineDeploymentOfPool(mds, pool)?.spec?.replicas as number | undefined;
 }
