@@ -2,7 +2,7 @@
  * API keys for the test run. The global setup creates one admin key — the canary — in a fresh local
  * store; every test server authenticates with that store and every test client sends the canary, and
  * all server logs and audit records go to the run's capture (test/support/capture.ts). The canary test
- * (test/zz-canary.test.ts, the last file of the run) scans it for anything secret-shaped.
+ * (test/integration/zz-canary.test.ts, the last file that serves MCP) scans it for anything secret-shaped.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * What one test run leaves for the canary (test/zz-canary.test.ts) to scan, in a folder of its own:
+ * What one test run leaves for the canary (test/integration/zz-canary.test.ts) to scan, in a folder of its own:
  * the servers' logs and audit records, whatever the test processes printed while a server ran, every
  * answer the tests received (through SDK clients, JSON-RPC sent by hand, or the Lambda handler), the
  * list of execution-store folders the local engines wrote, and which files served MCP through which

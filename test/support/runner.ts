@@ -1,9 +1,9 @@
 /**
  * What a test file can know about the run it is part of. node's test runner starts one child process
  * per file (the file as its last argument), in path order, at most --test-concurrency at a time; so
- * when the last file starts, every other file of the run has been started, and the run's other files
- * still at work are exactly the runner's other children. The canary (test/zz-canary.test.ts), which must
- * scan what the whole run left, waits on them.
+ * when a file starts, every file before it in path order has been started, and the run's other files
+ * still at work are exactly the runner's other children. The canary (test/integration/zz-canary.test.ts,
+ * the last file that serves MCP), which must scan what the whole run left, waits on them.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

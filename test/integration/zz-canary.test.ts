@@ -1,7 +1,10 @@
 /**
- * The canary scan, run last: test files start in path order and this one sorts after every folder, so
- * when it starts every other file has started; files run side by side, so it provokes the server while
- * they finish and scans once they have all ended (test/support/runner.ts).
+ * The canary scan, run after every file that serves MCP: test files start in path order and this one
+ * sorts last of test/integration, so when it starts every infra and integration file has started; files
+ * run side by side, so it provokes the server while they finish and scans once every other file of the
+ * run has ended (test/support/runner.ts). Only test/unit sorts after it, and no unit file serves MCP or
+ * writes the run's capture (their MCP servers are in-process, without the canary key); the unit files
+ * that start while the canary's create converges end before it scans, like the rest.
  * The whole run authenticated with one canary API key (test/support/auth.ts) against servers holding
  * the sandbox's admin kubeconfig, and left its evidence in the run's capture (test/support/capture.ts):
  * server logs and audit records, what the test processes printed while a server ran, every answer the
@@ -23,15 +26,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
-import { generateKey, parseKey } from '../shared/auth/api-key.ts';
+import { generateKey, parseKey } from '../../shared/auth/api-key.ts';
 import { z } from 'zod';
-import { authHeaders, testApiKey, testAuthPaths } from './support/auth.ts';
-import { capturePaths, runMarker, testFileName, testRunId, type AnswerRoute } from './support/capture.ts';
-import { connectV1, connectV2, lambdaHandler, modernRpc, startTestServer, textOf } from './support/mcp.ts';
-import { inMemoryCreateArgs } from './support/clusters.ts';
-import { testSandbox, useNamespace } from './support/sandbox.ts';
-import { untilOtherTestFilesEnd } from './support/runner.ts';
-import { eventually } from './support/wait.ts';
+import { authHeaders, testApiKey, testAuthPaths } from '../support/auth.ts';
+import { capturePaths, runMarker, testFileName, testRunId, type AnswerRoute } from '../support/capture.ts';
+import { connectV1, connectV2, lambdaHandler, modernRpc, startTestServer, textOf } from '../support/mcp.ts';
+import { inMemoryCreateArgs } from '../support/clusters.ts';
+import { testSandbox, useNamespace } from '../support/sandbox.ts';
+import { untilOtherTestFilesEnd } from '../support/runner.ts';
+import { eventually } from '../support/wait.ts';
 
 /** Where a match starts and the text it matched. */
 type Finder = (text: string) => Iterable<{ index?: number; 0: string }>;
@@ -318,7 +321,7 @@ describe('the canary', () => {
       if (fronts.includes('Lambda handler') && !ofFile.some((e) => e.via === 'Lambda handler')) missing.push(`${file}: Lambda handler responses`);
     }
     for (const [file, what, is] of knownAnswers) {
-      assert.ok(existsSync(join(import.meta.dirname, 'integration', file)), `${file} exists (the table names real files)`);
+      assert.ok(existsSync(join(import.meta.dirname, file)), `${file} exists (the table names real files)`);
       if (!ran.has(file)) continue;
       const count = recorded.filter((e) => e.file === file && is(e)).length;
       t.diagnostic(`${file}: ${what}: ${count}`);
