@@ -48,14 +48,19 @@ export interface KubeClientOptions {
   readonly opaqueErrors?: boolean;
   /** Connect to this endpoint only, with these credentials (workload clusters; see PinnedEndpoint). */
   readonly pinned?: PinnedEndpoint;
+  /** false: ask for uncompressed answers (a kubeconfig's `disable-compression`, for fast links). Default true. */
+  readonly compression?: boolean;
 }
 
-/** A KubeClient over a KubeConfig that `configure` fills in (load a file, a string, options). */
-export async function kubeClientFrom(configure: (kc: KubeConfig) => void, options: KubeClientOptions = {}): Promise<KubeClient> {
+/**
+ * A KubeClient over a KubeConfig that `configure` fills in (load a file, a string, options); what
+ * `configure` returns adds to `options` (settings only the loaded kubeconfig knows).
+ */
+export async function kubeClientFrom(configure: (kc: KubeConfig) => KubeClientOptions | void, options: KubeClientOptions = {}): Promise<KubeClient> {
   const { KubeConfig } = await clientNode();
   const kc = new KubeConfig();
-  configure(kc);
-  return kubeClientFor(kc, options);
+  const more = configure(kc);
+  return kubeClientFor(kc, { ...options, ...more });
 }
 
 /**
@@ -96,9 +101,9 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
 }
 
 /** A KubeClient over a client-node KubeConfig. */
-export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false, pinned }: KubeClientOptions = {}): Promise<KubeClient> {
+export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeoutMs, opaqueErrors = false, pinned, compression = true }: KubeClientOptions = {}): Promise<KubeClient> {
   const { Agent, ApisApi, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, Observable, PatchStrategy } = await clientNode();
-  const kc = sharingConnections(config, pinned && pinnedDispatcher(Agent, pinned, timeoutMs));
+  const kc = sharingConnections(config, pinned && pinnedDispatcher(Agent, pinned, timeoutMs), { compression });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const apis = kc.makeApiClient(ApisApi);

@@ -5,6 +5,7 @@
  * Note: a client is returned at once and built on its first call (client-node loaded, the kubeconfig
  * read), so a process that only answers discovery and tools/list never loads client-node or the AWS SDK.
  */
+import { readFileSync } from 'node:fs';
 import type { ManagementClusterConfig } from '../config/config.ts';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { deferredKubeClient, kubeClientFrom, once, type KubeClient } from './client.ts';
@@ -39,11 +40,28 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
   };
 }
 
-function kubeconfigClient(config: Extract<ManagementClusterConfig, { kubeconfig: string }>): Promise<KubeClient> {
+async function kubeconfigClient(config: Extract<ManagementClusterConfig, { kubeconfig: string }>): Promise<KubeClient> {
+  const { parse } = await import('yaml');
   return kubeClientFrom((kc) => {
     kc.loadFromFile(config.kubeconfig);
     if (config.context) kc.setCurrentContext(config.context);
+    return { compression: !disablesCompression(parse(readFileSync(config.kubeconfig, 'utf8')), config.context) };
   });
+}
+
+/**
+ * Whether the kubeconfig's cluster of `context` (default: its current context) says
+ * `disable-compression: true`, as kubectl reads it; client-node does not read that field.
+ */
+function disablesCompression(document: unknown, context: string | undefined): boolean {
+  const named = (list: unknown, name: unknown): Record<string, unknown> | undefined => {
+    const entry = Array.isArray(list) ? list.find((e) => e?.name === name) : undefined;
+    return typeof entry === 'object' && entry !== null ? entry : undefined;
+  };
+  const doc = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>;
+  const contextEntry = named(doc.contexts, context ?? doc['current-context'])?.context as Record<string, unknown> | undefined;
+  const cluster = named(doc.clusters, contextEntry?.cluster)?.cluster as Record<string, unknown> | undefined;
+  return cluster?.['disable-compression'] === true;
 }
 
 async function eksClient({ clusterName, region }: { clusterName: string; region: string }): Promise<KubeClient> {
