@@ -2,34 +2,20 @@
  * A real local AWS endpoint for tests: moto's server (PyPI `moto[server]`, pinned), one process per
  * caller on 127.0.0.1 and a free port. Tests point AWS SDK clients at it with `motoClientConfig`.
  *
- * moto is installed on demand into the user cache, outside the checkout, so a fresh machine needs only
- * python3 after `npm ci`: `<cache>/capi-mcp/moto-<version>/` is a venv, built in a temporary folder and
- * renamed into place when complete, so concurrent installers never share a half-built venv (the loser
- * of the rename keeps the winner's). The server is started through the venv's python, never through
- * its `bin/` scripts, whose shebangs name the temporary folder.
+ * moto is installed on demand into the user cache by sandbox/moto.ts, its one home (the sandbox's AWS
+ * profile runs the same install).
  *
  * The server never outlives the test process: besides `stop()` and an exit hook, it runs under a
  * watchdog that exits as soon as its stdin closes, which the kernel does when this process dies in any
  * way, SIGKILL included.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { ensureMoto, motoAccountId, motoRegion, motoVersion } from '../../sandbox/moto.ts';
 
-const execFileAsync = promisify(execFile);
-
-/** The pinned moto release. */
-export const motoVersion = '5.2.5';
-
-/** moto's default account: ARNs of resources created through it carry this id. */
-export const motoAccountId = '123456789012';
-export const motoRegion = 'us-east-1';
+export { motoAccountId, motoDir, motoRegion, motoVersion } from '../../sandbox/moto.ts';
 
 export interface Moto {
   /** `http://127.0.0.1:<port>`. */
@@ -99,50 +85,6 @@ export async function resetMoto(moto: Pick<Moto, 'endpoint'>): Promise<void> {
 async function motoApi(moto: Pick<Moto, 'endpoint'>, path: string, body: unknown): Promise<void> {
   const response = await fetch(`${moto.endpoint}/moto-api/${path}`, { method: 'POST', body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`moto-api/${path} answered ${response.status}: ${await response.text()}`);
-}
-
-/** The venv's python with moto importable, installing it when missing. */
-async function ensureMoto(): Promise<string> {
-  const dir = motoDir();
-  const python = join(dir, 'bin', 'python');
-  if (await hasMoto(python)) return python;
-  // A venv that no longer works (python3 upgraded under it, say) is removed and installed again.
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, '..'), { recursive: true });
-  const staging = await mkdtemp(`${dir}.installing-`);
-  try {
-    await execFileAsync('python3', ['-m', 'venv', staging]).catch((error: Error) => {
-      throw new Error(`python3 -m venv failed (python3 with venv is needed to run moto): ${error.message}`, { cause: error });
-    });
-    await execFileAsync(join(staging, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', `moto[server]==${motoVersion}`], {
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: Error & { stderr?: string }) => {
-      throw new Error(`pip install moto[server]==${motoVersion} failed: ${error.stderr || error.message}`, { cause: error });
-    });
-    await rename(staging, dir).catch((error: NodeJS.ErrnoException) => {
-      // Another installer finished first: theirs is as good as ours.
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  if (!(await hasMoto(python))) throw new Error(`moto ${motoVersion} was installed into ${dir} but does not import`);
-  return python;
-}
-
-/** `<XDG cache or ~/.cache>/capi-mcp/moto-<version>`, beside the sandbox's binary cache. */
-export function motoDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'capi-mcp', `moto-${motoVersion}`);
-}
-
-async function hasMoto(python: string): Promise<boolean> {
-  if (!existsSync(python)) return false;
-  try {
-    const { stdout } = await execFileAsync(python, ['-c', 'import moto, moto.server; print(moto.__version__)']);
-    return stdout.trim() === motoVersion;
-  } catch {
-    return false;
-  }
 }
 
 async function freePort(): Promise<number> {
