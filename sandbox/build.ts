@@ -18,11 +18,29 @@ const execFileAsync = promisify(execFile);
 
 export type Log = (line: string) => void;
 
+/**
+ * Wrapper folders under sandbox/go/ that only an opt-in profile builds (sandbox/aws.ts). They stay out of the
+ * default pin hash: adding or changing a profile must not rebuild (nor restart) every default sandbox.
+ */
+export const profileWrappers: readonly string[] = ['capa'];
+
+/** The files whose content decides the default binaries: the recipe and every wrapper module but the profiles'. */
+export async function pinnedFiles(): Promise<string[]> {
+  const goDir = join(sandboxSourceDir, 'go');
+  const profileDirs = profileWrappers.map((w) => join(goDir, w) + '/');
+  const wrappers = (await listFiles(goDir)).filter((f) => !profileDirs.some((dir) => f.startsWith(dir)));
+  return [join(sandboxSourceDir, 'recipe.ts'), ...wrappers];
+}
+
 /** Hash of everything that decides the binaries' content. */
 export async function pinHash(): Promise<string> {
+  return hashFiles(await pinnedFiles());
+}
+
+async function hashFiles(files: readonly string[], seed = ''): Promise<string> {
   const hash = createHash('sha256');
-  const files = [join(sandboxSourceDir, 'recipe.ts'), ...(await listFiles(join(sandboxSourceDir, 'go')))];
-  for (const file of files.sort()) {
+  hash.update(seed);
+  for (const file of [...files].sort()) {
     hash.update(relative(sandboxSourceDir, file)).update('\0').update(await readFile(file)).update('\0');
   }
   hash.update(await goVersion());
@@ -54,10 +72,43 @@ export async function binaryCache(): Promise<BinaryCache> {
 /** Ensures every binary exists in the cache, building the missing ones. Returns the cache. */
 export async function ensureBinaries(log: Log): Promise<BinaryCache> {
   const cache = await binaryCache();
-  const missing = binaries.filter((b) => !existsSync(join(cache.bin, b.name)));
-  if (missing.length === 0) return cache;
+  await buildMissing(binaries, cache, log, 'first time on this machine: about 13 min on 2 cores');
+  return cache;
+}
+
+/** An opt-in profile's binaries, built from its own wrapper modules (see {@link profileWrappers}). */
+export interface ProfileBuild {
+  readonly name: string;
+  /** The profile's recipe file in sandbox/, hashed with its wrappers. */
+  readonly recipeFile: string;
+  readonly binaries: readonly BinarySpec[];
+}
+
+/**
+ * A profile's cache, `<cache>/<profile>-<hash>/bin/`: its hash covers the default pin hash, its recipe file and
+ * its wrappers, so it is rebuilt when any of them changes, and the default cache never holds its binaries.
+ */
+export async function profileCache(profile: ProfileBuild): Promise<BinaryCache> {
+  const wrappers = [...new Set(profile.binaries.map((b) => b.wrapper))];
+  const files = [join(sandboxSourceDir, profile.recipeFile)];
+  for (const wrapper of wrappers) files.push(...(await listFiles(join(sandboxSourceDir, 'go', wrapper))));
+  const hash = `${profile.name}-${await hashFiles(files, await pinHash())}`;
+  const dir = join(binaryCacheRoot(), hash);
+  return { dir, bin: join(dir, 'bin'), hash };
+}
+
+/** Ensures a profile's binaries exist in its cache, building the missing ones. */
+export async function ensureProfileBinaries(profile: ProfileBuild, log: Log, expected: string): Promise<BinaryCache> {
+  const cache = await profileCache(profile);
+  await buildMissing(profile.binaries, cache, log, expected);
+  return cache;
+}
+
+async function buildMissing(specs: readonly BinarySpec[], cache: BinaryCache, log: Log, expected: string): Promise<void> {
+  const missing = specs.filter((b) => !existsSync(join(cache.bin, b.name)));
+  if (missing.length === 0) return;
   await mkdir(cache.bin, { recursive: true });
-  log(`building ${missing.length} sandbox binaries into ${cache.dir} (first time on this machine: about 13 min on 2 cores)`);
+  log(`building ${missing.length} sandbox binaries into ${cache.dir} (${expected})`);
   const started = Date.now();
   const timings: Record<string, number> = {};
   for (const [i, spec] of missing.entries()) {
@@ -71,7 +122,6 @@ export async function ensureBinaries(log: Log): Promise<BinaryCache> {
   }
   await writeFile(join(cache.dir, 'build-times.json'), JSON.stringify(timings, null, 2));
   log(`sandbox binaries ready in ${Math.round((Date.now() - started) / 1000)}s`);
-  return cache;
 }
 
 async function buildOne(spec: BinarySpec, cache: BinaryCache, progress: (elapsedSeconds: number) => void) {
@@ -166,13 +216,13 @@ function runLogged(cmd: string, args: string[], cwd: string, logFile: string): P
   });
 }
 
-/** Removes cache folders of other pin sets (old builds), keeping the current one. */
-export async function pruneOtherCaches(keep: string): Promise<string[]> {
+/** Removes cache folders of other pin sets (old builds), keeping the current ones (the default's and the profiles'). */
+export async function pruneOtherCaches(keep: readonly string[]): Promise<string[]> {
   const root = binaryCacheRoot();
   if (!existsSync(root)) return [];
   const removed: string[] = [];
   for (const entry of await readdir(root)) {
-    if (entry !== keep) {
+    if (!keep.includes(entry)) {
       await rm(join(root, entry), { recursive: true, force: true });
       removed.push(entry);
     }

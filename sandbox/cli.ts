@@ -1,18 +1,25 @@
 /**
  * `npm run sandbox -- up | down | status | reset | build | prune`: manages the local sandbox management
- * cluster. Options: --data-dir DIR (default .capi-mcp, or CAPI_MCP_DATA_DIR) and --port-base N
- * (default 16000, or CAPI_MCP_SANDBOX_PORT_BASE).
+ * cluster. Options: --data-dir DIR (default .capi-mcp, or CAPI_MCP_DATA_DIR), --port-base N
+ * (default 16000, or CAPI_MCP_SANDBOX_PORT_BASE) and --providers aws (or CAPI_MCP_SANDBOX_PROVIDERS): the
+ * opt-in AWS profile, CAPA's manager against a local moto (sandbox/aws.ts).
  */
 import { parseArgs } from 'node:util';
-import { binaryCache, ensureBinaries, pruneOtherCaches } from './build.ts';
-import { optionsFromEnv, parsePortBase } from './layout.ts';
+import { awsProfile } from './aws.ts';
+import { binaryCache, ensureBinaries, ensureProfileBinaries, profileCache, pruneOtherCaches } from './build.ts';
+import { optionsFromEnv, parsePortBase, parseProviders } from './layout.ts';
 import { Sandbox, type SandboxStatus } from './sandbox.ts';
 
-const usage = 'usage: npm run sandbox -- up|down|status|reset|build|prune [--data-dir DIR] [--port-base N]';
+const usage = 'usage: npm run sandbox -- up|down|status|reset|build|prune [--data-dir DIR] [--port-base N] [--providers aws]';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { 'data-dir': { type: 'string' }, 'port-base': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    'data-dir': { type: 'string' },
+    'port-base': { type: 'string' },
+    providers: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 const command = positionals[0];
 if (values.help || positionals.length !== 1) {
@@ -24,6 +31,7 @@ const defaults = optionsFromEnv();
 const sandbox = new Sandbox({
   dataDir: values['data-dir'] ?? defaults.dataDir,
   portBase: values['port-base'] ? parsePortBase(values['port-base']) : defaults.portBase,
+  providers: values.providers !== undefined ? parseProviders(values.providers) : defaults.providers,
 });
 const log = (line: string) => console.log(line);
 
@@ -60,9 +68,10 @@ try {
     }
     case 'build':
       console.log(`binaries: ${(await ensureBinaries(log)).bin}`);
+      if (sandbox.profiles.includes('aws')) console.log(`aws profile: ${(await ensureProfileBinaries(awsProfile, log, 'about 6 min on 2 cores')).bin}`);
       break;
     case 'prune': {
-      const removed = await pruneOtherCaches((await binaryCache()).hash);
+      const removed = await pruneOtherCaches([(await binaryCache()).hash, (await profileCache(awsProfile)).hash]);
       console.log(removed.length ? `removed binaries of other pin sets: ${removed.join(', ')}` : 'no other pin sets cached');
       break;
     }

@@ -19,13 +19,30 @@ export interface SandboxOptions {
   readonly dataDir: string;
   /** First port of the sandbox's block; see {@link sandboxPorts}. */
   readonly portBase: number;
+  /** Opt-in provider profiles: `aws` runs CAPA's manager against a local moto (sandbox/aws.ts). */
+  readonly providers?: readonly SandboxProvider[];
 }
 
-/** Options from the environment: CAPI_MCP_DATA_DIR and CAPI_MCP_SANDBOX_PORT_BASE. */
+export const sandboxProviders = ['aws'] as const;
+export type SandboxProvider = (typeof sandboxProviders)[number];
+
+/** A `--providers` value: a comma-separated list of known profiles (empty: the default sandbox). */
+export function parseProviders(value: string): SandboxProvider[] {
+  const names = value.split(',').map((n) => n.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(sandboxProviders as readonly string[]).includes(name)) {
+      throw new Error(`unknown sandbox provider "${name}" (known: ${sandboxProviders.join(', ')})`);
+    }
+  }
+  return [...new Set(names)] as SandboxProvider[];
+}
+
+/** Options from the environment: CAPI_MCP_DATA_DIR, CAPI_MCP_SANDBOX_PORT_BASE and CAPI_MCP_SANDBOX_PROVIDERS. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxOptions {
   return {
     dataDir: resolve(env.CAPI_MCP_DATA_DIR || join(repoRoot, '.capi-mcp')),
     portBase: parsePortBase(env.CAPI_MCP_SANDBOX_PORT_BASE ?? String(defaultPortBase)),
+    providers: parseProviders(env.CAPI_MCP_SANDBOX_PROVIDERS ?? ''),
   };
 }
 
@@ -79,6 +96,8 @@ export interface SandboxPorts {
   readonly managers: Readonly<Record<string, ManagerPorts>>;
   /** The in-memory provider's debug server and the range its workload API servers bind to. */
   readonly inMemory: { readonly debug: number; readonly min: number; readonly max: number };
+  /** moto's server, when the AWS profile runs (sandbox/aws.ts). */
+  readonly moto: number;
 }
 
 /** Ports of a sandbox: a fixed layout inside the block [base, base+4999]. */
@@ -94,6 +113,7 @@ export function sandboxPorts(base: number, managerNames: readonly string[]): San
     controllerManager: base + 3,
     managers,
     inMemory: { debug: base + 99, min: base + 1000, max: base + 4999 },
+    moto: base + 90,
   };
 }
 

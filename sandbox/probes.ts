@@ -60,8 +60,8 @@ export async function waitFor(proc: StartingProcess, ready: () => Promise<boolea
 }
 
 /** Fails fast, naming the port, when something else (often another sandbox) holds one of ours. */
-export async function assertPortsFree(ports: SandboxPorts): Promise<void> {
-  const wanted = [ports.apiServer, ports.etcdClient, ports.etcdPeer, ports.controllerManager, ports.inMemory.debug];
+export async function assertPortsFree(ports: SandboxPorts, extra: readonly number[] = []): Promise<void> {
+  const wanted = [ports.apiServer, ports.etcdClient, ports.etcdPeer, ports.controllerManager, ports.inMemory.debug, ...extra];
   for (const m of Object.values(ports.managers)) wanted.push(m.webhook, m.health, m.diagnostics);
   for (const port of wanted) {
     const free = await new Promise<boolean>((resolveFree) => {

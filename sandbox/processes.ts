@@ -14,6 +14,11 @@ export interface ProcessSpec {
   readonly binary: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * What /proc/<pid>/exe shows, when not `binary`: a venv's python is a symlink to the interpreter, and the
+   * venv is only found when started through the link.
+   */
+  readonly exe?: string;
 }
 
 interface PidRecord {
@@ -43,7 +48,7 @@ export async function startProcess(spec: ProcessSpec, pidsDir: string, logsDir: 
       child.once('spawn', () => resolvePid(child.pid!));
     });
     child.unref();
-    const record: PidRecord = { pid, binary: spec.binary, startedAt: new Date().toISOString() };
+    const record: PidRecord = { pid, binary: spec.exe ?? spec.binary, startedAt: new Date().toISOString() };
     await writeFile(join(pidsDir, `${spec.name}.json`), JSON.stringify(record));
     return pid;
   } finally {

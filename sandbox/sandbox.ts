@@ -11,29 +11,45 @@
  * This file is the lifecycle and the start-up order; the processes' command lines are in flags.ts (pure,
  * unit-tested) and the readiness probes and port checks in probes.ts.
  */
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureBinaries, type BinaryCache, type Log } from './build.ts';
-import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerNames, managerProviders, managerSpec } from './flags.ts';
-import { sandboxPaths, sandboxPorts, type SandboxOptions, type SandboxPaths, type SandboxPorts } from './layout.ts';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { awsProfile, awsProvider, capaManagerSpec, emulatedAwsEc2Class, emulatedImageVersions, motoServerSpec } from './aws.ts';
+import { ensureBinaries, ensureProfileBinaries, type BinaryCache, type Log } from './build.ts';
+import { moduleSource } from './go-modules.ts';
+import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerNames, managerSpec } from './flags.ts';
+import { repoRoot, sandboxPaths, sandboxPorts, sandboxSourceDir, type SandboxOptions, type SandboxPaths, type SandboxPorts, type SandboxProvider } from './layout.ts';
 import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, withVmStartup, writeKubeconfig } from './manifests.ts';
 import { ensurePki, type KeyPairFiles } from './pki.ts';
 import { assertPortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
 import { residentMiB, startProcess, stopProcesses, trackedProcesses, runsBinary, type ProcessSpec } from './processes.ts';
-import { inMemoryClusterClass, providers } from './recipe.ts';
+import { ensureMoto } from './moto.ts';
+import { inMemoryClusterClass, providers, type ProviderSpec } from './recipe.ts';
+
+const execFileAsync = promisify(execFile);
 
 /** The API server's audit log; see flags.ts. */
 export { auditLogPath } from './flags.ts';
 
-/** Start order; `down` stops in reverse. */
-const processOrder = ['etcd', 'kube-apiserver', 'kube-controller-manager', ...managerNames];
+/** Start order; `down` stops in reverse. The AWS profile adds moto and CAPA's manager. */
+const defaultProcesses = ['etcd', 'kube-apiserver', 'kube-controller-manager', ...managerNames];
+const awsProcesses = ['moto', awsProfile.binaries[0]!.name];
+const allProcesses = [...defaultProcesses, ...awsProcesses];
+
+function processesOf(profiles: readonly SandboxProvider[]): string[] {
+  return profiles.includes('aws') ? allProcesses : defaultProcesses;
+}
 
 interface SandboxState {
   readonly phase: 'starting' | 'ready' | 'stopped' | 'failed';
   readonly pinHash: string;
   readonly portBase: number;
+  /** The opt-in profiles it runs (absent: none). */
+  readonly providers?: readonly SandboxProvider[];
   readonly updatedAt: string;
   readonly reason?: string;
 }
@@ -59,10 +75,25 @@ export class Sandbox {
   readonly paths: SandboxPaths;
   readonly ports: SandboxPorts;
 
+  /** The opt-in profiles this sandbox runs. */
+  readonly profiles: readonly SandboxProvider[];
+  /** The providers whose CRDs it installs, with the profiles' managers; and those of them that run a manager. */
+  private readonly providers: readonly ProviderSpec[];
+  private readonly managerProviders: readonly ProviderSpec[];
+
   constructor(options: SandboxOptions) {
     this.options = options;
+    this.profiles = options.providers ?? [];
     this.paths = sandboxPaths(options);
-    this.ports = sandboxPorts(options.portBase, managerNames);
+    const aws = this.profiles.includes('aws');
+    this.providers = aws ? providers.map((p) => (p.name === awsProvider.name ? awsProvider : p)) : providers;
+    this.managerProviders = this.providers.filter((p) => p.manager);
+    this.ports = sandboxPorts(options.portBase, this.managerProviders.map((p) => p.manager!));
+  }
+
+  /** `http://127.0.0.1:<port>` of the AWS profile's moto. */
+  get awsEndpoint(): string {
+    return `http://127.0.0.1:${this.ports.moto}`;
   }
 
   get apiServerUrl(): string {
@@ -72,7 +103,10 @@ export class Sandbox {
   /** Brings the sandbox up, reusing a healthy one. Returns its status once every component answers. */
   async up(log: Log): Promise<SandboxStatus> {
     const started = Date.now();
-    const cache = await ensureBinaries(log);
+    const defaultCache = await ensureBinaries(log);
+    const awsCache = this.profiles.includes('aws') ? await this.ensureAwsBinaries(log) : undefined;
+    // The state's pin covers the profiles too: a sandbox with other profiles is another sandbox.
+    const cache: BinaryCache = awsCache ? { ...defaultCache, hash: `${defaultCache.hash}+${awsCache.hash}` } : defaultCache;
     const state = await this.readState();
     const current = await this.status();
     if (current.healthy && state?.phase === 'ready' && state.pinHash === cache.hash && state.portBase === this.options.portBase) {
@@ -83,10 +117,10 @@ export class Sandbox {
 
     await this.writeState({ phase: 'starting', pinHash: cache.hash });
     try {
-      await this.start(cache, log);
+      await this.start(defaultCache, awsCache, log);
     } catch (error) {
       log(`sandbox failed to start: ${(error as Error).message}`);
-      await stopProcesses(this.paths.pids, processOrder);
+      await stopProcesses(this.paths.pids, allProcesses);
       await this.writeState({ phase: 'failed', pinHash: cache.hash, reason: (error as Error).message });
       throw error;
     }
@@ -98,15 +132,15 @@ export class Sandbox {
 
   /** Stops every process this sandbox started. Returns the names that were running. */
   async down(): Promise<string[]> {
-    const stopped = await stopProcesses(this.paths.pids, processOrder);
+    const stopped = await stopProcesses(this.paths.pids, allProcesses);
     const state = await this.readState();
-    if (state) await this.writeState({ phase: 'stopped', pinHash: state.pinHash });
+    if (state) await this.writeState({ phase: 'stopped', pinHash: state.pinHash, providers: state.providers });
     return stopped;
   }
 
   /** Stops the sandbox and deletes all its state (etcd data, certificates, logs). */
   async reset(): Promise<string[]> {
-    const stopped = await stopProcesses(this.paths.pids, processOrder);
+    const stopped = await stopProcesses(this.paths.pids, allProcesses);
     await rm(this.paths.root, { recursive: true, force: true });
     return stopped;
   }
@@ -115,7 +149,9 @@ export class Sandbox {
     const state = await this.readState();
     const tracked = await trackedProcesses(this.paths.pids);
     const processes = tracked.map((p) => ({ name: p.name, pid: p.pid, alive: p.alive, memoryMiB: p.alive ? residentMiB(p.pid) : 0 }));
-    const allRunning = processOrder.every((name) => processes.some((p) => p.name === name && p.alive));
+    // A sandbox is judged by the profiles it was started with (a `status` without --providers included).
+    const expected = processesOf(state?.providers ?? this.profiles);
+    const allRunning = expected.every((name) => processes.some((p) => p.name === name && p.alive));
     const healthy = allRunning && existsSync(this.paths.pki) && (await httpsStatus(`${this.apiServerUrl}/readyz`, this.paths.pki)) === 200;
     return {
       phase: state?.phase ?? 'absent',
@@ -135,7 +171,7 @@ export class Sandbox {
           ? `not healthy (running: ${leftovers.join(', ') || 'none'})`
           : `left in phase "${state.phase}"${state.reason ? ` (${state.reason})` : ''}`;
       log(`found a stale sandbox in ${this.paths.root}: ${why}; stopping it`);
-      await stopProcesses(this.paths.pids, processOrder);
+      await stopProcesses(this.paths.pids, allProcesses);
     }
     // A half-finished `up`, other pins or other ports may have left etcd in a state a fresh start
     // would not produce; start from empty storage then. A cleanly stopped sandbox keeps its objects.
@@ -146,14 +182,16 @@ export class Sandbox {
     }
   }
 
-  private async start(cache: BinaryCache, log: Log): Promise<void> {
+  private async start(cache: BinaryCache, awsCache: BinaryCache | undefined, log: Log): Promise<void> {
     const { paths, ports } = this;
-    await assertPortsFree(ports);
+    const managerProviders = this.managerProviders;
+    const managers = managerProviders.map((p) => p.manager!);
+    await assertPortsFree(ports, awsCache ? [ports.moto] : []);
     for (const dir of [paths.logs, paths.pids, paths.manifests]) await mkdir(dir, { recursive: true });
-    const pki = await ensurePki(paths.pki, managerNames);
+    const pki = await ensurePki(paths.pki, managers);
     await writeKubeconfig(paths.kubeconfig, this.apiServerUrl, { ca: pki.ca.cert, ...pki.admin });
     const caBundle = (await readFile(pki.ca.cert)).toString('base64');
-    const bin = (name: string) => join(cache.bin, name);
+    const bin = (name: string) => join(awsCache && awsProfile.binaries.some((b) => b.name === name) ? awsCache.bin : cache.bin, name);
 
     log('starting etcd and kube-apiserver');
     await this.launch({ name: 'etcd', binary: bin('etcd'), args: etcdArgs(paths, ports, pki) });
@@ -162,8 +200,10 @@ export class Sandbox {
     await this.launch({ name: 'kube-apiserver', binary: bin('kube-apiserver'), args: apiServerArgs(paths, ports, pki) });
     await this.waitHttps('kube-apiserver', `${this.apiServerUrl}/readyz`, bin('kube-apiserver'));
 
+    if (awsCache) await this.startMoto(log);
+
     const crds = [];
-    for (const provider of providers) {
+    for (const provider of this.providers) {
       const manager = provider.manager ? ports.managers[provider.manager] : undefined;
       crds.push(...(await renderCrds(provider, manager && { baseUrl: `https://127.0.0.1:${manager.webhook}`, caBundle })));
     }
@@ -171,14 +211,19 @@ export class Sandbox {
     await applyManifests(paths.kubeconfig, join(paths.manifests, 'crds.yaml'), crds);
     await kubectl(['--kubeconfig', paths.kubeconfig, 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
 
-    log(`starting kube-controller-manager and ${managerNames.length} Cluster API managers`);
+    log(`starting kube-controller-manager and ${managers.length} Cluster API managers${awsCache ? ' (CAPA\'s pointed at moto)' : ''}`);
     await this.launch({ name: 'kube-controller-manager', binary: bin('kube-controller-manager'), args: controllerManagerArgs(paths, ports, pki) });
     for (const provider of managerProviders) {
-      await this.launch(managerSpec(provider.manager!, bin(provider.manager!), paths, ports, pki, provider.env));
+      const name = provider.manager!;
+      await this.launch(
+        name === awsProvider.manager
+          ? capaManagerSpec(bin(name), paths, ports, pki.webhookDirs[name]!, this.awsEndpoint)
+          : managerSpec(name, bin(name), paths, ports, pki, provider.env),
+      );
     }
     await Promise.all([
       this.waitHttps('kube-controller-manager', `https://127.0.0.1:${ports.controllerManager}/healthz`, bin('kube-controller-manager')),
-      ...managerNames.map((name) => this.waitHttp(name, `http://127.0.0.1:${ports.managers[name]!.health}/readyz`, bin(name))),
+      ...managers.map((name) => this.waitHttp(name, `http://127.0.0.1:${ports.managers[name]!.health}/readyz`, bin(name))),
     ]);
 
     const admission = [];
@@ -195,6 +240,51 @@ export class Sandbox {
     // restart; waiting is harmless, a false failure is not.
     log(`installing ClusterClass "in-memory" in namespace default (proves every webhook answers)`);
     await this.installClusterClass('default', { timeoutMs: 180_000 });
+    if (awsCache) {
+      log('installing ClusterClass "aws-ec2" for the emulated account in namespace default (proves CAPA\'s webhooks answer)');
+      await this.installAwsEc2Class('default', { timeoutMs: 180_000 });
+    }
+  }
+
+  /** The AWS profile's binaries, after checking that CAPA's manager and CRDs come from one release. */
+  private async ensureAwsBinaries(log: Log): Promise<BinaryCache> {
+    const [manager, crds] = await Promise.all([
+      moduleSource(awsProfile.binaries[0]!.wrapper, awsProvider.module),
+      moduleSource(awsProvider.wrapper, awsProvider.module),
+    ]);
+    if (manager.version !== crds.version) {
+      throw new Error(
+        `CAPA ${manager.version} (sandbox/go/${awsProfile.binaries[0]!.wrapper}) and its CRDs ${crds.version} (sandbox/go/${awsProvider.wrapper}) must be one release`,
+      );
+    }
+    return ensureProfileBinaries(awsProfile, log, 'first time on this machine: about 6 min on 2 cores');
+  }
+
+  /** Starts moto (installing it first if needed) and seeds the emulated account (aws-seed.py). */
+  private async startMoto(log: Log): Promise<void> {
+    log(`starting moto on ${this.awsEndpoint} (the emulated AWS account)`);
+    const python = await ensureMoto();
+    const spec = motoServerSpec(python, realpathSync(python), this.ports.moto);
+    await this.launch(spec);
+    await waitFor(this.starting('moto', spec.exe!), async () => (await httpStatus(`${this.awsEndpoint}/moto-api/data.json`)) === 200);
+    await execFileAsync(python, [join(sandboxSourceDir, 'aws-seed.py'), this.awsEndpoint, ...emulatedImageVersions]);
+  }
+
+  /** Applies deploy/clusterclasses/aws-ec2, configured for the emulated account (sandbox/aws.ts), in `namespace`. */
+  async installAwsEc2Class(namespace: string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    const { stdout } = await kubectl(['kustomize', join(repoRoot, 'deploy', 'clusterclasses', 'aws-ec2')]);
+    const manifests = emulatedAwsEc2Class(parseAllDocuments(stdout).map((d) => d.toJS() as Record<string, any>).filter(Boolean));
+    const target = join(this.paths.manifests, `aws-ec2-${namespace}.yaml`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await applyManifests(this.paths.kubeconfig, target, manifests, namespace);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`installing the aws-ec2 ClusterClass failed: ${(error as Error).message}`);
+        await sleep(1000);
+      }
+    }
   }
 
   /**
@@ -262,7 +352,9 @@ export class Sandbox {
 
   private async writeState(state: Omit<SandboxState, 'updatedAt' | 'portBase'>): Promise<void> {
     await mkdir(this.paths.root, { recursive: true });
-    const full: SandboxState = { ...state, portBase: this.options.portBase, updatedAt: new Date().toISOString() };
+    // Note: a default sandbox's state keeps its exact shape (no providers key), as before the profiles existed.
+    const providers = state.providers ?? (this.profiles.length > 0 ? this.profiles : undefined);
+    const full: SandboxState = { ...state, ...(providers ? { providers } : {}), portBase: this.options.portBase, updatedAt: new Date().toISOString() };
     await writeFile(this.paths.state, JSON.stringify(full, null, 2));
   }
 }

@@ -1,0 +1,144 @@
+/**
+ * sandbox/aws.ts: the AWS profile's pure parts — CAPA's command line and environment (every AWS client at the
+ * sandbox's moto, never at a developer's real account), moto's command line, the emulated aws-ec2 class, the
+ * ports — and build.ts's promise that the profile leaves the default sandbox's pin hash alone.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  awsProfile,
+  awsProvider,
+  capaEnvironment,
+  capaManagerSpec,
+  emulatedAwsEc2Class,
+  motoServerSpec,
+} from '../../sandbox/aws.ts';
+import { pinHash, pinnedFiles } from '../../sandbox/build.ts';
+import { sandboxSourceDir, sandboxPaths, sandboxPorts } from '../../sandbox/layout.ts';
+import { managerNames } from '../../sandbox/flags.ts';
+import { motoAccountId } from '../../sandbox/moto.ts';
+
+const paths = sandboxPaths({ dataDir: '/data', portBase: 23000 });
+const ports = sandboxPorts(23000, [...managerNames, 'capa-manager']);
+const endpoint = `http://127.0.0.1:${ports.moto}`;
+
+describe('capaEnvironment', () => {
+  it('points every AWS client at moto, in us-east-1, with moto\'s dummy credentials', () => {
+    const env = capaEnvironment(endpoint, paths, {});
+    assert.equal(env.AWS_ENDPOINT_URL, 'http://127.0.0.1:23090');
+    assert.equal(env.AWS_REGION, 'us-east-1');
+    assert.equal(env.AWS_ACCESS_KEY_ID, 'testing');
+    assert.equal(env.AWS_SECRET_ACCESS_KEY, 'testing');
+    assert.equal(env.AWS_EC2_METADATA_DISABLED, 'true');
+    assert.equal(env.KUBECONFIG, paths.kubeconfig);
+  });
+
+  it('blanks every AWS setting it inherits, so a developer\'s profile, token or per-service endpoint never reaches real AWS', () => {
+    const inherited = {
+      AWS_PROFILE: 'prod',
+      AWS_SESSION_TOKEN: 'real-token',
+      AWS_ENDPOINT_URL_EC2: 'https://ec2.eu-west-1.amazonaws.com',
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+      AWS_ROLE_ARN: 'arn:aws:iam::999999999999:role/admin',
+      PATH: '/usr/bin',
+    };
+    const env = capaEnvironment(endpoint, paths, inherited);
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL_EC2', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_ROLE_ARN']) {
+      assert.equal(env[name], '', `${name} is blanked`);
+    }
+    assert.equal(env.PATH, undefined, 'non-AWS variables are left as they are');
+  });
+
+  it('reads no shared config or credentials file: both point into the sandbox, where none is written', () => {
+    const env = capaEnvironment(endpoint, paths, {});
+    assert.equal(env.AWS_CONFIG_FILE, join(paths.root, 'aws', 'config-none'));
+    assert.equal(env.AWS_SHARED_CREDENTIALS_FILE, join(paths.root, 'aws', 'credentials-none'));
+  });
+});
+
+describe('capaManagerSpec', () => {
+  const pkiDir = join(paths.pki, 'webhooks', 'capa-manager');
+  const spec = capaManagerSpec('/cache/aws-x/bin/capa-manager', paths, ports, pkiDir, endpoint, {});
+
+  it('serves webhooks, health and diagnostics on its own loopback ports after the Cluster API managers\'', () => {
+    assert.deepEqual(ports.managers['capa-manager'], { webhook: 23022, health: 23023, diagnostics: 23024 });
+    assert.ok(spec.args.includes('--webhook-port=23022'));
+    assert.ok(spec.args.includes(`--webhook-cert-dir=${pkiDir}`));
+    assert.ok(spec.args.includes('--health-addr=127.0.0.1:23023'));
+    assert.ok(spec.args.includes('--diagnostics-address=127.0.0.1:23024'));
+    assert.ok(spec.args.includes('--leader-elect=false'));
+  });
+
+  it('passes no Cluster API feature gate CAPA does not know (it refuses to start on one)', () => {
+    assert.ok(!spec.args.some((a) => a.includes('ClusterTopology')));
+  });
+
+  it('is the manager the aws provider names, serving CAPA\'s own admission webhooks', () => {
+    assert.equal(spec.name, awsProvider.manager);
+    assert.equal(awsProvider.webhookManifest, 'config/webhook/manifests.yaml');
+    assert.deepEqual(awsProfile.binaries.map((b) => b.name), ['capa-manager']);
+  });
+});
+
+describe('motoServerSpec', () => {
+  it('listens on loopback only, on the port it exports as MOTO_PORT, recorded by the python it really runs', () => {
+    const spec = motoServerSpec('/cache/moto/bin/python', '/usr/bin/python3.11', ports.moto);
+    assert.equal(spec.binary, '/cache/moto/bin/python');
+    assert.equal(spec.exe, '/usr/bin/python3.11');
+    const host = spec.args.indexOf('-H');
+    assert.equal(spec.args[host + 1], '127.0.0.1');
+    assert.equal(spec.args[spec.args.indexOf('-p') + 1], '23090');
+    assert.equal(spec.env?.MOTO_PORT, '23090');
+  });
+});
+
+describe('emulatedAwsEc2Class', () => {
+  const upstream: any[] = [
+    { kind: 'ClusterClass', metadata: { name: 'aws-ec2' }, spec: {} },
+    {
+      kind: 'AWSClusterTemplate',
+      metadata: { name: 'aws-ec2' },
+      spec: { template: { spec: { controlPlaneLoadBalancer: { loadBalancerType: 'nlb', healthCheckProtocol: 'HTTPS' } } } },
+    },
+    { kind: 'AWSMachineTemplate', metadata: { name: 'cp' }, spec: { template: { spec: { imageLookupOrg: '819546954734', instanceType: 't3.large' } } } },
+    { kind: 'AWSMachineTemplate', metadata: { name: 'md' }, spec: { template: { spec: { imageLookupOrg: '819546954734', instanceType: 't3.large' } } } },
+  ];
+  const out = emulatedAwsEc2Class(upstream);
+  const cluster = out.find((m) => m.kind === 'AWSClusterTemplate')!.spec.template.spec;
+
+  it('looks images up in the emulated account instead of CAPA\'s publisher', () => {
+    for (const m of out.filter((m) => m.kind === 'AWSMachineTemplate')) assert.equal(m.spec.template.spec.imageLookupOrg, motoAccountId);
+  });
+
+  it('uses a classic ELB: moto answers DescribeTargetGroups of an NLB without target groups with 400, which CAPA cannot pass', () => {
+    assert.equal(cluster.controlPlaneLoadBalancer.loadBalancerType, 'classic');
+    assert.equal(cluster.controlPlaneLoadBalancer.healthCheckProtocol, 'HTTPS');
+  });
+
+  it('skips the DNS check of the load balancer\'s name, which resolves nowhere outside AWS', () => {
+    assert.equal(cluster.controlPlaneLoadBalancer.dnsResolutionCheck, 'None');
+  });
+
+  it('opens calico\'s VXLAN port instead of IP-in-IP, a protocol-4 rule moto answers with 500', () => {
+    const rules = cluster.network.cni.cniIngressRules;
+    assert.deepEqual(rules.map((r: any) => r.protocol).sort(), ['tcp', 'udp']);
+    assert.ok(!rules.some((r: any) => r.protocol === '4'));
+  });
+
+  it('leaves the upstream manifests untouched', () => {
+    assert.equal(upstream[1].spec.template.spec.controlPlaneLoadBalancer.loadBalancerType, 'nlb');
+    assert.equal(upstream[2].spec.template.spec.imageLookupOrg, '819546954734');
+  });
+});
+
+describe('the default pin hash', () => {
+  it('covers no file of the AWS profile, so adding or changing the profile never rebuilds the default sandbox', async () => {
+    const files = await pinnedFiles();
+    assert.ok(files.includes(join(sandboxSourceDir, 'recipe.ts')));
+    assert.ok(files.some((f) => f.startsWith(join(sandboxSourceDir, 'go', 'crds'))));
+    assert.ok(!files.some((f) => f.startsWith(join(sandboxSourceDir, 'go', 'capa') + '/')), 'sandbox/go/capa is the profile\'s');
+    assert.ok(!files.includes(join(sandboxSourceDir, 'aws.ts')));
+    assert.match(await pinHash(), /^[0-9a-f]{16}$/);
+  });
+});
