@@ -24,6 +24,19 @@ export interface OwnedApplyOptions {
   readonly dryRun?: boolean;
   /** Managers whose fields this apply may take (never another party's). */
   readonly mayTakeFrom: readonly string[];
+  /**
+   * The object must be there and not being deleted (every change but a create): an apply to an object
+   * gone would create a new one from a partial patch, and one to an object on its way out changes nothing
+   * that will last.
+   */
+  readonly existing?: boolean;
+}
+
+/** `current`, unless it is gone (NotFound) or being deleted (Conflict): what a change to an existing object needs. */
+export function liveOrRefused(current: KubeObject | undefined, kind: string, namespace: string, name: string): KubeObject {
+  if (!current) throw new CapiMcpError(ErrorCode.NotFound, `${kind} ${namespace}/${name} no longer exists; nothing was applied`);
+  if (current.metadata.deletionTimestamp) throw new CapiMcpError(ErrorCode.Conflict, `${kind} ${namespace}/${name} is being deleted; nothing was applied`);
+  return current;
 }
 
 /** Attempts before a write that keeps racing this one is reported instead of retried. */
@@ -35,6 +48,7 @@ export async function applyOwned(kube: KubeClient, obj: KubeObject, options: Own
   const { fieldManager, dryRun = false } = options;
   for (let attempt = 1; ; attempt++) {
     const current = await getIfExists(kube, { ...ref, version: version ?? ref.version }, obj.metadata.namespace ?? '', obj.metadata.name);
+    if (options.existing) liveOrRefused(current, obj.kind ?? ref.kind, obj.metadata.namespace ?? '', obj.metadata.name);
     const resourceVersion = (current?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
     const body = resourceVersion ? { ...obj, metadata: { ...obj.metadata, resourceVersion } } : obj;
     try {

@@ -12,7 +12,7 @@ import { listClusterMachines } from '../kube/discovery.ts';
 import { Kinds } from '../kube/kinds.ts';
 import { remediationPlan } from '../capi/remediation.ts';
 import type { ManagementClusters } from '../kube/management-clusters.ts';
-import { applyOwned } from '../kube/owned-apply.ts';
+import { applyOwned, liveOrRefused } from '../kube/owned-apply.ts';
 import type { Log } from '../observability/log.ts';
 import { capiMcpFieldManagers, fieldManagerOf, needsMachines, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
 
@@ -48,7 +48,8 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
       const objects = [...(event.operation.cluster ? [event.operation.cluster] : []), ...(event.operation.objects ?? [])];
       if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
       // Never forced over another field manager: a field someone else owns fails the step as a Conflict.
-      for (const obj of objects) await applyOwned(kube, obj, { fieldManager: fieldManagerOf(event.operation.action), mayTakeFrom: capiMcpFieldManagers });
+      const existing = event.operation.action !== 'create';
+      for (const obj of objects) await applyOwned(kube, obj, { fieldManager: fieldManagerOf(event.operation.action), mayTakeFrom: capiMcpFieldManagers, existing });
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
     const [cluster, machines] = await Promise.all([
@@ -140,7 +141,7 @@ async function deleteMachineJudged(kube: KubeClient, operation: Operation): Prom
 async function refuseOtherPools(kube: KubeClient, operation: Operation): Promise<void> {
   const named = (operation.cluster?.spec?.topology?.workers?.machineDeployments ?? []) as { name?: unknown; class?: unknown }[];
   if (named.length === 0) return;
-  const current = await getIfExists(kube, Kinds.Cluster, operation.namespace, operation.name);
+  const current = liveOrRefused(await getIfExists(kube, Kinds.Cluster, operation.namespace, operation.name), 'Cluster', operation.namespace, operation.name);
   const pools = new Map(((current?.spec?.topology?.workers?.machineDeployments ?? []) as { name: string; class: string }[]).map((p) => [p.name, p.class]));
   const other = named.filter((p) => typeof p.name !== 'string' || pools.get(p.name) !== p.class).map((p) => `"${String(p.name).slice(0, 63)}" (class ${String(p.class).slice(0, 63)})`);
   if (other.length > 0) {

@@ -11,13 +11,18 @@ import { CapiMcpError, ErrorCode } from '../../shared/errors.ts';
 import { planProblems } from '../../shared/workflows/operation.ts';
 import { runStep, transientErrorName, type StepDeps, type StepEvent } from '../../shared/workflows/steps.ts';
 
-/** A KubeClient that records every call and answers as an API server that accepts everything. */
-function recordingDeps() {
+/**
+ * A KubeClient that records every call and answers as an API server that accepts everything; `objects`
+ * says what every GET finds: the object (default), the object being deleted, or nothing.
+ */
+function recordingDeps(objects: 'present' | 'deleting' | 'gone' = 'present') {
   const calls: string[] = [];
   const record = (method: string) => async (...args: unknown[]) => {
     const first = args[0] as { kind?: string } | undefined;
     calls.push(`${method} ${first?.kind ?? ''}`.trim());
-    if (method === 'get') return { ...cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }), metadata: { name: 'web', namespace: ns, uid: 'c0ffee', resourceVersion: '1' } };
+    if (method === 'get' && objects === 'gone') throw new CapiMcpError(ErrorCode.NotFound, 'not found');
+    const deletion = objects === 'deleting' ? { deletionTimestamp: '2026-12-04T12:00:00Z' } : {};
+    if (method === 'get') return { ...cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }), metadata: { name: 'web', namespace: ns, uid: 'c0ffee', resourceVersion: '1', ...deletion } };
     return method === 'list' ? { items: [] } : {};
   };
   const kube = new Proxy({}, { get: (_target, method: string) => record(method) }) as unknown as KubeClient;
@@ -127,6 +132,41 @@ describe('the workflow step writes what its operation planned', () => {
       assert.deepEqual(calls.filter((c) => /^(apply|create|delete|patch)\b/.test(c)), expected);
     });
   }
+});
+
+describe('the apply step changes only an object that is there', () => {
+  const changes: [string, StepEvent][] = [
+    ['the topology of a scale', apply('scale', { cluster: scalePatch() })],
+    ['the version of an upgrade', apply('upgrade', { cluster: cluster() })],
+    ['the replicas of a cluster without a ClusterClass', apply('scale', { objects: [replicas('cluster.x-k8s.io/v1beta2', 'MachineDeployment', 'md-0')] })],
+  ];
+  for (const [what, event] of changes) {
+    it(`refuses ${what} once the object is being deleted, writing nothing, as a permanent failure`, async () => {
+      const { calls, deps } = recordingDeps('deleting');
+      await assert.rejects(runStep(event, deps), (error: Error) => {
+        assert.equal(error.name, 'Conflict', `${error.name}: ${error.message}`);
+        assert.match(error.message, /^(Cluster team-a\/web|MachineDeployment team-a\/md-0) is being deleted; nothing was applied$/);
+        return true;
+      });
+      assert.deepEqual(calls.filter((c) => /^(apply|create|delete|patch)\b/.test(c)), []);
+    });
+
+    it(`refuses ${what} once the object is gone, creating nothing, as a permanent failure`, async () => {
+      const { calls, deps } = recordingDeps('gone');
+      await assert.rejects(runStep(event, deps), (error: Error) => {
+        assert.equal(error.name, 'NotFound', `${error.name}: ${error.message}`);
+        assert.match(error.message, /^(Cluster team-a\/web|MachineDeployment team-a\/md-0) no longer exists; nothing was applied$/);
+        return true;
+      });
+      assert.deepEqual(calls.filter((c) => /^(apply|create|delete|patch)\b/.test(c)), []);
+    });
+  }
+
+  it('still creates the Cluster of a create', async () => {
+    const { calls, deps } = recordingDeps('gone');
+    await runStep(apply('create', { cluster: cluster() }), deps);
+    assert.deepEqual(calls.filter((c) => /^(apply|create|delete|patch)\b/.test(c)), ['apply Cluster']);
+  });
 });
 
 describe('the delete step judges again the very Cluster it deletes', () => {
