@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { inMemoryCreateArgs, topologyCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
-import { eventually } from '../support/wait.ts';
+import { eventually, settled } from '../support/wait.ts';
 
 const ns = await useNamespace('owners', { withClusterClass: true });
 const url = await startTestServer();
@@ -32,6 +32,13 @@ const snapshot = async (name: string) => {
   const c = await readCluster(name);
   return { topology: c.spec.topology, capiMcp: c.metadata.managedFields.filter((f: any) => f.manager.startsWith('capi-mcp-')) };
 };
+
+/**
+ * The snapshot once the controllers have stopped writing the Cluster: a write of theirs rewrites
+ * capi-mcp's entries too (the topology controller labelling the Cluster drops an empty labels map from
+ * capi-mcp-create's fields), and one inside a refused call's window is not the call's.
+ */
+const settledSnapshot = (name: string) => settled(`Cluster ${name}`, () => snapshot(name));
 
 /** `kubectl apply --server-side` of `manifest` as field manager `manager`. */
 async function kubectlApply(manifest: object, manager: string, ...flags: string[]) {
@@ -60,7 +67,7 @@ describe('clusters their owners protect', () => {
   for (const [what, labels, name, act, reason] of cases) {
     it(`${what}, changing nothing`, async () => {
       await protectedCluster(name, labels);
-      const before = await snapshot(name);
+      const before = await settledSnapshot(name);
       const result = await act();
       assert.equal(result.isError, true, textOf(result));
       assert.match(textOf(result), reason);
@@ -99,7 +106,7 @@ describe('server-side apply and other field managers', () => {
       'someone-else',
       '--force-conflicts',
     );
-    const before = await snapshot(name);
+    const before = await settledSnapshot(name);
     assert.ok((await readCluster(name)).metadata.managedFields.some((f: any) => f.manager === 'someone-else'));
     const result = await scale(name, 3);
     assert.equal(result.isError, true, textOf(result));

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { classicCluster, clusterObjects } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
-import { eventually } from '../support/wait.ts';
+import { eventually, settled } from '../support/wait.ts';
 
 const ns = await useNamespace('classic', { withClusterClass: true });
 const url = await startTestServer();
@@ -32,7 +32,9 @@ async function followToEnd(operationId: string) {
 
 describe('scale_cluster without a ClusterClass', () => {
   it('refuses to take the replica count whoever created the MachineDeployment set, naming that manager; nothing changes', async () => {
-    const [before] = await clusterObjects(ns, 'MachineDeployment', 'classic-1');
+    // Note: taken once the controllers have stopped writing it: capi-manager's first writes to a new
+    // MachineDeployment add its own entry, and one inside the call's window is not the call's.
+    const before = await settled('the MachineDeployment', async () => (await clusterObjects(ns, 'MachineDeployment', 'classic-1'))[0]);
     const result = await client.callTool({ name: 'scale_cluster', arguments: { namespace: ns.name, name: 'classic-1', worker_pools: [{ name: 'classic-1-md-0', replicas: 2 }] } });
     assert.equal(result.isError, true, textOf(result));
     assert.match(textOf(result), /Conflict: the API server rejected the scale of MachineDeployment .*classic-1-md-0: failed to validate MachineDeployment .*: field manager "[^"]+" owns \.spec\.replicas/);
