@@ -137,9 +137,7 @@ export async function writeKubeconfig(
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    // Note: loopback: gzipping answers costs the API server and its clients more than it saves (kubectl,
-    // client-go and capi-mcp's management-cluster client honour the switch; client-node ignores it).
-    clusters: [{ name: 'capi-mcp-sandbox', cluster: { server, 'certificate-authority-data': await b64(files.ca), 'disable-compression': true } }],
+    clusters: [{ name: 'capi-mcp-sandbox', cluster: { server, 'certificate-authority-data': await b64(files.ca) } }],
     users: [{ name: 'capi-mcp-sandbox-admin', user: { 'client-certificate-data': await b64(files.cert), 'client-key-data': await b64(files.key) } }],
     contexts: [{ name: 'capi-mcp-sandbox', context: { cluster: 'capi-mcp-sandbox', user: 'capi-mcp-sandbox-admin' } }],
     'current-context': 'capi-mcp-sandbox',

@@ -299,3 +299,20 @@ function list(value: unknown, what: string, refuse: (why: string) => CapiMcpErro
   if (!Array.isArray(value) || value.length > 16) throw refuse(`its ${what} is not a short list`);
   return value;
 }
+
+/**
+ * Whether a management cluster's kubeconfig (the operator's own, not a tenant's) says
+ * `disable-compression: true` on the cluster of `context` (default: its current context), as kubectl
+ * reads it; client-node does not read the field.
+ */
+export function disablesCompression(text: string, context?: string): boolean {
+  const doc: unknown = parseDocument(text).toJS();
+  const named = (list: unknown, name: unknown): Record<string, unknown> | undefined => {
+    const entry: unknown = Array.isArray(list) ? list.find((e) => e?.name === name) : undefined;
+    return typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : undefined;
+  };
+  const root = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
+  const contextEntry = named(root.contexts, context ?? root['current-context'])?.context as Record<string, unknown> | undefined;
+  const cluster = named(root.clusters, contextEntry?.cluster)?.cluster as Record<string, unknown> | undefined;
+  return cluster?.['disable-compression'] === true;
+}

@@ -41,27 +41,12 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
 }
 
 async function kubeconfigClient(config: Extract<ManagementClusterConfig, { kubeconfig: string }>): Promise<KubeClient> {
-  const { parse } = await import('yaml');
+  const { disablesCompression } = await import('./kubeconfig.ts');
   return kubeClientFrom((kc) => {
     kc.loadFromFile(config.kubeconfig);
     if (config.context) kc.setCurrentContext(config.context);
-    return { compression: !disablesCompression(parse(readFileSync(config.kubeconfig, 'utf8')), config.context) };
+    return { compression: !disablesCompression(readFileSync(config.kubeconfig, 'utf8'), config.context) };
   });
-}
-
-/**
- * Whether the kubeconfig's cluster of `context` (default: its current context) says
- * `disable-compression: true`, as kubectl reads it; client-node does not read that field.
- */
-function disablesCompression(document: unknown, context: string | undefined): boolean {
-  const named = (list: unknown, name: unknown): Record<string, unknown> | undefined => {
-    const entry = Array.isArray(list) ? list.find((e) => e?.name === name) : undefined;
-    return typeof entry === 'object' && entry !== null ? entry : undefined;
-  };
-  const doc = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>;
-  const contextEntry = named(doc.contexts, context ?? doc['current-context'])?.context as Record<string, unknown> | undefined;
-  const cluster = named(doc.clusters, contextEntry?.cluster)?.cluster as Record<string, unknown> | undefined;
-  return cluster?.['disable-compression'] === true;
 }
 
 async function eksClient({ clusterName, region }: { clusterName: string; region: string }): Promise<KubeClient> {
