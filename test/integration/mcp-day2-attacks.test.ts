@@ -14,6 +14,7 @@ import type { KubeObject } from '../../shared/kube/client.ts';
 import { stuckCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
+import { settled, writtenState } from '../support/wait.ts';
 
 const ns = await useNamespace('day2-attacks');
 const url = await startTestServer();
@@ -37,8 +38,10 @@ describe('resume_cluster on a pause that is someone else\'s', () => {
       await ns.objects.create(stuckCluster(ns.name, name));
       await pause(name);
       try {
-        const before = await readCluster(name);
-        assert.equal(before.spec.paused, true);
+        assert.equal((await readCluster(name)).spec.paused, true);
+        // Note: what a write changes, once the controllers have stopped writing: right after the pause they
+        // still report it in status (the Paused condition), which is not the call's write.
+        const before = await settled(`Cluster ${name}`, async () => writtenState(await readCluster(name)));
         for (const dry_run of [true, false]) {
           const result = await client.callTool({ name: 'resume_cluster', arguments: { namespace: ns.name, name, dry_run } });
           assert.equal(result.isError, true, textOf(result));
@@ -46,7 +49,7 @@ describe('resume_cluster on a pause that is someone else\'s', () => {
         }
         const after = await readCluster(name);
         assert.equal(after.spec.paused, true);
-        assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion, 'the Cluster was written');
+        assert.equal(writtenState(after), before, 'the Cluster was written');
         const operations = await client.callTool({ name: 'list_operations', arguments: { namespace: ns.name } });
         assert.doesNotMatch(textOf(operations), new RegExp(name), 'an operation started');
       } finally {
