@@ -5,7 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { sharingConnections } from '../shared/kube/connection.ts';
 import type { KubeClient } from '../shared/kube/client.ts';
 import { measureTogether, type Stats } from './stats.ts';
 import { seedStuckClusters } from './stuck-clusters.ts';
@@ -29,8 +30,11 @@ export interface ListClustersSetup {
 export interface ListClustersResult {
   readonly listPage: Stats;
   readonly rawListPage: Stats;
+  /** The same raw LIST asking for an uncompressed answer (what list_clusters asks of a kubeconfig with disable-compression). */
+  readonly rawListPageUncompressed: Stats;
   readonly listWalk: Stats;
   readonly rawWalk: Stats;
+  readonly rawWalkUncompressed: Stats;
   readonly kubectl: Stats;
   readonly rowTokensMedian: number;
   readonly rowTokensMax: number;
@@ -45,7 +49,14 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
   setup.log('controllers settled; measuring list_clusters');
 
   const call = (args: Record<string, unknown>) => setup.callTool('list_clusters', { namespace, ...args });
-  const rawPage = (token?: string) => custom.listNamespacedCustomObject({ ...capi, namespace, limit: 200, ...(token ? { _continue: token } : {}) });
+  // Note: client-node asks for gzip on every request whatever the kubeconfig says; the second baseline asks
+  // for identity, as list_clusters does when the kubeconfig's cluster says disable-compression (the
+  // sandbox's does): it shows list_clusters' own cost apart from the compression it avoids.
+  const kc = new KubeConfig();
+  kc.loadFromFile(setup.kubeconfig);
+  const uncompressed = sharingConnections(kc, undefined, { compression: false }).makeApiClient(CustomObjectsApi);
+  const rawPageOf = (api: CustomObjectsApi) => (token?: string) => api.listNamespacedCustomObject({ ...capi, namespace, limit: 200, ...(token ? { _continue: token } : {}) });
+  const rawPage = rawPageOf(custom);
   const walkList = async () => {
     let cursor: string | undefined;
     let seen = 0;
@@ -56,17 +67,24 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
     } while (cursor);
     if (seen !== clusters) throw new Error(`list_clusters walk saw ${seen} clusters, expected ${clusters}`);
   };
-  const walkRaw = async () => {
+  const walkRawWith = (page: ReturnType<typeof rawPageOf>) => async () => {
     let token: string | undefined;
     do {
-      const page = await rawPage(token);
-      token = page.metadata?.continue || undefined;
+      token = (await page(token)).metadata?.continue || undefined;
     } while (token);
   };
+  const walkRaw = walkRawWith(rawPage);
   const kubectlGet = () =>
     execFileAsync('kubectl', ['--kubeconfig', setup.kubeconfig, 'get', 'clusters.cluster.x-k8s.io', '-n', namespace, '-o', 'json'], { maxBuffer: 256 * 1024 * 1024 });
-  const { listPage, rawListPage } = await measureTogether({ listPage: () => call({ limit: 200 }), rawListPage: () => rawPage() }, { runs: setup.runs });
-  const { listWalk, rawWalk, kubectl } = await measureTogether({ listWalk: walkList, rawWalk: walkRaw, kubectl: kubectlGet }, { runs: setup.runs });
+  const rawPageUncompressed = rawPageOf(uncompressed);
+  const { listPage, rawListPage, rawListPageUncompressed } = await measureTogether(
+    { listPage: () => call({ limit: 200 }), rawListPage: () => rawPage(), rawListPageUncompressed: () => rawPageUncompressed() },
+    { runs: setup.runs },
+  );
+  const { listWalk, rawWalk, rawWalkUncompressed, kubectl } = await measureTogether(
+    { listWalk: walkList, rawWalk: walkRaw, rawWalkUncompressed: walkRawWith(rawPageUncompressed), kubectl: kubectlGet },
+    { runs: setup.runs },
+  );
 
   const page = await call({ limit: 200 });
   const rows = (page.content[0].text as string).split('\n').filter((l) => l.startsWith(`${namespace}/`));
@@ -74,8 +92,10 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
   return {
     listPage,
     rawListPage,
+    rawListPageUncompressed,
     listWalk,
     rawWalk,
+    rawWalkUncompressed,
     kubectl,
     rowTokensMedian: rowTokens[Math.floor(rowTokens.length / 2)]!,
     rowTokensMax: rowTokens[rowTokens.length - 1]!,
@@ -100,7 +120,9 @@ if (import.meta.main) {
       const { custom, kube, namespace, kubeconfig } = opened;
       const r = await benchListClusters({ custom, kube, namespace, kubeconfig, clusters, runs: Number(process.env.BENCH_RUNS ?? 20), callTool: client.callTool, log });
       console.log(`list_clusters, page of 200          ${ms(r.listPage)}  raw LIST ${ms(r.rawListPage)}  ${ratio(r.listPage, r.rawListPage, 1.0)}`);
+      console.log(`                                     raw LIST uncompressed ${ms(r.rawListPageUncompressed)}  ${ratio(r.listPage, r.rawListPageUncompressed)}`);
       console.log(`list_clusters, full walk of ${clusters}   ${ms(r.listWalk)}  raw LIST walk ${ms(r.rawWalk)}  ${ratio(r.listWalk, r.rawWalk, 1.0)}`);
+      console.log(`                                     raw LIST walk uncompressed ${ms(r.rawWalkUncompressed)}  ${ratio(r.listWalk, r.rawWalkUncompressed)}`);
       console.log(`                                     kubectl get -o json ${ms(r.kubectl)}  ${ratio(r.listWalk, r.kubectl)}`);
       console.log(`tokens per row: median ${r.rowTokensMedian}, max ${r.rowTokensMax}; structured ${r.structuredTokensPerRow.toFixed(1)}/row`);
     } finally {
