@@ -164,11 +164,16 @@ function sameOperation(a: WorkflowInput, b: WorkflowInput): boolean {
 }
 
 /** The running execution of `input` among the generations of `base`, if there is one. */
-export async function findRunning(engine: WorkflowEngine, base: string, input: WorkflowInput): Promise<ExecutionRecord | undefined> {
+export function findRunning(engine: WorkflowEngine, base: string, input: WorkflowInput): Promise<ExecutionRecord | undefined> {
+  return findRunningWhere(engine, base, (running) => sameOperation(running, input));
+}
+
+/** The running execution among the generations of `base` whose input `matches`, if there is one. */
+export async function findRunningWhere(engine: WorkflowEngine, base: string, matches: (input: WorkflowInput) => boolean): Promise<ExecutionRecord | undefined> {
   for (let generation = 1; generation <= maxGenerations; generation++) {
     const record = await engine.describe(generationName(base, generation));
     if (!record) return undefined;
-    if (record.status === 'RUNNING' && sameOperation(record.input, input)) return record;
+    if (record.status === 'RUNNING' && matches(record.input)) return record;
   }
   return undefined;
 }

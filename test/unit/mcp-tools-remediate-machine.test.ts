@@ -8,6 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../shared/errors.ts';
+import { Kinds } from '../../shared/kube/kinds.ts';
 import type { KubeObject } from '../../shared/kube/client.ts';
 import { maxGenerations } from '../../shared/workflows/engine.ts';
 import { errorText } from '../../shared/mcp/result.ts';
@@ -238,6 +239,30 @@ describe('remediate_machine', () => {
     assert.equal(again.structured.operation_id, first.structured.operation_id);
     assert.equal(workflows.starts.length, 1);
     assert.equal(kube.calls.filter((c) => c.verb === 'delete').length, 1, 'the dry-run DELETE ran for the new operation only');
+  });
+
+  it('joins the running remediation of a Machine its step has deleted already, instead of answering NotFound', async () => {
+    // Prepare: the operation started and its step deleted the Machine; the agent's retry comes after.
+    const { deps, kube, workflows } = world();
+    const first = await callTool(remediateMachine, args('demo-md-0-a'), deps);
+    await kube.delete(Kinds.Machine, ns, 'demo-md-0-a');
+
+    // Act
+    const again = await callTool(remediateMachine, args('demo-md-0-a'), deps);
+
+    // Assess
+    assert.equal(again.structured.operation_id, first.structured.operation_id);
+    assert.equal(workflows.starts.length, 1);
+  });
+
+  it('answers NotFound for a Machine gone whose remediation is not running (ended, or never started)', async () => {
+    const { deps, kube, workflows } = world();
+    const first = await callTool(remediateMachine, args('demo-md-0-a'), deps);
+    await kube.delete(Kinds.Machine, ns, 'demo-md-0-a');
+    workflows.update(first.structured.operation_id!, { status: 'SUCCEEDED' });
+    const error = await refusal(callTool(remediateMachine, args('demo-md-0-a'), deps));
+    assert.match(errorText('remediate_machine', error), /^NotFound: Machine team-a\/demo-md-0-a not found/);
+    assert.equal(workflows.starts.length, 1);
   });
 
   it('starts a remediation per Machine: two pools side by side', async () => {

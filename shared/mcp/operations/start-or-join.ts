@@ -6,7 +6,7 @@
  * its owners protect (Forbidden).
  */
 import { CapiMcpError, ErrorCode } from '../../errors.ts';
-import { executionBaseName, findRunningOperation, startOperation } from '../../workflows/engine.ts';
+import { executionBaseName, findRunningOperation, findRunningWhere, startOperation } from '../../workflows/engine.ts';
 import { changeRefusal, type ClusterChange } from '../../capi/protection.ts';
 import type { KubeObject } from '../../kube/client.ts';
 import { planProblems, pollSeconds, type Operation, type OperationAction, type WorkflowInput } from '../../workflows/operation.ts';
@@ -69,6 +69,23 @@ export async function startOrJoin<P>(
   const record = await startOperation(engine, executionBaseName(input.operation, target), input);
   deps.metrics.operationStarted(input.operation.action);
   return startedResult(record, deps.now());
+}
+
+/**
+ * The running operation of `action` on `args`' cluster changing `target` whose input `matches`, answered
+ * as a start would answer a retry; undefined when none runs. For a retry whose own input can no longer be
+ * built (the Machine a remediation deletes is gone, and with it the UID the operation is pinned to).
+ */
+export async function joinRunning(deps: ToolDeps, action: OperationAction, args: OperationArgs, target: unknown, matches: (operation: Operation) => boolean) {
+  const { operation } = operationInput(action, args, {});
+  const running = await findRunningWhere(deps.workflows!, executionBaseName(operation, target), (input) =>
+    input.operation.action === action &&
+    input.operation.namespace === operation.namespace &&
+    input.operation.name === operation.name &&
+    (input.operation.managementCluster ?? '') === (operation.managementCluster ?? '') &&
+    matches(input.operation),
+  );
+  return running && startedResult(running, deps.now());
 }
 
 /** Refuses (InvalidInput) a request with problems, each named, and the next step: what to read. */

@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { remediationPlan } from '../../capi/remediation.ts';
 import { poolOf } from '../../capi/machine-impact.ts';
-import { CapiMcpError, ErrorCode, wrapError } from '../../errors.ts';
+import { CapiMcpError, ErrorCode, isNotFound, wrapError } from '../../errors.ts';
 import { Kinds } from '../../kube/kinds.ts';
 import { getCluster, getMachine } from '../../kube/discovery.ts';
 import { defineTool } from '../tool.ts';
 import { dryRunArg, managementClusterArg, nameArg, namespaceArg, toolInput } from '../arguments.ts';
 import { machinesOf, operationOrPlanSchema, planResult } from '../operations/plan.ts';
 import { desiredOfPool } from '../operations/pools.ts';
-import { operationInput, refuseProblems, startOrJoin } from '../operations/start-or-join.ts';
+import { joinRunning, operationInput, refuseProblems, startOrJoin } from '../operations/start-or-join.ts';
 
 export const remediateMachine = defineTool({
   name: 'remediate_machine',
@@ -27,7 +27,17 @@ export const remediateMachine = defineTool({
   async handler(args, deps) {
     const kube = deps.clusters.client(args.management_cluster);
     const cluster = await getCluster(kube, args.namespace, args.name);
-    const [machine, machines] = await Promise.all([getMachine(kube, args.namespace, args.machine), machinesOf(kube, args.namespace, args.name)]);
+    const [found, machines] = await Promise.all([
+      getMachine(kube, args.namespace, args.machine).then((machine) => ({ machine }), (error: unknown) => ({ error })),
+      machinesOf(kube, args.namespace, args.name),
+    ]);
+    if ('error' in found) {
+      // The Machine is gone: once this very remediation's step deleted it, a retry joins the operation (a dry run plans nothing gone).
+      const running = isNotFound(found.error) && !args.dry_run ? await joinRunning(deps, 'remediate', args, ['remediate', args.machine], (o) => o.machine?.name === args.machine) : undefined;
+      if (running) return running;
+      throw found.error;
+    }
+    const { machine } = found;
     const desired = await desiredOfPool(kube, cluster, poolOf(machine));
     const plan = remediationPlan(args.name, machine, machines, desired);
     const uid = machine.metadata.uid;
