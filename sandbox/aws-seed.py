@@ -1,15 +1,16 @@
 # Seeds the AWS profile's moto with what a real account holds before CAPA runs there (sandbox/aws.ts):
 # the IAM instance profiles and the EKS control-plane role that `clusterawsadm bootstrap iam` creates, and an
-# image per Kubernetes version under CAPA's lookup name (capa-ami-<os>-<version>-*) in the emulated account.
-# Idempotent. Run with the moto venv's python (boto3 comes with moto): aws-seed.py ENDPOINT VERSION...
+# image per Kubernetes version under CAPA's lookup name (capa-ami-<os>-<version>-*) in each region given, in the
+# emulated account. Idempotent. Run with the moto venv's python (boto3 comes with moto):
+# aws-seed.py ENDPOINT REGION[,REGION...] VERSION...
 import json
 import sys
 
 import boto3
 
-endpoint, versions = sys.argv[1], sys.argv[2:]
-kw = dict(endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
-iam, ec2 = boto3.client('iam', **kw), boto3.client('ec2', **kw)
+endpoint, regions, versions = sys.argv[1], sys.argv[2].split(','), sys.argv[3:]
+kw = dict(endpoint_url=endpoint, aws_access_key_id='testing', aws_secret_access_key='testing')
+iam = boto3.client('iam', region_name='us-east-1', **kw)
 
 for name in ['control-plane.cluster-api-provider-aws.sigs.k8s.io', 'nodes.cluster-api-provider-aws.sigs.k8s.io']:
     try:
@@ -25,9 +26,12 @@ except iam.exceptions.EntityAlreadyExistsException:
 
 # Note: RegisterImage in moto sets no architecture nor virtualization type, both of which CAPA filters on;
 # a copy of moto's own Ubuntu image (x86_64, hvm) carries them, owned by the emulated account.
+# moto lists the same built-in images in every region.
 source = 'ami-785db401'
-for version in versions:
-    name = f'capa-ami-ubuntu-24.04-{version}-1700000000'
-    if not ec2.describe_images(Owners=['self'], Filters=[{'Name': 'name', 'Values': [name]}])['Images']:
-        ec2.copy_image(SourceImageId=source, SourceRegion='us-east-1', Name=name, Description=f'capi-mcp sandbox image for Kubernetes {version}')
-print(len(versions))
+for region in regions:
+    ec2 = boto3.client('ec2', region_name=region, **kw)
+    for version in versions:
+        name = f'capa-ami-ubuntu-24.04-{version}-1700000000'
+        if not ec2.describe_images(Owners=['self'], Filters=[{'Name': 'name', 'Values': [name]}])['Images']:
+            ec2.copy_image(SourceImageId=source, SourceRegion=region, Name=name, Description=f'capi-mcp sandbox image for Kubernetes {version}')
+print(len(regions) * len(versions))

@@ -52,6 +52,13 @@ export const awsProvider: ProviderSpec = {
 export const emulatedImageVersions = ['v1.33.6', 'v1.34.2', 'v1.35.0'] as const;
 
 /**
+ * The regions those images are registered in: an aws-ec2 cluster can be created in each. More than one so that
+ * clusters whose account inventory must come out unchanged (test/integration/aws-ec2-lifecycle.test.ts) can
+ * each have a region to themselves while other clusters come and go in us-east-1.
+ */
+export const emulatedRegions = ['us-east-1', 'us-east-2', 'us-west-2'] as const;
+
+/**
  * CAPA's environment: every client at `endpoint` (moto), region us-east-1, moto's dummy credentials, and every
  * AWS_* variable of `inherited` that is not one of those blanked (the Go SDK treats an empty one as unset).
  */

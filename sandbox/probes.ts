@@ -63,6 +63,11 @@ export async function waitFor(proc: StartingProcess, ready: () => Promise<boolea
 export async function assertPortsFree(ports: SandboxPorts, extra: readonly number[] = []): Promise<void> {
   const wanted = [ports.apiServer, ports.etcdClient, ports.etcdPeer, ports.controllerManager, ports.inMemory.debug, ...extra];
   for (const m of Object.values(ports.managers)) wanted.push(m.webhook, m.health, m.diagnostics);
+  await assertSomePortsFree(wanted);
+}
+
+/** {@link assertPortsFree} for some ports of a block only: those a profile added to a running sandbox takes. */
+export async function assertSomePortsFree(wanted: readonly number[]): Promise<void> {
   for (const port of wanted) {
     const free = await new Promise<boolean>((resolveFree) => {
       const probe = createServer();

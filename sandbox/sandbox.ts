@@ -18,41 +18,23 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { awsProfile, awsProvider, capaManagerSpec, emulatedAwsEc2Class, emulatedImageVersions, motoServerSpec } from './aws.ts';
+import { awsProfile, awsProvider, capaManagerSpec, emulatedAwsEc2Class, emulatedImageVersions, emulatedRegions, motoServerSpec } from './aws.ts';
 import { ensureBinaries, ensureProfileBinaries, type BinaryCache, type Log } from './build.ts';
 import { moduleSource } from './go-modules.ts';
-import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerNames, managerSpec } from './flags.ts';
+import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerSpec } from './flags.ts';
 import { repoRoot, sandboxPaths, sandboxPorts, sandboxSourceDir, type SandboxOptions, type SandboxPaths, type SandboxPorts, type SandboxProvider } from './layout.ts';
 import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, withVmStartup, writeKubeconfig } from './manifests.ts';
 import { ensurePki, type KeyPairFiles } from './pki.ts';
-import { assertPortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
+import { assertPortsFree, assertSomePortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
 import { residentMiB, startProcess, stopProcesses, trackedProcesses, runsBinary, type ProcessSpec } from './processes.ts';
 import { ensureMoto } from './moto.ts';
 import { inMemoryClusterClass, providers, type ProviderSpec } from './recipe.ts';
+import { allProcesses, awsProcesses, expectedProcesses, planUp, type SandboxState } from './up-plan.ts';
 
 const execFileAsync = promisify(execFile);
 
 /** The API server's audit log; see flags.ts. */
 export { auditLogPath } from './flags.ts';
-
-/** Start order; `down` stops in reverse. The AWS profile adds moto and CAPA's manager. */
-const defaultProcesses = ['etcd', 'kube-apiserver', 'kube-controller-manager', ...managerNames];
-const awsProcesses = ['moto', awsProfile.binaries[0]!.name];
-const allProcesses = [...defaultProcesses, ...awsProcesses];
-
-function processesOf(profiles: readonly SandboxProvider[]): string[] {
-  return profiles.includes('aws') ? allProcesses : defaultProcesses;
-}
-
-interface SandboxState {
-  readonly phase: 'starting' | 'ready' | 'stopped' | 'failed';
-  readonly pinHash: string;
-  readonly portBase: number;
-  /** The opt-in profiles it runs (absent: none). */
-  readonly providers?: readonly SandboxProvider[];
-  readonly updatedAt: string;
-  readonly reason?: string;
-}
 
 export interface RunningProcess {
   readonly name: string;
@@ -109,9 +91,16 @@ export class Sandbox {
     const cache: BinaryCache = awsCache ? { ...defaultCache, hash: `${defaultCache.hash}+${awsCache.hash}` } : defaultCache;
     const state = await this.readState();
     const current = await this.status();
-    if (current.healthy && state?.phase === 'ready' && state.pinHash === cache.hash && state.portBase === this.options.portBase) {
+    const plan = planUp(state, current.healthy, { defaultHash: defaultCache.hash, hash: cache.hash, portBase: this.options.portBase, profiles: this.profiles });
+    if (plan.action === 'reuse') {
       log(`sandbox already running (${this.paths.root}); reusing it`);
       return current;
+    }
+    if (plan.action === 'add-aws') {
+      await this.addAwsProfile(cache.hash, awsCache!, log);
+      const status = await this.status();
+      log(`AWS profile added in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      return status;
     }
     await this.cleanStale(state, current, cache, log);
 
@@ -149,8 +138,7 @@ export class Sandbox {
     const state = await this.readState();
     const tracked = await trackedProcesses(this.paths.pids);
     const processes = tracked.map((p) => ({ name: p.name, pid: p.pid, alive: p.alive, memoryMiB: p.alive ? residentMiB(p.pid) : 0 }));
-    // A sandbox is judged by the profiles it was started with (a `status` without --providers included).
-    const expected = processesOf(state?.providers ?? this.profiles);
+    const expected = expectedProcesses(state, this.profiles);
     const allRunning = expected.every((name) => processes.some((p) => p.name === name && p.alive));
     const healthy = allRunning && existsSync(this.paths.pki) && (await httpsStatus(`${this.apiServerUrl}/readyz`, this.paths.pki)) === 200;
     return {
@@ -246,6 +234,44 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Adds the AWS profile to this running default sandbox (up-plan.ts says when): moto, then CAPA's manager, and
+   * only once it answers are the AWS CRDs' conversion and CAPA's admission webhooks wired to it, so the objects
+   * already stored stay readable throughout. On failure the profile's processes are stopped and the state says
+   * "failed", so the next `up` starts the whole sandbox afresh.
+   */
+  private async addAwsProfile(hash: string, awsCache: BinaryCache, log: Log): Promise<void> {
+    const { paths, ports } = this;
+    const capa = awsProvider.manager!;
+    log(`adding the AWS profile to the running sandbox (${paths.root}): moto and CAPA's manager`);
+    const capaPorts = ports.managers[capa]!;
+    // Note: before the state changes and outside the clean-up: a busy port may be another `up` adding the
+    // profile at this moment, whose processes are not this one's to stop.
+    await assertSomePortsFree([ports.moto, capaPorts.webhook, capaPorts.health, capaPorts.diagnostics]);
+    await this.writeState({ phase: 'starting', pinHash: hash });
+    try {
+      const pki = await ensurePki(paths.pki, this.managerProviders.map((p) => p.manager!));
+      const caBundle = (await readFile(pki.ca.cert)).toString('base64');
+      await this.startMoto(log);
+      const binary = join(awsCache.bin, capa);
+      await this.launch(capaManagerSpec(binary, paths, ports, pki.webhookDirs[capa]!, this.awsEndpoint));
+      await this.waitHttp(capa, `http://127.0.0.1:${capaPorts.health}/readyz`, binary);
+      const endpoint = { baseUrl: `https://127.0.0.1:${capaPorts.webhook}`, caBundle };
+      const crds = await renderCrds(awsProvider, endpoint);
+      log(`wiring ${crds.length} AWS CRDs' conversion and CAPA's admission webhooks to its manager`);
+      await applyManifests(paths.kubeconfig, join(paths.manifests, 'crds-aws.yaml'), crds);
+      await applyManifests(paths.kubeconfig, join(paths.manifests, 'webhooks-aws.yaml'), await renderAdmission(awsProvider, endpoint));
+      log('installing ClusterClass "aws-ec2" for the emulated account in namespace default (proves CAPA\'s webhooks answer)');
+      await this.installAwsEc2Class('default', { timeoutMs: 180_000 });
+    } catch (error) {
+      log(`adding the AWS profile failed: ${(error as Error).message}`);
+      await stopProcesses(paths.pids, awsProcesses);
+      await this.writeState({ phase: 'failed', pinHash: hash, reason: `adding the AWS profile: ${(error as Error).message}` });
+      throw error;
+    }
+    await this.writeState({ phase: 'ready', pinHash: hash });
+  }
+
   /** The AWS profile's binaries, after checking that CAPA's manager and CRDs come from one release. */
   private async ensureAwsBinaries(log: Log): Promise<BinaryCache> {
     const [manager, crds] = await Promise.all([
@@ -267,7 +293,7 @@ export class Sandbox {
     const spec = motoServerSpec(python, realpathSync(python), this.ports.moto);
     await this.launch(spec);
     await waitFor(this.starting('moto', spec.exe!), async () => (await httpStatus(`${this.awsEndpoint}/moto-api/data.json`)) === 200);
-    await execFileAsync(python, [join(sandboxSourceDir, 'aws-seed.py'), this.awsEndpoint, ...emulatedImageVersions]);
+    await execFileAsync(python, [join(sandboxSourceDir, 'aws-seed.py'), this.awsEndpoint, emulatedRegions.join(','), ...emulatedImageVersions]);
   }
 
   /** Applies deploy/clusterclasses/aws-ec2, configured for the emulated account (sandbox/aws.ts), in `namespace`. */

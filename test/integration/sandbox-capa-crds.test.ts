@@ -1,7 +1,8 @@
 /**
  * The sandbox carries the real CAPA (cluster-api-provider-aws v2) CRDs, so AWS objects are created, read
- * and schema-validated by the API server exactly as on an EKS-hosted management cluster — only CAPA's
- * controllers (which need AWS) are absent.
+ * and validated exactly as on an EKS-hosted management cluster: by the API server's schemas and, the test
+ * sandbox running the AWS profile, by CAPA's own webhooks (its controllers act on these objects only once a
+ * Cluster owns them, which none here does).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,13 +27,13 @@ const managedControlPlane = (name: string, spec: Record<string, unknown>): Obj =
   spec,
 });
 
-/** The API server's rejection message for `obj`, or fails when it was accepted. */
-async function rejection(obj: Obj): Promise<string> {
+/** The rejection message for `obj` (422 Invalid from the API server's schema unless `code` says otherwise), or fails when it was accepted. */
+async function rejection(obj: Obj, code = 422): Promise<string> {
   try {
     await ns.objects.create(obj);
   } catch (error) {
     const e = error as { code?: number; body?: unknown };
-    assert.equal(e.code, 422, `expected 422 Invalid, got ${e.code}: ${String(e.body)}`);
+    assert.equal(e.code, code, `expected ${code}, got ${e.code}: ${String(e.body)}`);
     return typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
   }
   assert.fail(`${obj.kind} ${obj.metadata?.name} was accepted`);
@@ -58,8 +59,9 @@ describe('CAPA objects on the sandbox', () => {
     assert.match(message, /spec\.version/);
   });
 
-  it('rejects an AWSCluster whose region is not a string', async () => {
-    const message = await rejection(awsCluster('ec2-bad-region', { region: 42 }));
-    assert.match(message, /spec\.region/);
+  it('rejects an AWSCluster whose region is not a string: CAPA\'s defaulting webhook cannot even decode it', async () => {
+    // Mutating admission runs before schema validation, so CAPA's webhook refuses it first (400), as on AWS.
+    const message = await rejection(awsCluster('ec2-bad-region', { region: 42 }), 400);
+    assert.match(message, /admission webhook \\?"default\.awscluster\.infrastructure\.cluster\.x-k8s\.io\\?" denied the request: .*spec\.region/);
   });
 });

@@ -15,10 +15,11 @@ import { eventually } from './wait.ts';
 /**
  * The test sandbox: `.capi-mcp/test`, ports 21000–25999 (npm start uses 16000–20999). CAPI_MCP_TEST_PORT_BASE
  * moves it (and the lifecycle test's own sandbox, 15000 below), so a second checkout can run its suite
- * beside a running one.
+ * beside a running one. It runs the AWS profile (CAPA's manager against moto, sandbox/aws.ts): one API server
+ * serves every file, the AWS lifecycle's too — on 2 cores a second sandbox would cost the whole suite time.
  */
 export const testPortBase = Number(process.env.CAPI_MCP_TEST_PORT_BASE || 21000);
-export const testSandboxOptions = { dataDir: join(repoRoot, '.capi-mcp', 'test'), portBase: testPortBase } as const;
+export const testSandboxOptions = { dataDir: join(repoRoot, '.capi-mcp', 'test'), portBase: testPortBase, providers: ['aws'] } as const;
 
 export function testSandbox(): Sandbox {
   return new Sandbox(testSandboxOptions);
@@ -77,9 +78,10 @@ export interface TestNamespace {
 
 /**
  * Creates a namespace for the calling test file (with the in-memory ClusterClass installed when
- * `withClusterClass`) and deletes it after the file's tests. Call at the top level of a test file.
+ * `withClusterClass`, aws-ec2 for the emulated account when `withAwsEc2Class`) and deletes it after the
+ * file's tests. Call at the top level of a test file.
  */
-export async function useNamespace(prefix: string, { withClusterClass = false } = {}): Promise<TestNamespace> {
+export async function useNamespace(prefix: string, { withClusterClass = false, withAwsEc2Class = false } = {}): Promise<TestNamespace> {
   const kc = adminKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -92,6 +94,7 @@ export async function useNamespace(prefix: string, { withClusterClass = false } 
     await core.deleteNamespace({ name }).catch(() => undefined);
   });
   if (withClusterClass) await testSandbox().installClusterClass(name, { vmStartupSeconds: testVmStartupSeconds });
+  if (withAwsEc2Class) await testSandbox().installAwsEc2Class(name);
   return { name, kc, core, objects };
 }
 
