@@ -12,7 +12,7 @@ import { inMemoryClusterClass } from '../../sandbox/recipe.ts';
 import { inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
-import { settled, writtenState } from '../support/wait.ts';
+import { eventually, settled, writtenState } from '../support/wait.ts';
 import { followOperation } from '../support/operations.ts';
 
 const ns = await useNamespace('mcp-plan', { withClusterClass: true });
@@ -65,6 +65,13 @@ const followToEnd = (operationId: string, timeoutMs?: number) => followOperation
  * Then makes the real call and follows it to SUCCEEDED.
  */
 async function planThenApply(tool: string, args: Record<string, unknown>, timeoutMs?: number) {
+  // Note: an object already being deleted (the old MachineSet of a rollout that just converged) may go
+  // inside the dry run's window: the controllers finishing an earlier deletion, not the call's. So the
+  // before is taken once nothing is on its way out, and the controllers have stopped writing.
+  await eventually('the namespace to finish its deletions', async () => {
+    const going = Object.entries(await resourceVersions()).filter(([, state]) => JSON.parse(state).deleting !== null).map(([object]) => object);
+    return { done: going.length === 0, value: undefined, seen: `being deleted: ${going.join(', ')}` };
+  }, { timeoutMs: 120_000, intervalMs: 1000 });
   const versionsBefore = await settled('the namespace', resourceVersions);
   const operationsBefore = await operationIds();
   const planned = await client.callTool({ name: tool, arguments: { ...args, dry_run: true } });
