@@ -112,15 +112,31 @@ export function capaManagerSpec(
  * moto's server on loopback, started through the venv's `python` (so the venv is found) and recorded by the
  * interpreter it links to (`exe`, what /proc shows). MOTO_PORT: moto calls itself back on it.
  */
-export function motoServerSpec(python: string, exe: string, port: number): ProcessSpec {
+export function motoServerSpec(python: string, exe: string, port: number, inherited: NodeJS.ProcessEnv = process.env): ProcessSpec {
   return {
     name: 'moto',
     binary: python,
     exe,
     args: ['-c', 'import sys; from moto.server import main; main(sys.argv[1:])', '-H', '127.0.0.1', '-p', String(port)],
-    env: { MOTO_PORT: String(port) },
+    // Note: nothing inherited may change what moto does (MOTO_DOCKER_NETWORK_MODE, MOTO_AMIS_PATH, …) or
+    // where it connects; it answers any local caller, so it also sends no cross-origin grant (a page in a
+    // browser could read the emulated account's secrets: CAPA's bootstrap data) and runs no Docker.
+    unset: Object.keys(inherited).filter((name) => /^(AWS_|MOTO_|DOCKER_)/.test(name) || proxyVariable(name)),
+    env: { MOTO_PORT: String(port), MOTO_DISABLE_GLOBAL_CORS: '1', DOCKER_HOST: 'unix:///nonexistent' },
   };
 }
+
+/**
+ * The seed script's whole environment (boto3): the inherited one without any AWS or proxy setting, then
+ * CAPA's dummy credentials, endpoint and unread config files, and no proxy between it and moto.
+ */
+export function seedEnvironment(endpoint: string, paths: SandboxPaths, inherited: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const own = Object.entries(capaEnvironment(endpoint, paths, {})).filter(([name]) => name.startsWith('AWS_'));
+  const kept = Object.entries(inherited).filter(([name]) => !name.startsWith('AWS_') && !proxyVariable(name));
+  return { ...Object.fromEntries(kept), ...Object.fromEntries(own), NO_PROXY: '*', no_proxy: '*' };
+}
+
+const proxyVariable = (name: string) => /^(https?|all|no)_proxy$/i.test(name);
 
 /**
  * deploy/clusterclasses/aws-ec2 for the emulated account, each change a configuration CAPA itself offers:

@@ -15,6 +15,11 @@ export interface ProcessSpec {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   /**
+   * Inherited variables the process must not see at all: removed, not set empty, since Python's AWS SDK
+   * reads an empty AWS_CA_BUNDLE as a broken setting where Go's treats it as unset.
+   */
+  readonly unset?: readonly string[];
+  /**
    * What /proc/<pid>/exe shows, when not `binary`: a venv's python is a symlink to the interpreter, and the
    * venv is only found when started through the link.
    */
@@ -41,7 +46,7 @@ export async function startProcess(spec: ProcessSpec, pidsDir: string, logsDir: 
     const child = spawn(spec.binary, spec.args, {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, ...spec.env },
+      env: { ...withoutVariables(process.env, spec.unset ?? []), ...spec.env },
     });
     const pid = await new Promise<number>((resolvePid, reject) => {
       child.once('error', (error) => reject(new Error(`failed to start ${spec.name} (${spec.binary}): ${error.message}`)));
@@ -137,4 +142,11 @@ export function residentMiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** `env` without the variables `names`. */
+export function withoutVariables(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of names) delete out[name];
+  return out;
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { awsProfile, awsProvider, capaManagerSpec, emulatedAwsEc2Class, emulatedImageVersions, emulatedRegions, motoServerSpec } from './aws.ts';
+import { awsProfile, awsProvider, capaManagerSpec, emulatedAwsEc2Class, emulatedImageVersions, emulatedRegions, motoServerSpec, seedEnvironment } from './aws.ts';
 import { ensureBinaries, ensureProfileBinaries, type BinaryCache, type Log } from './build.ts';
 import { moduleSource } from './go-modules.ts';
 import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerSpec } from './flags.ts';
@@ -293,7 +293,9 @@ export class Sandbox {
     const spec = motoServerSpec(python, realpathSync(python), this.ports.moto);
     await this.launch(spec);
     await waitFor(this.starting('moto', spec.exe!), async () => (await httpStatus(`${this.awsEndpoint}/moto-api/data.json`)) === 200);
-    await execFileAsync(python, [join(sandboxSourceDir, 'aws-seed.py'), this.awsEndpoint, emulatedRegions.join(','), ...emulatedImageVersions]);
+    await execFileAsync(python, [join(sandboxSourceDir, 'aws-seed.py'), this.awsEndpoint, emulatedRegions.join(','), ...emulatedImageVersions], {
+      env: seedEnvironment(this.awsEndpoint, this.paths),
+    });
   }
 
   /** Applies deploy/clusterclasses/aws-ec2, configured for the emulated account (sandbox/aws.ts), in `namespace`. */

@@ -13,11 +13,13 @@ import {
   capaManagerSpec,
   emulatedAwsEc2Class,
   motoServerSpec,
+  seedEnvironment,
 } from '../../sandbox/aws.ts';
 import { pinHash, pinnedFiles } from '../../sandbox/build.ts';
 import { sandboxSourceDir, sandboxPaths, sandboxPorts } from '../../sandbox/layout.ts';
 import { managerNames } from '../../sandbox/flags.ts';
 import { motoAccountId } from '../../sandbox/moto.ts';
+import { withoutVariables } from '../../sandbox/processes.ts';
 
 const paths = sandboxPaths({ dataDir: '/data', portBase: 23000 });
 const ports = sandboxPorts(23000, [...managerNames, 'capa-manager']);
@@ -90,6 +92,42 @@ describe('motoServerSpec', () => {
     assert.equal(spec.args[host + 1], '127.0.0.1');
     assert.equal(spec.args[spec.args.indexOf('-p') + 1], '23090');
     assert.equal(spec.env?.MOTO_PORT, '23090');
+  });
+});
+
+describe("moto's environment", () => {
+  const inherited = {
+    PATH: '/usr/bin',
+    HOME: '/home/dev',
+    AWS_PROFILE: 'prod',
+    MOTO_DOCKER_NETWORK_MODE: 'host',
+    MOTO_AMIS_PATH: '/tmp/amis.json',
+    HTTPS_PROXY: 'http://proxy.corp:3128',
+    https_proxy: 'http://proxy.corp:3128',
+    DOCKER_HOST: 'tcp://docker.corp:2376',
+  };
+
+  it('drops every inherited AWS_, MOTO_, Docker and proxy setting, turns cross-origin access off and gives moto no Docker', () => {
+    const spec = motoServerSpec('/cache/moto/bin/python', '/usr/bin/python3.11', ports.moto, inherited);
+    const env = { ...withoutVariables(inherited, spec.unset ?? []), ...spec.env };
+    for (const name of ['AWS_PROFILE', 'MOTO_DOCKER_NETWORK_MODE', 'MOTO_AMIS_PATH', 'HTTPS_PROXY', 'https_proxy']) assert.equal(env[name], undefined, name);
+    assert.equal(env.PATH, '/usr/bin');
+    assert.equal(env.MOTO_PORT, '23090');
+    // Note: any page a browser opens could otherwise read the emulated account (CAPA's bootstrap secrets) cross-origin.
+    assert.equal(env.MOTO_DISABLE_GLOBAL_CORS, '1');
+    assert.equal(env.DOCKER_HOST, 'unix:///nonexistent');
+  });
+
+  it("seeds the account with CAPA's blanked AWS settings, through no proxy", () => {
+    const env = seedEnvironment(endpoint, paths, { ...inherited, AWS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt' });
+    // Removed, not emptied: boto3 refuses an empty AWS_CA_BUNDLE.
+    assert.ok(!('AWS_PROFILE' in env) && !('AWS_CA_BUNDLE' in env));
+    assert.equal(env.AWS_ACCESS_KEY_ID, 'testing');
+    assert.equal(env.AWS_ENDPOINT_URL, endpoint);
+    assert.equal(env.AWS_CONFIG_FILE, capaEnvironment(endpoint, paths, {}).AWS_CONFIG_FILE);
+    assert.ok(!('HTTPS_PROXY' in env) && !('https_proxy' in env));
+    assert.equal(env.NO_PROXY, '*');
+    assert.equal(env.PATH, '/usr/bin');
   });
 });
 
