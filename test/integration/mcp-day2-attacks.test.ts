@@ -14,7 +14,7 @@ import type { KubeObject } from '../../shared/kube/client.ts';
 import { stuckCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
-import { settled, writtenState } from '../support/wait.ts';
+import { eventually, settled, writtenState } from '../support/wait.ts';
 
 const ns = await useNamespace('day2-attacks');
 const url = await startTestServer();
@@ -39,8 +39,13 @@ describe('resume_cluster on a pause that is someone else\'s', () => {
       await pause(name);
       try {
         assert.equal((await readCluster(name)).spec.paused, true);
-        // Note: what a write changes, once the controllers have stopped writing: right after the pause they
-        // still report it in status (the Paused condition), which is not the call's write.
+        // Note: what a write changes, once the controllers have stopped writing: capi-manager takes a new
+        // Cluster on (its own non-status write, paused or not) and reports the pause in status, neither of
+        // which is the call's write. Seen in CI: its first write came after two reads 2 s apart agreed.
+        await eventually(`capi-manager to take Cluster ${name} on`, async () => {
+          const managers = ((await readCluster(name)).metadata.managedFields ?? []) as { manager?: string; subresource?: string }[];
+          return { done: managers.some((f) => f.manager === 'capi-manager' && f.subresource !== 'status'), value: undefined, seen: JSON.stringify(managers.map((f) => f.manager)) };
+        }, { timeoutMs: 60_000, intervalMs: 500 });
         const before = await settled(`Cluster ${name}`, async () => writtenState(await readCluster(name)));
         for (const dry_run of [true, false]) {
           const result = await client.callTool({ name: 'resume_cluster', arguments: { namespace: ns.name, name, dry_run } });
