@@ -41,6 +41,9 @@ export async function eventually<T>(
  */
 export async function settled<T>(what: string, read: () => Promise<T>, { timeoutMs = 60_000, intervalMs = 2000 } = {}): Promise<T> {
   let last = JSON.stringify(await read());
+  // Note: eventually observes at once; without this pause the first two reads were milliseconds apart,
+  // and a controller's write 2 s later fell inside the window of the call under test (seen in CI).
+  await sleep(intervalMs);
   return eventually(`${what} to settle`, async () => {
     const value = await read();
     const now = JSON.stringify(value);
