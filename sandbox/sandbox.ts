@@ -23,7 +23,7 @@ import { ensureBinaries, ensureProfileBinaries, type BinaryCache, type Log } fro
 import { moduleSource } from './go-modules.ts';
 import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerSpec } from './flags.ts';
 import { repoRoot, sandboxPaths, sandboxPorts, sandboxSourceDir, type SandboxOptions, type SandboxPaths, type SandboxPorts, type SandboxProvider } from './layout.ts';
-import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, withVmStartup, writeKubeconfig } from './manifests.ts';
+import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, toYaml, withVmStartup, writeKubeconfig } from './manifests.ts';
 import { ensurePki, type KeyPairFiles } from './pki.ts';
 import { assertPortsFree, assertSomePortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
 import { residentMiB, startProcess, stopProcesses, trackedProcesses, runsBinary, type ProcessSpec } from './processes.ts';
@@ -100,6 +100,12 @@ export class Sandbox {
       await this.addAwsProfile(cache.hash, awsCache!, log);
       const status = await this.status();
       log(`AWS profile added in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      return status;
+    }
+    if (plan.action === 'remove-aws') {
+      await this.removeAwsProfile(cache.hash, log);
+      const status = await this.status();
+      log(`AWS profile removed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       return status;
     }
     await this.cleanStale(state, current, cache, log);
@@ -265,8 +271,36 @@ export class Sandbox {
       await this.installAwsEc2Class('default', { timeoutMs: 180_000 });
     } catch (error) {
       log(`adding the AWS profile failed: ${(error as Error).message}`);
-      await stopProcesses(paths.pids, awsProcesses);
+      await stopProcesses(paths.pids, allProcesses, undefined, awsProcesses);
       await this.writeState({ phase: 'failed', pinHash: hash, reason: `adding the AWS profile: ${(error as Error).message}` });
+      throw error;
+    }
+    await this.writeState({ phase: 'ready', pinHash: hash });
+  }
+
+  /**
+   * Removes the AWS profile from this running sandbox, asked for without it (up-plan.ts says when): the AWS CRDs
+   * lose their conversion webhook and CAPA's admission webhooks go while CAPA's manager still answers, then
+   * moto and the manager stop — what a default sandbox has, without a restart. On failure the state says
+   * "failed", so the next `up` starts the whole sandbox afresh.
+   * Note: AWS objects CAPA holds a finalizer on stay until the profile returns; tests delete theirs first.
+   */
+  private async removeAwsProfile(hash: string, log: Log): Promise<void> {
+    const { paths } = this;
+    log(`removing the AWS profile from the running sandbox (${paths.root}): CAPA's webhooks, its manager and moto`);
+    await this.writeState({ phase: 'starting', pinHash: hash });
+    try {
+      const plain = providers.find((p) => p.name === awsProvider.name)!;
+      await applyManifests(paths.kubeconfig, join(paths.manifests, 'crds-aws.yaml'), await renderCrds(plain, undefined));
+      // Only the configurations' kinds and names matter to the deletion: this sandbox's ports no longer list CAPA's.
+      const webhooks = await renderAdmission(awsProvider, { baseUrl: 'https://127.0.0.1', caBundle: '' });
+      const file = join(paths.manifests, 'webhooks-aws-removed.yaml');
+      await writeFile(file, toYaml(webhooks));
+      await kubectl(['--kubeconfig', paths.kubeconfig, 'delete', '--ignore-not-found', '-f', file]);
+      await stopProcesses(paths.pids, allProcesses, undefined, awsProcesses);
+    } catch (error) {
+      log(`removing the AWS profile failed: ${(error as Error).message}`);
+      await this.writeState({ phase: 'failed', pinHash: hash, reason: `removing the AWS profile: ${(error as Error).message}` });
       throw error;
     }
     await this.writeState({ phase: 'ready', pinHash: hash });

@@ -3,10 +3,10 @@
  * case is a unit test (test/unit/sandbox-up-plan.test.ts); sandbox.ts reads the state and the processes and
  * acts on the plan.
  *
- * Why an in-place path exists at all: a sandbox is shared (the test suite's serves every test run on the
- * machine), and stopping one discards its etcd data and breaks whatever runs against it. Adding the AWS profile
- * only starts two processes beside the running ones (moto, CAPA's manager) and wires CAPA's webhooks, so a
- * healthy default sandbox gets it added instead of being restarted.
+ * Why in-place paths exist at all: a sandbox is shared (the test suite's serves every test run on the
+ * machine: `npm test` without the profile, `npm run test:aws` with it), and restarting one discards its etcd
+ * data and breaks whatever runs against it. The AWS profile is two processes beside the others (moto, CAPA's
+ * manager) and CAPA's webhooks, so a healthy sandbox of the same default pins gets it added or removed in place.
  */
 import { capaManager } from './aws.ts';
 import { managerNames } from './flags.ts';
@@ -54,17 +54,20 @@ export interface WantedSandbox {
 export type UpPlan =
   | { readonly action: 'reuse' }
   | { readonly action: 'add-aws' }
+  | { readonly action: 'remove-aws' }
   | { readonly action: 'start' };
 
 /**
  * Reuse a healthy, ready sandbox of the same pins and ports; add the AWS profile to a healthy, ready default
- * sandbox of the same default pins and ports; start afresh otherwise (sandbox.ts stops and cleans first).
- * Note: never the reverse: a sandbox running the profile is restarted, not stripped, when asked without it.
+ * sandbox of the same default pins and ports, or remove it from one asked for without it; start afresh
+ * otherwise (sandbox.ts stops and cleans first), e.g. for another build of the profile.
  */
 export function planUp(state: SandboxState | undefined, healthy: boolean, wanted: WantedSandbox): UpPlan {
   if (!healthy || state?.phase !== 'ready' || state.portBase !== wanted.portBase) return { action: 'start' };
   if (state.pinHash === wanted.hash) return { action: 'reuse' };
   const running = state.providers ?? [];
   if (running.length === 0 && state.pinHash === wanted.defaultHash && wanted.profiles.includes('aws')) return { action: 'add-aws' };
+  const awsOf = (hash: string) => hash.startsWith(`${wanted.defaultHash}+`);
+  if (running.includes('aws') && awsOf(state.pinHash) && wanted.profiles.length === 0) return { action: 'remove-aws' };
   return { action: 'start' };
 }

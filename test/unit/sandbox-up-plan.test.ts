@@ -33,7 +33,10 @@ describe('planUp', () => {
     ['starts afresh when the default sandbox runs other default pins', state({ pinHash: 'ffffffffffffffff' }), true, wantAws, 'start'],
     ['starts afresh when the default sandbox runs on other ports', state({ portBase: 16000 }), true, wantAws, 'start'],
     ['starts afresh when the AWS sandbox runs another build of the profile', state({ pinHash: `${defaultHash}+aws-ffffffffffffffff`, providers: ['aws'] }), true, wantAws, 'start'],
-    ['restarts an AWS sandbox asked for without the profile rather than strip it', state({ pinHash: awsHash, providers: ['aws'] }), true, wantDefault, 'start'],
+    ['removes the AWS profile from a healthy AWS sandbox asked for without it', state({ pinHash: awsHash, providers: ['aws'] }), true, wantDefault, 'remove-aws'],
+    ['removes the AWS profile whichever build of it runs', state({ pinHash: `${defaultHash}+aws-ffffffffffffffff`, providers: ['aws'] }), true, wantDefault, 'remove-aws'],
+    ['starts afresh when the AWS sandbox asked for without the profile runs other default pins', state({ pinHash: 'ffffffffffffffff+aws-0123456789abcdef', providers: ['aws'] }), true, wantDefault, 'start'],
+    ['starts afresh when the AWS sandbox asked for without the profile is not healthy', state({ pinHash: awsHash, providers: ['aws'] }), false, wantDefault, 'start'],
   ];
   for (const [name, found, healthy, wanted, action] of cases) {
     it(name, () => assert.equal(planUp(found, healthy, wanted).action, action));
