@@ -336,17 +336,7 @@ export class Sandbox {
   async installAwsEc2Class(namespace: string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<void> {
     const { stdout } = await kubectl(['kustomize', join(repoRoot, 'deploy', 'clusterclasses', 'aws-ec2')]);
     const manifests = emulatedAwsEc2Class(parseAllDocuments(stdout).map((d) => d.toJS() as Record<string, any>).filter(Boolean));
-    const target = join(this.paths.manifests, `aws-ec2-${namespace}.yaml`);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await applyManifests(this.paths.kubeconfig, target, manifests, namespace);
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`installing the aws-ec2 ClusterClass failed: ${(error as Error).message}`);
-        await sleep(1000);
-      }
-    }
+    await this.applyClusterClass('aws-ec2', join(this.paths.manifests, `aws-ec2-${namespace}.yaml`), manifests, namespace, timeoutMs);
   }
 
   /**
@@ -357,14 +347,18 @@ export class Sandbox {
     const { wrapper, module, file } = inMemoryClusterClass;
     const upstream = await moduleManifests(wrapper, module, file);
     const manifests = vmStartupSeconds === undefined ? upstream : withVmStartup(upstream, vmStartupSeconds);
-    const target = join(this.paths.manifests, `clusterclass-${namespace}.yaml`);
+    await this.applyClusterClass('in-memory', join(this.paths.manifests, `clusterclass-${namespace}.yaml`), manifests, namespace, timeoutMs);
+  }
+
+  /** Applies a ClusterClass's manifests in `namespace`, retrying each second while webhooks warm up, for `timeoutMs`. */
+  private async applyClusterClass(name: string, target: string, manifests: Parameters<typeof applyManifests>[2], namespace: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
         await applyManifests(this.paths.kubeconfig, target, manifests, namespace);
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`installing the in-memory ClusterClass failed: ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`installing the ${name} ClusterClass failed: ${(error as Error).message}`);
         await sleep(1000);
       }
     }
