@@ -109,7 +109,7 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
   const apis = kc.makeApiClient(ApisApi);
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const resolved = new Map<string, Promise<ResourceRef>>();
-  const call = <T>(what: string, fn: () => Promise<T>) => withDeadline(what, fn, timeoutMs, opaqueErrors);
+  const call = <T>(what: string, fn: () => Promise<T>, effect: Effect = 'reads') => withDeadline(what, fn, timeoutMs, opaqueErrors, effect);
 
   async function resolveUncached(group: string, kind: string): Promise<ResourceRef> {
     const groups = await call('discover API groups', () => apis.getAPIVersions());
@@ -179,13 +179,19 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
     },
     async apply(obj, options) {
       const what = `${options.dryRun ? 'validate' : 'apply'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
-      return (await call(what, () =>
-        objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, options.force === true, PatchStrategy.ServerSideApply),
+      return (await call(
+        what,
+        () => objects.patch(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, options.force === true, PatchStrategy.ServerSideApply),
+        options.dryRun ? 'reads' : 'writes',
       )) as KubeObject;
     },
     async create(obj, options) {
       const what = `${options.dryRun ? 'validate the creation of' : 'create'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
-      return (await call(what, () => objects.create(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager))) as KubeObject;
+      return (await call(
+        what,
+        () => objects.create(obj as never, undefined, options.dryRun ? 'All' : undefined, options.fieldManager),
+        options.dryRun ? 'reads' : 'writes',
+      )) as KubeObject;
     },
     async delete(ref, namespace, name, options = {}) {
       await call(`${options.dryRun ? 'validate the deletion of' : 'delete'} ${ref.kind} ${namespace}/${name}`, () =>
@@ -198,6 +204,7 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
           ...(options.dryRun ? { dryRun: 'All' } : {}),
           ...(options.preconditions ? { body: { preconditions: options.preconditions } } : {}),
         }),
+        options.dryRun ? 'reads' : 'writes',
       );
     },
   };
@@ -221,17 +228,29 @@ async function retryWhileCacheLags<T>(fn: () => Promise<T>, attempts = 3): Promi
   }
 }
 
+/** Whether a call may change the cluster (a dry run does not): what its Timeout tells the agent to do. */
+type Effect = 'reads' | 'writes';
+
+/**
+ * The next step after a call timed out. Note: a write the API server did not answer may still have been
+ * made (the request reached it; only the answer is missing), so retrying it blind could act twice.
+ */
+const afterTimeout: Record<Effect, string> = {
+  reads: 'the API server is slow or overloaded; the call changed nothing, so retry it in a moment',
+  writes: 'the API server did not answer in time, so the change may have been made or not: read the object before retrying',
+};
+
 /**
  * Runs `fn` with a deadline and maps API failures to CapiMcpErrors whose message starts with `what`. At
  * the deadline the call rejects with Timeout and its requests are aborted, so a timed-out call keeps no
  * socket and reads nothing more (see abortingWith).
  */
-async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: number, opaque: boolean): Promise<T> {
+async function withDeadline<T>(what: string, fn: () => Promise<T>, timeoutMs: number, opaque: boolean, effect: Effect): Promise<T> {
   const aborter = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new CapiMcpError(ErrorCode.Timeout, `failed to ${what}: no answer from the API server within ${timeoutMs / 1000}s`));
+      reject(new CapiMcpError(ErrorCode.Timeout, `failed to ${what}: no answer from the API server within ${timeoutMs / 1000}s`, { hint: afterTimeout[effect] }));
       // Note: the abort's own reason (an AbortError), not the Timeout above: client-node rewrites the
       // message of errors it sees, and the caller's Timeout must stay as it was thrown.
       aborter.abort();

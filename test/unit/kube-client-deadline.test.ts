@@ -138,3 +138,30 @@ describe('KubeClient call deadline', () => {
     });
   }
 });
+
+describe('KubeClient call deadline: what a timed-out call tells the agent', () => {
+  it('says a read that timed out changed nothing and can be retried', async () => {
+    stall = 'no answer';
+    const kube = await clientOf({ timeoutMs: deadlineMs });
+    await assert.rejects(kube.list(Kinds.Cluster, { namespace: 'ns' }), (error: unknown) => {
+      assert.ok(error instanceof CapiMcpError);
+      assert.equal(error.code, 'Timeout');
+      assert.match(error.hint ?? '', /changed nothing.*retry/);
+      return true;
+    });
+  });
+
+  it('says a write that timed out may have been made, so the object is read before retrying', async () => {
+    stall = 'no answer';
+    const kube = await clientOf({ timeoutMs: deadlineMs });
+    const cluster = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns' } };
+    for (const write of [() => kube.apply(cluster, { fieldManager: 'capi-mcp' }), () => kube.create(cluster, { fieldManager: 'capi-mcp' })]) {
+      await assert.rejects(write(), (error: unknown) => {
+        assert.ok(error instanceof CapiMcpError);
+        assert.equal(error.code, 'Timeout');
+        assert.match(error.hint ?? '', /may have been made.*read/);
+        return true;
+      });
+    }
+  });
+});
