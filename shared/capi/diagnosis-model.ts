@@ -74,7 +74,8 @@ export interface NextSteps {
   'follow-deletion': { namespace: string; name: string };
   'fix-topology': { namespace: string; name: string; variable?: string; patch?: string };
   'check-infrastructure': { kind: string; namespace: string; name: string };
-  'check-control-plane': { kind: string; namespace: string; name: string };
+  /** `name` is the control plane object's (a topology's is the cluster's with a suffix); `cluster` the Cluster's. */
+  'check-control-plane': { kind: string; namespace: string; name: string; cluster: string };
   'check-workload-api': { namespace: string; name: string };
   'check-bootstrap': { kind: string; namespace: string; name: string };
   'check-nodes': { namespace: string; name: string; node?: string; machine?: string };

@@ -157,7 +157,7 @@ function controlPlaneLink(ctx: Context, clusterType: string, cpType: string, cau
   const name = cp?.metadata.name ?? ctx.cluster.spec?.controlPlaneRef?.name;
   return draft(cause, `${refOf(kind, name)} ${what}${during(e, formatAge)}: ${e.message ?? e.reason}`, evidence, {
     step: 'check-control-plane',
-    args: { kind: clean(kind, 63) ?? 'Object', namespace: ctx.namespace, name: clean(name) ?? '' },
+    args: { kind: clean(kind, 63) ?? 'Object', namespace: ctx.namespace, name: clean(name) ?? '', cluster: ctx.name },
   });
 }
 

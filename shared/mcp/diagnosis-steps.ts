@@ -21,7 +21,7 @@ const phrases: { [S in keyof NextSteps]: (args: NextSteps[S]) => string } = {
   'follow-upgrade': (a) => `call get_cluster with ${cluster(a)} to follow the upgrade: the worker pools follow the control plane`,
   'follow-remediation': (a) => `call get_cluster with ${cluster(a)} to follow Machine ${word(a.machine, 'name')} being replaced by its owner`,
   'follow-deletion': (a) => `call get_cluster with ${cluster(a)} to follow the deletion`,
-  'check-control-plane': (a) => `call get_cluster with ${cluster(a)}, then run kubectl describe ${object(a)}`,
+  'check-control-plane': (a) => `call get_cluster with ${cluster({ namespace: a.namespace, name: a.cluster })}, then run kubectl describe ${object(a)}`,
   'check-nodes': (a) =>
     `call get_cluster_nodes with ${cluster(a)}${a.node ? ` and look at Node ${word(a.node, 'name')}` : ''}` +
     (a.machine ? `; if it does not recover, call remediate_machine with ${cluster(a)} machine=${word(a.machine, 'name')}` : ''),

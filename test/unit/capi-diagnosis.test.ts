@@ -258,7 +258,7 @@ const scenarios: Scenario[] = [
     summary: /^KubeadmControlPlane\/demo-cp not initialized for 30m: Waiting for the first control plane machine/,
     causeObjects: ['KubeadmControlPlane/demo-cp'],
     symptoms: ['Cluster/demo', 'MachineDeployment/demo-md-0', 'KubeadmConfig/demo-md-0-abc-1'],
-    next: { step: 'check-control-plane', args: { kind: 'KubeadmControlPlane', namespace: 'default', name: 'demo-cp' } },
+    next: { step: 'check-control-plane', args: { kind: 'KubeadmControlPlane', namespace: 'default', name: 'demo-cp', cluster: 'demo' } },
     causes: ['control-plane-not-initialized'],
   },
   {

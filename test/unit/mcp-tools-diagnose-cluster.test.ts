@@ -322,7 +322,11 @@ describe('phraseNextStep', () => {
     [{ step: 'follow-upgrade', args: target }, 'call get_cluster with namespace=team-a name=demo to follow the upgrade: the worker pools follow the control plane'],
     [{ step: 'follow-remediation', args: { ...target, machine: 'demo-md-0-x' } }, 'call get_cluster with namespace=team-a name=demo to follow Machine demo-md-0-x being replaced by its owner'],
     [{ step: 'follow-deletion', args: target }, 'call get_cluster with namespace=team-a name=demo to follow the deletion'],
-    [{ step: 'check-control-plane', args: { kind: 'KubeadmControlPlane', ...target } }, 'call get_cluster with namespace=team-a name=demo, then run kubectl describe kubeadmcontrolplane demo -n team-a'],
+    // The control plane's own name (a topology's is the cluster's with a suffix) is for kubectl, never get_cluster.
+    [
+      { step: 'check-control-plane', args: { kind: 'KubeadmControlPlane', namespace: ns, name: 'demo-x7k2p', cluster: 'demo' } },
+      'call get_cluster with namespace=team-a name=demo, then run kubectl describe kubeadmcontrolplane demo-x7k2p -n team-a',
+    ],
     [{ step: 'check-nodes', args: { ...target, node: 'demo-md-0-x' } }, 'call get_cluster_nodes with namespace=team-a name=demo and look at Node demo-md-0-x'],
     [
       { step: 'check-nodes', args: { ...target, node: 'demo-md-0-x', machine: 'demo-md-0-m' } },
