@@ -27,17 +27,22 @@ after(() => client.close());
 const readCluster = async (name: string): Promise<any> =>
   ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } });
 
-/** What a refused change must leave as it was: the topology, and which fields capi-mcp's managers hold (controllers' own entries come and go). */
+/**
+ * What a refused change must leave as it was: the topology, and each capi-mcp manager's entry as an apply
+ * of its own would change it — its time and the spec fields it holds. Note: not the entry's metadata part:
+ * a controller's write rewrites that without capi-mcp doing anything (the topology controller labelling the
+ * Cluster drops an empty labels map from capi-mcp-create's fields), and on a loaded machine it comes late,
+ * inside the refused call's window (seen in CI).
+ */
 const snapshot = async (name: string) => {
   const c = await readCluster(name);
-  return { topology: c.spec.topology, capiMcp: c.metadata.managedFields.filter((f: any) => f.manager.startsWith('capi-mcp-')) };
+  const capiMcp = c.metadata.managedFields
+    .filter((f: any) => f.manager.startsWith('capi-mcp-'))
+    .map((f: any) => ({ manager: f.manager, operation: f.operation, time: f.time, spec: f.fieldsV1?.['f:spec'] }));
+  return { topology: c.spec.topology, capiMcp };
 };
 
-/**
- * The snapshot once the controllers have stopped writing the Cluster: a write of theirs rewrites
- * capi-mcp's entries too (the topology controller labelling the Cluster drops an empty labels map from
- * capi-mcp-create's fields), and one inside a refused call's window is not the call's.
- */
+/** The snapshot once the controllers have stopped writing the Cluster, so one write of theirs is not inside a refused call's window. */
 const settledSnapshot = (name: string) => settled(`Cluster ${name}`, () => snapshot(name));
 
 /** `kubectl apply --server-side` of `manifest` as field manager `manager`. */

@@ -25,16 +25,19 @@ after(() => client.close());
 
 /**
  * A page, asked again (with the same cursor) when the answer is a read's Timeout: what the error tells an
- * agent to do. Note: on a loaded 2-core CI machine the API server once took over 10 s to answer a page of
- * 200 while three other test files ran; what this file tests is the paging, not the API server's speed
- * (bench/ measures that), and a cursor that can be asked again is part of the paging.
+ * agent to do. Note: on a loaded 2-core CI machine the API server took over 10 s to answer a page of 200,
+ * three times in a row, while three other test files ran: its watch caches were thousands of revisions
+ * behind etcd, so a consistent LIST waited for them, then read etcd (kube-apiserver.log: "Too large resource
+ * version", the etcd Range cancelled at the deadline). What this file tests is the paging, not the API
+ * server's speed (bench/ measures that), and a cursor that can be asked again is part of the paging.
  */
-async function page(args: Record<string, unknown>, attempts = 3) {
+async function page(args: Record<string, unknown>, attempts = 4) {
   for (let attempt = 1; ; attempt++) {
     const result = await client.callTool({ name: 'list_clusters', arguments: args });
     const retryable = result.isError === true && /^Timeout: [^]*Next: .*changed nothing, so retry/.test(textOf(result));
     if (!retryable || attempt >= attempts) return result;
-    console.log(`list_clusters timed out (attempt ${attempt}); asking for the same page again`);
+    console.log(`list_clusters timed out (attempt ${attempt}); asking for the same page again in 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
   }
 }
 

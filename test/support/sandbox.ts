@@ -106,11 +106,16 @@ export async function useNamespace(prefix: string, { withClusterClass = false, w
   return { name, kc, core, objects };
 }
 
+/**
+ * Deletes every Cluster of `namespace` and waits until they are gone. Note: a DELETE that failed (on a
+ * loaded machine, CAPI's admission webhook can miss its deadline) is asked again on each look, so a
+ * Cluster never marked for deletion does not leave the wait running out (seen in CI).
+ */
 async function deleteClusters(objects: KubernetesObjectApi, namespace: string): Promise<void> {
   const list = async () => (await objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', namespace)).items;
-  await Promise.all((await list()).map((c) => objects.delete(c).catch(() => undefined)));
   await eventually(`Clusters of ${namespace} deleted`, async () => {
     const left = await list();
-    return { done: left.length === 0, value: undefined, seen: left.map((c) => c.metadata?.name).join(', ') };
-  }, { timeoutMs: 120_000 });
+    await Promise.all(left.filter((c) => !c.metadata?.deletionTimestamp).map((c) => objects.delete(c).catch(() => undefined)));
+    return { done: left.length === 0, value: undefined, seen: left.map((c) => `${c.metadata?.name}${c.metadata?.deletionTimestamp ? ' (deleting)' : ''}`).join(', ') };
+  }, { timeoutMs: 180_000, intervalMs: 2000 });
 }
