@@ -2,6 +2,7 @@
  * Configuration, read from the environment once at start-up into a typed Config that is passed down.
  * Nothing else reads process.env. Missing or malformed settings fail start-up with the variable's name.
  */
+import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 
 const managementClusterSchema = z.union([
@@ -10,12 +11,25 @@ const managementClusterSchema = z.union([
 ]);
 export type ManagementClusterConfig = z.infer<typeof managementClusterSchema>;
 
+/**
+ * The management cluster capi-mcp runs in, reached as a pod reaches its API server: the address Kubernetes
+ * puts in every pod's environment, and the ServiceAccount token and CA it mounts (files, so a rotated token
+ * is read again).
+ */
+export interface InClusterConfig {
+  readonly name: string;
+  readonly inCluster: { readonly server: string; readonly caFile: string; readonly tokenFile: string };
+}
+
+/** Where the default ServiceAccount token and CA are mounted in a pod. */
+export const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+
 /** Where API keys live: a local JSON file (the embedded default) or a Secrets Manager secret. */
 export type KeyStoreConfig = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'secretsmanager'; readonly secretId: string };
 
 export interface Config {
   /** Named management clusters; tools default to the first. */
-  readonly managementClusters: readonly ManagementClusterConfig[];
+  readonly managementClusters: readonly (ManagementClusterConfig | InClusterConfig)[];
   /** Host names the HTTP endpoint answers to (DNS-rebinding protection); empty accepts any. */
   readonly allowedHosts: readonly string[];
   /** Expose only tools that change nothing (CAPI_MCP_READ_ONLY); the default for a real management cluster. */
@@ -33,7 +47,9 @@ export interface Config {
 
 /**
  * CAPI_MCP_MANAGEMENT_CLUSTERS: JSON array of `{name, kubeconfig, context?}` or `{name, eks: {clusterName,
- * region}}`; without it, KUBECONFIG names a single management cluster called "default".
+ * region}}`; without it, KUBECONFIG names a single management cluster called "default"; without either, in a
+ * pod (KUBERNETES_SERVICE_HOST and _PORT), the cluster it runs in, "in-cluster", as its ServiceAccount (token
+ * and CA in CAPI_MCP_SERVICE_ACCOUNT_DIR, by default where Kubernetes mounts them).
  * CAPI_MCP_ALLOWED_HOSTS: comma-separated host names. CAPI_MCP_READ_ONLY: "true" (the default: a real
  * management cluster is only changed when the operator says so) or "false". CAPI_MCP_ALLOWED_NAMESPACES:
  * comma-separated, unset for no limit (set, it must name one). CAPI_MCP_API_KEYS_SECRET_ARN or CAPI_MCP_API_KEYS_FILE: the key store.
@@ -73,7 +89,7 @@ export function requireKeyStore(config: Config): KeyStoreConfig {
   return config.apiKeys;
 }
 
-function managementClusters(env: NodeJS.ProcessEnv): ManagementClusterConfig[] {
+function managementClusters(env: NodeJS.ProcessEnv): (ManagementClusterConfig | InClusterConfig)[] {
   const raw = env.CAPI_MCP_MANAGEMENT_CLUSTERS;
   if (raw) {
     let parsed: unknown;
@@ -92,7 +108,27 @@ function managementClusters(env: NodeJS.ProcessEnv): ManagementClusterConfig[] {
     return result.data;
   }
   if (env.KUBECONFIG) return [{ name: 'default', kubeconfig: env.KUBECONFIG }];
-  throw new Error('Environment variable CAPI_MCP_MANAGEMENT_CLUSTERS or KUBECONFIG is required');
+  const inCluster = inClusterConfig(env);
+  if (inCluster) return [inCluster];
+  throw new Error('Environment variable CAPI_MCP_MANAGEMENT_CLUSTERS or KUBECONFIG is required (in a pod, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT name the cluster it runs in)');
+}
+
+/**
+ * The pod's own cluster when Kubernetes set the pod environment. Note: always https, whatever the port
+ * (client-node's loadFromCluster picks plain http for 80, 8080 and 8001): the token must never travel in the clear.
+ */
+function inClusterConfig(env: NodeJS.ProcessEnv): InClusterConfig | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host && !port) return undefined;
+  if (!host || !port || !/^\d{1,5}$/.test(port)) {
+    throw new Error(`Environment variables KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set, the port a number (got "${host ?? ''}" and "${port ?? ''}")`);
+  }
+  const dir = (env.CAPI_MCP_SERVICE_ACCOUNT_DIR || serviceAccountDir).replace(/\/+$/, '');
+  return {
+    name: 'in-cluster',
+    inCluster: { server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`, caFile: `${dir}/ca.crt`, tokenFile: `${dir}/token` },
+  };
 }
 
 function list(value: string | undefined): string[] {

@@ -6,7 +6,7 @@
  * read), so a process that only answers discovery and tools/list never loads client-node or the AWS SDK.
  */
 import { readFileSync } from 'node:fs';
-import type { ManagementClusterConfig } from '../config/config.ts';
+import type { InClusterConfig, ManagementClusterConfig } from '../config/config.ts';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { deferredKubeClient, kubeClientFrom, once, type KubeClient } from './client.ts';
 import type { ParsedKubeconfig } from './kubeconfig.ts';
@@ -18,7 +18,7 @@ export interface ManagementClusters {
   client(name?: string): KubeClient;
 }
 
-export function managementClusters(configs: readonly ManagementClusterConfig[]): ManagementClusters {
+export function managementClusters(configs: readonly (ManagementClusterConfig | InClusterConfig)[]): ManagementClusters {
   const clients = new Map<string, KubeClient>();
   const names = configs.map((c) => c.name);
   return {
@@ -32,7 +32,9 @@ export function managementClusters(configs: readonly ManagementClusterConfig[]):
       }
       let client = clients.get(config.name);
       if (!client) {
-        client = deferredKubeClient(once(() => ('eks' in config ? eksClient(config.eks) : kubeconfigClient(config))));
+        client = deferredKubeClient(
+          once(() => ('eks' in config ? eksClient(config.eks) : 'inCluster' in config ? inClusterClient(config.inCluster) : kubeconfigClient(config))),
+        );
         clients.set(config.name, client);
       }
       return client;
@@ -47,6 +49,16 @@ async function kubeconfigClient(config: Extract<ManagementClusterConfig, { kubec
     if (config.context) kc.setCurrentContext(config.context);
     return { compression: !disablesCompression(readFileSync(config.kubeconfig, 'utf8'), config.context) };
   });
+}
+
+/**
+ * The cluster this pod runs in, as its ServiceAccount: client-node's token-file provider reads the token
+ * again each minute, as client-go does, so the kubelet's rotation of a projected token is followed.
+ */
+function inClusterClient({ server, caFile, tokenFile }: InClusterConfig['inCluster']): Promise<KubeClient> {
+  return kubeClientFrom((kc) =>
+    kc.loadFromClusterAndUser({ name: 'in-cluster', server, caFile, skipTLSVerify: false }, { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }),
+  );
 }
 
 async function eksClient({ clusterName, region }: { clusterName: string; region: string }): Promise<KubeClient> {

@@ -6,14 +6,16 @@
  * ServiceAccount, and
  * - read-write: every tool works end to end through a real MCP client; the workflow steps run in-process
  *   with the same management-cluster config, so the Apply and Poll steps run as the ServiceAccount too;
- * - read-only: the reads work and every change comes back as a Forbidden tool error, changing nothing;
+ * - read-only, served as a pod of the ServiceAccount runs it (no kubeconfig: the API server from the pod
+ *   environment, the token and CA as mounted files): the reads work and every change comes back as a
+ *   Forbidden tool error, changing nothing;
  * - the ServiceAccount's token itself is refused everything else: other Secrets, writes outside Cluster
  *   objects, and cluster-admin actions (RBAC, impersonation, token minting, CRDs, webhooks).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +51,8 @@ interface Identity {
   readonly user: string;
   readonly serviceAccount: { readonly name: string; readonly namespace: string };
   readonly kubeconfigPath: string;
+  /** The same token and the API server's CA as Kubernetes mounts them in a pod (token, ca.crt, namespace). */
+  readonly serviceAccountDir: string;
   readonly kc: KubeConfig;
 }
 
@@ -88,12 +92,17 @@ async function install(variant: 'read-only' | 'read-write'): Promise<Identity> {
   });
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
+  const serviceAccountDir = join(dir, 'serviceaccount');
+  mkdirSync(serviceAccountDir);
+  writeFileSync(join(serviceAccountDir, 'token'), request.status!.token!, { mode: 0o600 });
+  writeFileSync(join(serviceAccountDir, 'ca.crt'), Buffer.from(cluster.caData!, 'base64'));
+  writeFileSync(join(serviceAccountDir, 'namespace'), saNamespace);
   // The authorizer learns of new bindings from a watch: wait until the ServiceAccount can list Clusters.
   await eventually(`the ${variant} bindings to take effect`, async () => {
     await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ ...capi, plural: 'clusters', limit: 1 });
     return { done: true, value: undefined, seen: 'listed' };
   }, { timeoutMs: 30_000, intervalMs: 250 });
-  return { variant, suffix, user: `system:serviceaccount:${saNamespace}:${serviceAccount.name}`, serviceAccount, kubeconfigPath, kc };
+  return { variant, suffix, user: `system:serviceaccount:${saNamespace}:${serviceAccount.name}`, serviceAccount, kubeconfigPath, serviceAccountDir, kc };
 }
 
 /**
@@ -116,13 +125,26 @@ async function bindKubeconfigRole(identity: Identity, namespace: string): Promis
 const serverFor = (identity: Identity) =>
   startTestServer({ env: { CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify([{ name: 'sandbox', kubeconfig: identity.kubeconfigPath }]) } });
 
+/**
+ * The server as it runs in a pod of the ServiceAccount: no kubeconfig, the API server's address in the
+ * environment Kubernetes gives every pod, its token and CA as mounted files (here in the identity's folder;
+ * in a pod, /var/run/secrets/kubernetes.io/serviceaccount).
+ */
+const serverInPodOf = (identity: Identity) => {
+  const { hostname, port } = new URL(admin.getCurrentCluster()!.server);
+  return startTestServer({
+    env: { CAPI_MCP_MANAGEMENT_CLUSTERS: '', KUBERNETES_SERVICE_HOST: hostname, KUBERNETES_SERVICE_PORT: port, CAPI_MCP_SERVICE_ACCOUNT_DIR: identity.serviceAccountDir },
+  });
+};
+
 const ns = await useNamespace('rbac', { withClusterClass: true });
 const other = await useNamespace('rbac-other');
 const readWrite = await install('read-write');
 const readOnly = await install('read-only');
 await bindKubeconfigRole(readWrite, ns.name);
 const readWriteUrl = await serverFor(readWrite);
-const readOnlyUrl = await serverFor(readOnly);
+// Note: read-only, the default of a server in the management cluster, is served as a pod runs it.
+const readOnlyUrl = await serverInPodOf(readOnly);
 
 const cluster = 'rbac-1';
 const clusterArgs = { namespace: ns.name, name: cluster };
@@ -228,7 +250,7 @@ describe('read-write variant: every tool works as the ServiceAccount', () => {
   });
 });
 
-describe('read-only variant: reads work, every change is a Forbidden tool error', () => {
+describe('read-only variant, served as in a pod of the ServiceAccount: reads work, every change is a Forbidden tool error', () => {
   let client: TestClient;
   let original: any;
   let operationsBefore: string[] = [];

@@ -17,7 +17,30 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ CAPI_MCP_MANAGEMENT_CLUSTERS: JSON.stringify(clusters) }).managementClusters, clusters);
   });
 
+  it('in a pod without a kubeconfig, names the cluster it runs in "in-cluster", reached over https with the mounted token and CA', () => {
+    const pod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    assert.deepEqual(loadConfig(pod).managementClusters, [
+      {
+        name: 'in-cluster',
+        inCluster: {
+          server: 'https://10.96.0.1:443',
+          caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+          tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+        },
+      },
+    ]);
+    // https even on the ports client-node would take for plain http; IPv6 in brackets; a token mounted elsewhere.
+    const other = loadConfig({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '8080', CAPI_MCP_SERVICE_ACCOUNT_DIR: '/var/run/secrets/capi-mcp/' });
+    assert.deepEqual(other.managementClusters, [
+      { name: 'in-cluster', inCluster: { server: 'https://[fd00::1]:8080', caFile: '/var/run/secrets/capi-mcp/ca.crt', tokenFile: '/var/run/secrets/capi-mcp/token' } },
+    ]);
+    // A kubeconfig the operator gives wins over the pod's own cluster.
+    assert.deepEqual(loadConfig({ ...pod, KUBECONFIG: '/k' }).managementClusters, [{ name: 'default', kubeconfig: '/k' }]);
+  });
+
   const failures: [string, NodeJS.ProcessEnv, RegExp][] = [
+    ['half a pod environment', { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, /KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set/],
+    ['a pod environment whose port is not a number', { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: 'tcp://x' }, /the port a number/],
     ['no management cluster at all', {}, /Environment variable CAPI_MCP_MANAGEMENT_CLUSTERS or KUBECONFIG is required/],
     ['management clusters that are not JSON', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is not JSON/],
     ['an empty list', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[]' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is invalid/],
