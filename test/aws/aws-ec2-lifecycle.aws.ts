@@ -12,7 +12,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DescribeInstancesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { awsClassicCluster, instancesOf as instancesIn, ownedTag, vpcsOf as vpcsIn } from '../support/aws-capa.ts';
 import { counts, created, leftovers, readInventory, removed, type Inventory, type InventoryKind, type Resource } from '../support/aws-inventory.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
@@ -21,6 +21,8 @@ import { eventually } from '../support/wait.ts';
 
 const ns = await useNamespace('aws-ec2', { withAwsEc2Class: true });
 const endpoint = testSandbox().awsEndpoint;
+const instancesOf = (region: string, cluster: string) => instancesIn(endpoint, region, cluster);
+const vpcsOf = (region: string, cluster: string) => vpcsIn(endpoint, region, cluster);
 const url = await startTestServer();
 let client: TestClient;
 before(async () => {
@@ -46,31 +48,6 @@ const createArgs = (name: string, region: string) => ({
  * deleted instances and gateways (as AWS does for a while) under the same tags.
  */
 const runName = (prefix: string) => `${prefix}-${ns.name.slice(-6)}`;
-
-/** The tag CAPA puts on everything it creates for `cluster` and deletes with it. */
-const ownedTag = (cluster: string) => `sigs.k8s.io/cluster-api-provider-aws/cluster/${cluster}`;
-
-const ec2 = (region: string) => new EC2Client({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-
-/** The instances CAPA made for `cluster` in `region` (any state). */
-async function instancesOf(region: string, cluster: string) {
-  const client = ec2(region);
-  try {
-    const answer = await client.send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${ownedTag(cluster)}`, Values: ['owned'] }] }));
-    return (answer.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-  } finally {
-    client.destroy();
-  }
-}
-
-async function vpcsOf(region: string, cluster: string) {
-  const client = ec2(region);
-  try {
-    return (await client.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${ownedTag(cluster)}`, Values: ['owned'] }] }))).Vpcs ?? [];
-  } finally {
-    client.destroy();
-  }
-}
 
 async function call(name: string, args: Record<string, unknown>) {
   const result = await client.callTool({ name, arguments: args });
@@ -104,7 +81,7 @@ async function assertNothingLeftBehind(region: string, before: Inventory) {
   return { after, left };
 }
 
-describe('aws-ec2 through MCP, reconciled by CAPA into the emulated account', { concurrency: 2 }, () => {
+describe('aws-ec2 through MCP, reconciled by CAPA into the emulated account', { concurrency: 3 }, () => {
   describe('a cluster followed through create and delete', { concurrency: 1 }, () => {
     const name = runName('life');
     const region = 'us-west-2';
@@ -253,6 +230,73 @@ describe('aws-ec2 through MCP, reconciled by CAPA into the emulated account', { 
       const { left } = await assertNothingLeftBehind(region, before);
       t.diagnostic(`moto's leftovers (${left.motoQuirks.length}): ${left.motoQuirks.map((q) => `${q.id}: ${q.why}`).join('; ')}`);
       t.diagnostic(`records of the deleted (${left.records.length}): ${left.records.join(', ')}`);
+    });
+  });
+
+  describe('a cluster scaled through CAPA: workers whose bootstrap data is given', { concurrency: 1 }, () => {
+    const name = runName('scale');
+    const pool = `${name}-md-0`;
+    const region = 'us-east-1';
+    let before: Inventory;
+    let oneWorker: Inventory;
+
+    /** The worker instances of `name` by state, once `done` holds of them. */
+    async function workersWhen(what: string, done: (states: Record<string, string[]>) => boolean) {
+      return eventually(`${what} (${name} in ${region})`, async () => {
+        const byState: Record<string, string[]> = {};
+        for (const i of await instancesOf(region, name)) (byState[i.State?.Name ?? 'unknown'] ??= []).push(i.InstanceId!);
+        return { done: done(byState), value: byState, seen: JSON.stringify(byState) };
+      }, { timeoutMs: 150_000, intervalMs: 1000 });
+    }
+
+    /** scale_cluster through MCP (dry run, then real), following the operation to its end. */
+    async function scaleThroughMcp(replicas: number, t: { diagnostic(s: string): void }, settled: (states: Record<string, string[]>) => boolean) {
+      const args = { namespace: ns.name, name, worker_pools: [{ name: pool, replicas }], timeout_seconds: createTimeoutSeconds };
+      const plan = await call('scale_cluster', { ...args, dry_run: true });
+      assert.match(textOf(plan), new RegExp(`${pool}`));
+      const t0 = Date.now();
+      const started = await call('scale_cluster', args);
+      const states = await workersWhen(`${replicas} worker instances running`, settled);
+      t.diagnostic(`scale_cluster to ${replicas} → instances as asked: ${seconds(Date.now() - t0)}: ${JSON.stringify(states)}`);
+      const view = await followOperation(client, started.structuredContent.operation_id, 180_000);
+      t.diagnostic(`scale operation: ${view.status} after ${seconds(Date.now() - t0)}: ${JSON.stringify(view)}`);
+      return { states, view };
+    }
+
+    it('a worker of a cluster without a control plane gets its instance from CAPA', async (t) => {
+      before = await readInventory(endpoint, region);
+      const t0 = Date.now();
+      await awsClassicCluster(ns, name, region, 1, 'v1.34.2');
+      const states = await workersWhen('one worker instance running', (s) => s.running?.length === 1);
+      t.diagnostic(`cluster → worker instance running: ${seconds(Date.now() - t0)}`);
+      oneWorker = await readInventory(endpoint, region);
+      const made = created(before, oneWorker);
+      t.diagnostic(`created in ${region}: ${perKind(made)}`);
+      assert.deepEqual(made.instances.map((i) => i.id), states.running);
+      assert.equal(made.instances[0]!.tags['sigs.k8s.io/cluster-api-provider-aws/role'], 'node');
+    });
+
+    it('scale_cluster to 3: CAPA runs two more instances; the operation ends at its timeout, the workers never joining', async (t) => {
+      const { states, view } = await scaleThroughMcp(3, t, (s) => s.running?.length === 3);
+      assert.equal(states.running!.length, 3);
+      assert.deepEqual(created(oneWorker, await readInventory(endpoint, region)).instances.length, 2);
+      assert.notEqual(view.status, 'SUCCEEDED');
+      assert.match(JSON.stringify(view), /not converged after \d+s \(timeout 60s\)/);
+    });
+
+    it('scale_cluster to 1: CAPA terminates two of the three', async (t) => {
+      const { states } = await scaleThroughMcp(1, t, (s) => s.running?.length === 1 && s.terminated?.length === 2);
+      assert.equal(states.running!.length, 1);
+      assert.equal(states.terminated!.length, 2);
+    });
+
+    it("delete_cluster: the operation succeeds and the account is as before, but for moto's own leftovers of the deleted", async (t) => {
+      const { view, ms } = await deleteThroughMcp(name);
+      assert.equal(view.status, 'SUCCEEDED', JSON.stringify(view));
+      t.diagnostic(`delete_cluster → SUCCEEDED: ${seconds(ms)}`);
+      const { left } = await assertNothingLeftBehind(region, before);
+      t.diagnostic(`moto's leftovers (${left.motoQuirks.length}): ${left.motoQuirks.map((q) => `${q.id}: ${q.why}`).join('; ')}`);
+      assert.equal((await instancesOf(region, name)).filter((i) => i.State?.Name !== 'terminated').length, 0);
     });
   });
 });
