@@ -39,6 +39,19 @@ export function wireConversion(crd: Manifest, endpoint: WebhookEndpoint): Manife
 }
 
 /**
+ * The CRD with every version but its storage version no longer served. Note: why the default sandbox does
+ * this: the API server keeps a watch cache per served version of a CRD, and the cache of a version that is
+ * not the storage version converts every write through the conversion webhook (a test run made ~15,000
+ * such calls for v1beta1 alone, at ~40 ms each on a loaded machine, with no client ever reading v1beta1).
+ * Cluster API stores and serves v1beta2; capi-mcp reads the preferred version, which this leaves as it was.
+ */
+export function servingStorageVersionOnly(crd: Manifest): Manifest {
+  const versions = crd.spec?.versions as Manifest[] | undefined;
+  if (!versions) return crd;
+  return { ...crd, spec: { ...crd.spec, versions: versions.map((v) => (v.storage || !v.served ? v : { ...v, served: false })) } };
+}
+
+/**
  * Points every webhook of an admission configuration at the provider's manager and gives the
  * configuration a provider-specific name (upstream names collide across providers).
  */

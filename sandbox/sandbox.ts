@@ -23,7 +23,7 @@ import { ensureBinaries, ensureProfileBinaries, type BinaryCache, type Log } fro
 import { moduleSource } from './go-modules.ts';
 import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerSpec } from './flags.ts';
 import { repoRoot, sandboxPaths, sandboxPorts, sandboxSourceDir, type SandboxOptions, type SandboxPaths, type SandboxPorts, type SandboxProvider } from './layout.ts';
-import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, toYaml, withVmStartup, writeKubeconfig } from './manifests.ts';
+import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, servingStorageVersionOnly, toYaml, withVmStartup, writeKubeconfig } from './manifests.ts';
 import { ensurePki, type KeyPairFiles } from './pki.ts';
 import { assertPortsFree, assertSomePortsFree, httpStatus, httpsStatus, waitFor } from './probes.ts';
 import { residentMiB, startProcess, stopProcesses, trackedProcesses, runsBinary, type ProcessSpec } from './processes.ts';
@@ -199,7 +199,9 @@ export class Sandbox {
     const crds = [];
     for (const provider of this.providers) {
       const manager = provider.manager ? ports.managers[provider.manager] : undefined;
-      crds.push(...(await renderCrds(provider, manager && { baseUrl: `https://127.0.0.1:${manager.webhook}`, caBundle })));
+      const rendered = await renderCrds(provider, manager && { baseUrl: `https://127.0.0.1:${manager.webhook}`, caBundle });
+      // Cluster API's own CRDs serve only their storage version (see servingStorageVersionOnly); CAPA's stay as shipped.
+      crds.push(...(provider.name === awsProvider.name ? rendered : rendered.map(servingStorageVersionOnly)));
     }
     log(`installing ${crds.length} CRDs`);
     await applyManifests(paths.kubeconfig, join(paths.manifests, 'crds.yaml'), crds);

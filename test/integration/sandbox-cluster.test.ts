@@ -109,3 +109,15 @@ describe('a Cluster from the in-memory ClusterClass on the sandbox', () => {
     });
   });
 });
+
+describe("the sandbox's Cluster API CRDs", () => {
+  it('serve only their storage version, v1beta2, so no write goes through a conversion webhook for an unread version', async () => {
+    const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+    const crds = await ns.kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+    const capi = crds.items.filter((c) => /(^|\.)cluster\.x-k8s\.io$/.test(c.spec.group) && !c.spec.names.kind.startsWith('AWS') && !/aws|rosa|eks|nodeadm/i.test(c.metadata!.name!));
+    assert.ok(capi.length >= 20, `${capi.length} Cluster API CRDs`);
+    const servedBesidesStorage = capi.flatMap((c) => c.spec.versions.filter((v) => v.served && !v.storage).map((v) => `${c.metadata!.name} ${v.name}`));
+    assert.deepEqual(servedBesidesStorage, []);
+    assert.ok(capi.every((c) => c.spec.versions.some((v) => v.served && v.storage && v.name === 'v1beta2')));
+  });
+});

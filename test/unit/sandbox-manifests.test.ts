@@ -1,7 +1,7 @@
 /** Pure rewrites of upstream manifests and patches that point the sandbox at loopback managers. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { wireAdmission, wireConversion, withVmStartup } from '../../sandbox/manifests.ts';
+import { servingStorageVersionOnly, wireAdmission, wireConversion, withVmStartup } from '../../sandbox/manifests.ts';
 import { applyPatch } from '../../sandbox/build.ts';
 import { parsePortBase, sandboxPorts } from '../../sandbox/layout.ts';
 
@@ -144,5 +144,25 @@ describe('withVmStartup', () => {
   it('leaves a DevMachineTemplate of another backend as it is', () => {
     const docker = { kind: 'DevMachineTemplate', spec: { template: { spec: { backend: { docker: {} } } } } };
     assert.equal(withVmStartup([docker], 2)[0], docker);
+  });
+});
+
+describe('servingStorageVersionOnly', () => {
+  const crd = () => ({
+    kind: 'CustomResourceDefinition',
+    spec: { group: 'cluster.x-k8s.io', versions: [{ name: 'v1beta1', served: true, storage: false, deprecated: true }, { name: 'v1beta2', served: true, storage: true }] },
+  });
+
+  it('stops serving every version but the storage one, keeping each version (and its schema) in the CRD', () => {
+    assert.deepEqual(servingStorageVersionOnly(crd()).spec.versions, [
+      { name: 'v1beta1', served: false, storage: false, deprecated: true },
+      { name: 'v1beta2', served: true, storage: true },
+    ]);
+  });
+
+  it('does not modify its input', () => {
+    const input = crd();
+    servingStorageVersionOnly(input);
+    assert.deepEqual(input, crd());
   });
 });
