@@ -2,7 +2,7 @@
  * Configuration, read from the environment once at start-up into a typed Config that is passed down.
  * Nothing else reads process.env. Missing or malformed settings fail start-up with the variable's name.
  */
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 
 const managementClusterSchema = z.union([
@@ -56,6 +56,12 @@ export interface Config {
  * CAPI_MCP_STATE_MACHINE_ARN, POWERTOOLS_LOG_LEVEL, CAPI_MCP_LOG_FILE.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Note: Node reads this variable for every TLS connection whose options do not say otherwise, client-node's
+  // to management clusters included: a token would go to whoever answers. Workload clients pin their CA
+  // regardless (shared/kube/connection.ts); nothing capi-mcp does needs it off.
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
+    throw new Error('Environment variable NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS verification of every API server connection; unset it');
+  }
   const allowedNamespaces = list(env.CAPI_MCP_ALLOWED_NAMESPACES);
   // Note: set but empty is a mistake (an unset template variable, a stray comma), and reading it as "no
   // limit" would open every namespace to the keys the operator meant to confine: refuse to start instead.
@@ -108,6 +114,11 @@ function managementClusters(env: NodeJS.ProcessEnv): (ManagementClusterConfig | 
     return result.data;
   }
   if (env.KUBECONFIG) return [{ name: 'default', kubeconfig: env.KUBECONFIG }];
+  // Note: set but empty is a mistake (an unset template variable), and reading it as "not set" would switch
+  // a pod to managing the cluster it runs in: refuse to start instead.
+  for (const name of ['CAPI_MCP_MANAGEMENT_CLUSTERS', 'KUBECONFIG'] as const) {
+    if (env[name] !== undefined) throw new Error(`Environment variable ${name} is set but empty`);
+  }
   const inCluster = inClusterConfig(env);
   if (inCluster) return [inCluster];
   throw new Error('Environment variable CAPI_MCP_MANAGEMENT_CLUSTERS or KUBECONFIG is required (in a pod, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT name the cluster it runs in)');
@@ -121,8 +132,14 @@ function inClusterConfig(env: NodeJS.ProcessEnv): InClusterConfig | undefined {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host && !port) return undefined;
-  if (!host || !port || !/^\d{1,5}$/.test(port)) {
-    throw new Error(`Environment variables KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set, the port a number (got "${host ?? ''}" and "${port ?? ''}")`);
+  const validPort = port !== undefined && /^[1-9]\d{0,4}$/.test(port) && Number(port) <= 65535;
+  // Note: a host name or an IP address and nothing else: "evil.example/x?" or "https://x" would otherwise
+  // build a URL whose host is not the one given, and the token goes to whatever the URL names.
+  const validHost = host !== undefined && ((isIP(host) !== 0 && !host.includes('%')) || hostName.test(host));
+  if (!validHost || !validPort) {
+    throw new Error(
+      `Environment variables KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be a host name or IP address and a port number (got "${host ?? ''}" and "${port ?? ''}")`,
+    );
   }
   const dir = (env.CAPI_MCP_SERVICE_ACCOUNT_DIR || serviceAccountDir).replace(/\/+$/, '');
   return {
@@ -130,6 +147,9 @@ function inClusterConfig(env: NodeJS.ProcessEnv): InClusterConfig | undefined {
     inCluster: { server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`, caFile: `${dir}/ca.crt`, tokenFile: `${dir}/token` },
   };
 }
+
+/** An RFC 1123 host name. */
+const hostName = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);

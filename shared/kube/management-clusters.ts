@@ -52,13 +52,16 @@ async function kubeconfigClient(config: Extract<ManagementClusterConfig, { kubec
 }
 
 /**
- * The cluster this pod runs in, as its ServiceAccount: client-node's token-file provider reads the token
- * again each minute, as client-go does, so the kubelet's rotation of a projected token is followed.
+ * The cluster this pod runs in, as its ServiceAccount (shared/kube/service-account-token.ts reads the token,
+ * again each minute, so the kubelet's rotation of a projected token is followed).
  */
-function inClusterClient({ server, caFile, tokenFile }: InClusterConfig['inCluster']): Promise<KubeClient> {
-  return kubeClientFrom((kc) =>
-    kc.loadFromClusterAndUser({ name: 'in-cluster', server, caFile, skipTLSVerify: false }, { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }),
-  );
+async function inClusterClient({ server, caFile, tokenFile }: InClusterConfig['inCluster']): Promise<KubeClient> {
+  const { ServiceAccountToken, serviceAccountAuthProvider } = await import('./service-account-token.ts');
+  const token = new ServiceAccountToken(tokenFile);
+  return kubeClientFrom((kc) => {
+    kc.loadFromClusterAndUser({ name: 'in-cluster', server, caFile, skipTLSVerify: false }, { name: 'in-cluster', authProvider: { name: serviceAccountAuthProvider, config: {} } });
+    kc.addAuthenticator(token);
+  });
 }
 
 async function eksClient({ clusterName, region }: { clusterName: string; region: string }): Promise<KubeClient> {

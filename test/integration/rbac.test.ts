@@ -133,7 +133,7 @@ const serverFor = (identity: Identity) =>
 const serverInPodOf = (identity: Identity) => {
   const { hostname, port } = new URL(admin.getCurrentCluster()!.server);
   return startTestServer({
-    env: { CAPI_MCP_MANAGEMENT_CLUSTERS: '', KUBERNETES_SERVICE_HOST: hostname, KUBERNETES_SERVICE_PORT: port, CAPI_MCP_SERVICE_ACCOUNT_DIR: identity.serviceAccountDir },
+    env: { CAPI_MCP_MANAGEMENT_CLUSTERS: undefined, KUBERNETES_SERVICE_HOST: hostname, KUBERNETES_SERVICE_PORT: port, CAPI_MCP_SERVICE_ACCOUNT_DIR: identity.serviceAccountDir },
   });
 };
 

@@ -34,13 +34,23 @@ describe('loadConfig', () => {
     assert.deepEqual(other.managementClusters, [
       { name: 'in-cluster', inCluster: { server: 'https://[fd00::1]:8080', caFile: '/var/run/secrets/capi-mcp/ca.crt', tokenFile: '/var/run/secrets/capi-mcp/token' } },
     ]);
+    assert.equal((loadConfig({ KUBERNETES_SERVICE_HOST: 'kubernetes.default.svc', KUBERNETES_SERVICE_PORT: '6443' }).managementClusters[0] as any).inCluster.server, 'https://kubernetes.default.svc:6443');
     // A kubeconfig the operator gives wins over the pod's own cluster.
     assert.deepEqual(loadConfig({ ...pod, KUBECONFIG: '/k' }).managementClusters, [{ name: 'default', kubeconfig: '/k' }]);
   });
 
   const failures: [string, NodeJS.ProcessEnv, RegExp][] = [
-    ['half a pod environment', { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, /KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set/],
-    ['a pod environment whose port is not a number', { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: 'tcp://x' }, /the port a number/],
+    ['half a pod environment', { KUBERNETES_SERVICE_HOST: '10.96.0.1' }, /KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be/],
+    ['a pod environment whose port is not a number', { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: 'tcp://x' }, /a port number/],
+    ...(['evil.example/x?', 'https://kubernetes', 'user@10.96.0.1', 'fe80::1%eth0', 'kube rnetes', ''] as const).map(
+      (host): [string, NodeJS.ProcessEnv, RegExp] => [`a pod environment whose host is "${host}"`, { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: '443' }, /must be a host name or IP address/],
+    ),
+    ...(['0', '00443', '65536', '443x'] as const).map(
+      (port): [string, NodeJS.ProcessEnv, RegExp] => [`a pod environment whose port is "${port}"`, { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: port }, /a port number/],
+    ),
+    ['an empty CAPI_MCP_MANAGEMENT_CLUSTERS in a pod', { CAPI_MCP_MANAGEMENT_CLUSTERS: '', KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is set but empty/],
+    ['an empty KUBECONFIG in a pod', { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, /KUBECONFIG is set but empty/],
+    ['TLS verification turned off for the process', { KUBECONFIG: '/k', NODE_TLS_REJECT_UNAUTHORIZED: '0' }, /NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS verification/],
     ['no management cluster at all', {}, /Environment variable CAPI_MCP_MANAGEMENT_CLUSTERS or KUBECONFIG is required/],
     ['management clusters that are not JSON', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is not JSON/],
     ['an empty list', { CAPI_MCP_MANAGEMENT_CLUSTERS: '[]' }, /CAPI_MCP_MANAGEMENT_CLUSTERS is invalid/],
