@@ -21,6 +21,9 @@ export interface InClusterConfig {
   readonly inCluster: { readonly server: string; readonly caFile: string; readonly tokenFile: string };
 }
 
+/** A management cluster as the configuration names it: by kubeconfig, by EKS cluster, or the one the pod runs in. */
+export type ManagementClusterTarget = ManagementClusterConfig | InClusterConfig;
+
 /** Where the default ServiceAccount token and CA are mounted in a pod. */
 export const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -29,7 +32,7 @@ export type KeyStoreConfig = { readonly kind: 'file'; readonly path: string } | 
 
 export interface Config {
   /** Named management clusters; tools default to the first. */
-  readonly managementClusters: readonly (ManagementClusterConfig | InClusterConfig)[];
+  readonly managementClusters: readonly ManagementClusterTarget[];
   /** Host names the HTTP endpoint answers to (DNS-rebinding protection); empty accepts any. */
   readonly allowedHosts: readonly string[];
   /** Expose only tools that change nothing (CAPI_MCP_READ_ONLY); the default for a real management cluster. */
@@ -95,7 +98,7 @@ export function requireKeyStore(config: Config): KeyStoreConfig {
   return config.apiKeys;
 }
 
-function managementClusters(env: NodeJS.ProcessEnv): (ManagementClusterConfig | InClusterConfig)[] {
+function managementClusters(env: NodeJS.ProcessEnv): ManagementClusterTarget[] {
   const raw = env.CAPI_MCP_MANAGEMENT_CLUSTERS;
   if (raw) {
     let parsed: unknown;

@@ -6,7 +6,7 @@
  * read), so a process that only answers discovery and tools/list never loads client-node or the AWS SDK.
  */
 import { readFileSync } from 'node:fs';
-import type { InClusterConfig, ManagementClusterConfig } from '../config/config.ts';
+import type { InClusterConfig, ManagementClusterConfig, ManagementClusterTarget } from '../config/config.ts';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { deferredKubeClient, kubeClientFrom, once, type KubeClient } from './client.ts';
 import type { ParsedKubeconfig } from './kubeconfig.ts';
@@ -18,7 +18,7 @@ export interface ManagementClusters {
   client(name?: string): KubeClient;
 }
 
-export function managementClusters(configs: readonly (ManagementClusterConfig | InClusterConfig)[]): ManagementClusters {
+export function managementClusters(configs: readonly ManagementClusterTarget[]): ManagementClusters {
   const clients = new Map<string, KubeClient>();
   const names = configs.map((c) => c.name);
   return {

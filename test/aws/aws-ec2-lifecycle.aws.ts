@@ -279,7 +279,7 @@ describe('aws-ec2 through MCP, reconciled by CAPA into the emulated account', { 
     it('scale_cluster to 3: CAPA runs two more instances; the operation ends at its timeout, the workers never joining', async (t) => {
       const { states, view } = await scaleThroughMcp(3, t, (s) => s.running?.length === 3);
       assert.equal(states.running!.length, 3);
-      assert.deepEqual(created(oneWorker, await readInventory(endpoint, region)).instances.length, 2);
+      assert.equal(created(oneWorker, await readInventory(endpoint, region)).instances.length, 2);
       assert.notEqual(view.status, 'SUCCEEDED');
       assert.match(JSON.stringify(view), /not converged after \d+s \(timeout 60s\)/);
     });

@@ -10,7 +10,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { clusterObjects, topologyCluster } from '../support/clusters.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -112,7 +112,6 @@ describe('a Cluster from the in-memory ClusterClass on the sandbox', () => {
 
 describe("the sandbox's Cluster API CRDs", () => {
   it('serve only their storage version, v1beta2, so no write goes through a conversion webhook for an unread version', async () => {
-    const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
     const crds = await ns.kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
     const capi = crds.items.filter((c) => /(^|\.)cluster\.x-k8s\.io$/.test(c.spec.group) && !c.spec.names.kind.startsWith('AWS') && !/aws|rosa|eks|nodeadm/i.test(c.metadata!.name!));
     assert.ok(capi.length >= 20, `${capi.length} Cluster API CRDs`);
