@@ -10,11 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { testSandbox } from './sandbox.ts';
+import { countsOf, failuresOf } from './suite-output.ts';
 
 interface Outcome {
   readonly passed: number;
   readonly failed: number;
   readonly code: number;
+  /** The run's "failing tests" section, repeated at the end. */
+  readonly failures?: string;
 }
 
 /** Runs `npm run <script>`, its output passed through as it comes, and reads the test runner's counts from it. */
@@ -24,12 +27,13 @@ function run(script: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
     let tail = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-64 * 1024);
+      // Note: enough for the closing failing-tests section, which ends the output.
+      tail = (tail + chunk.toString('utf8')).slice(-1024 * 1024);
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const last = (label: string) => Number([...tail.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-      resolve({ passed: last('pass'), failed: last('fail'), code: code ?? 1 });
+      const failures = failuresOf(tail);
+      resolve({ ...countsOf(tail), code: code ?? 1, ...(failures ? { failures } : {}) });
     });
   });
 }
@@ -40,6 +44,9 @@ const aws = await run('test:aws', { ...process.env, CAPI_MCP_TEST_AWS: '1', CAPI
 const main = await run('test:main', { ...process.env, CAPI_MCP_TEST_AWS: '', CAPI_MCP_KEEP_TEST_SANDBOX: '1' });
 if (!wasRunning && process.env.CAPI_MCP_KEEP_TEST_SANDBOX !== '1') await sandbox.down();
 
+for (const [script, outcome] of [['test:aws', aws], ['test:main', main]] as const) {
+  if (outcome.failures) console.log(`\nnpm run ${script}, its failures again:\n${outcome.failures}`);
+}
 const passed = aws.passed + main.passed;
 // A run that failed without a test failing (a global setup that threw) counts as one failure.
 const failed = aws.failed + main.failed + (aws.code !== 0 && aws.failed === 0 ? 1 : 0) + (main.code !== 0 && main.failed === 0 ? 1 : 0);
