@@ -4,12 +4,8 @@
  */
 import { synthesizeWorkflow } from '../infra/lib/definition.ts';
 import type { Config } from '../shared/config/config.ts';
-import { createDeps } from '../shared/deps.ts';
-import { LocalWorkflowEngine } from '../shared/workflows/local-engine.ts';
-import { runStep } from '../shared/workflows/steps.ts';
+import { openLocalWorkflows as openWith } from '../shared/http/node-server.ts';
 
-export async function openLocalWorkflows(config: Config, dir: string, timeScale: number) {
-  const deps = createDeps(config);
-  const { definition, stepFunctionArn } = synthesizeWorkflow();
-  return LocalWorkflowEngine.open(dir, { definition, stepFunctionArn, timeScale, step: (event) => runStep(event, deps) });
+export function openLocalWorkflows(config: Config, dir: string, timeScale: number) {
+  return openWith(config, dir, synthesizeWorkflow(), timeScale);
 }

@@ -151,6 +151,38 @@ function inClusterConfig(env: NodeJS.ProcessEnv): InClusterConfig | undefined {
   };
 }
 
+/** How the container's Node server listens, keeps its operations and stops (functions/container/main.ts). */
+export interface ServingConfig {
+  /** CAPI_MCP_HOST: the address to bind (default 0.0.0.0: a pod is reached on its own IP). */
+  readonly host: string;
+  /** CAPI_MCP_PORT (default 8080; 0 takes any free port). */
+  readonly port: number;
+  /** CAPI_MCP_EXECUTIONS_DIR: where the local workflow engine keeps its executions; a read-write server needs one. */
+  readonly executionsDir?: string;
+  /** CAPI_MCP_DRAIN_SECONDS: how long a SIGTERM lets requests in flight finish (default 20). */
+  readonly drainSeconds: number;
+}
+
+export function loadServingConfig(env: NodeJS.ProcessEnv = process.env): ServingConfig {
+  const host = env.CAPI_MCP_HOST || '0.0.0.0';
+  if (isIP(host) === 0 && !hostName.test(host)) throw new Error(`Environment variable CAPI_MCP_HOST must be an IP address or host name, got "${host}"`);
+  return {
+    host,
+    port: integer(env, 'CAPI_MCP_PORT', 8080, 0, 65535),
+    ...(env.CAPI_MCP_EXECUTIONS_DIR ? { executionsDir: env.CAPI_MCP_EXECUTIONS_DIR } : {}),
+    drainSeconds: integer(env, 'CAPI_MCP_DRAIN_SECONDS', 20, 0, 3600),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,7}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new Error(`Environment variable ${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
 /** An RFC 1123 host name. */
 const hostName = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP surface shared by the Lambda and the local adapter, as a Web-standard Request → Response
  * function: `/mcp` is the stateless Streamable HTTP MCP endpoint (both protocol eras), `/healthz` a
- * liveness probe and the only route that answers without an API key. Order of checks on `/mcp`: Host and
+ * liveness probe and `/readyz` (a Node server's) a readiness probe: the only routes that answer without an
+ * API key, and with nothing but a status. Order of checks on `/mcp`: Host and
  * Origin (DNS rebinding), a declared body size (413), then the API key (401 / 429 / 503), then the body,
  * read up to its cap (413), then MCP — a server built for this caller, listing only what its scopes allow.
  */
@@ -32,6 +33,8 @@ export interface WebHandlerOptions {
   readonly authenticator: Authenticator;
   /** Serves `GET /metrics` (Prometheus text) to any valid key; absent in Lambda, where metrics go to CloudWatch. */
   readonly metricsText?: () => Promise<{ readonly contentType: string; readonly body: string }>;
+  /** Serves `GET /readyz`: whether this server can do its work now (shared/http/readiness.ts); absent in Lambda. */
+  readonly ready?: () => Promise<boolean>;
 }
 
 /** What the front door knows about the connection: used for throttling and audit, never trusted for auth. */
@@ -55,6 +58,9 @@ export function createWebHandler(deps: Deps, options: WebHandlerOptions): WebHan
   return async (request, meta = {}) => {
     const path = new URL(request.url).pathname;
     if (path === '/healthz') return Response.json({ status: 'ok' });
+    if (path === '/readyz' && options.ready) {
+      return (await options.ready()) ? Response.json({ status: 'ready' }) : Response.json({ status: 'not ready' }, { status: 503 });
+    }
     if (path !== mcpPath && !(path === '/metrics' && options.metricsText)) return Response.json({ error: `not found; the MCP endpoint is ${mcpPath}` }, { status: 404 });
     const rejected =
       (options.allowedHosts.length > 0 ? hostHeaderValidationResponse(request, [...options.allowedHosts]) : undefined) ??

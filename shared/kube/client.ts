@@ -76,6 +76,7 @@ export function deferredKubeClient(current: () => Promise<KubeClient>): KubeClie
     readSecret: async (...args) => (await current()).readSecret(...args),
     listEvents: async (...args) => (await current()).listEvents(...args),
     listNodes: async (...args) => (await current()).listNodes(...args),
+    ping: async () => (await current()).ping(),
     apply: async (...args) => (await current()).apply(...args),
     create: async (...args) => (await current()).create(...args),
     delete: async (...args) => (await current()).delete(...args),
@@ -176,6 +177,9 @@ export async function kubeClientFor(config: KubeConfig, { timeoutMs = callTimeou
     async listNodes() {
       const list = await call('list Nodes', () => core.listNode());
       return list.items as unknown as KubeObject[];
+    },
+    async ping() {
+      await call('discover API groups', () => apis.getAPIVersions());
     },
     async apply(obj, options) {
       const what = `${options.dryRun ? 'validate' : 'apply'} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`;

@@ -71,6 +71,11 @@ export interface KubeClient {
   /** Nodes of the cluster this client points at. */
   listNodes(): Promise<KubeObject[]>;
   /**
+   * One request that needs this client's credentials (API discovery, which Kubernetes grants every
+   * authenticated user): resolves when the API server answers and accepts them. Never cached.
+   */
+  ping(): Promise<void>;
+  /**
    * Server-side applies `obj` as `fieldManager` (create or update, idempotent; fields this manager
    * applied before and `obj` omits are removed, as SSA defines). With `dryRun` the API server validates
    * it — schemas, webhooks, admission — and persists nothing. Not forced unless `force`: a field another

@@ -14,13 +14,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
-import { parseAllDocuments, stringify } from 'yaml';
 import {
   AdmissionregistrationV1Api,
   ApiextensionsV1Api,
@@ -32,82 +28,20 @@ import {
   loadYaml,
   type V1RoleBinding,
 } from '@kubernetes/client-node';
-import { repoRoot } from '../../sandbox/layout.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { adminKubeConfig, auditRecordsOf, auditRecordsWhen, testSandbox, useNamespace } from '../support/sandbox.ts';
+import { installRbac, rbacDir, type Identity } from '../support/service-account.ts';
 import { eventually } from '../support/wait.ts';
 
-const rbacDir = join(repoRoot, 'deploy', 'rbac');
 const run = randomBytes(3).toString('hex');
 const admin = adminKubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
 const adminCustom = admin.makeApiClient(CustomObjectsApi);
 const capi = { group: 'cluster.x-k8s.io', version: 'v1beta2' } as const;
 
-/** capi-mcp's identity for one variant: a ServiceAccount bound by deploy/rbac/<variant>, and its kubeconfig. */
-interface Identity {
-  readonly variant: string;
-  readonly suffix: string;
-  readonly user: string;
-  readonly serviceAccount: { readonly name: string; readonly namespace: string };
-  readonly kubeconfigPath: string;
-  /** The same token and the API server's CA as Kubernetes mounts them in a pod (token, ca.crt, namespace). */
-  readonly serviceAccountDir: string;
-  readonly kc: KubeConfig;
-}
-
-const kubectl = (...args: string[]) => promisify(execFile)('kubectl', ['--kubeconfig', testSandbox().paths.kubeconfig, ...args]);
-
-/** Applies deploy/rbac/<variant> with kubectl -k, mints a token for its ServiceAccount and writes a kubeconfig. */
-async function install(variant: 'read-only' | 'read-write'): Promise<Identity> {
-  const suffix = `-${variant === 'read-only' ? 'ro' : 'rw'}-${run}`;
-  const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-rbac-'));
-  const saNamespace = `capi-mcp-system${suffix}`;
-  // Note: kustomize rejects an absolute base, so the overlay names it relative to its own folder.
-  writeFileSync(
-    join(dir, 'kustomization.yaml'),
-    ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `namespace: ${saNamespace}`, `nameSuffix: ${suffix}`, 'resources:', `  - ${relative(dir, join(rbacDir, variant))}`, ''].join('\n'),
-  );
-  // The shipped bindings also name the group capi-mcp (EKS's identity), which nameSuffix does not rename:
-  // drop it, so these per-run bindings grant only this run's ServiceAccount, never that group
-  // (rbac-eks-group.test.ts proves the manifests as shipped, with the group).
-  const rendered = parseAllDocuments((await kubectl('kustomize', dir)).stdout).map((d) => d.toJS());
-  for (const object of rendered) {
-    if (object.subjects) object.subjects = object.subjects.filter((s: { kind: string }) => s.kind !== 'Group');
-  }
-  const manifest = join(dir, 'rendered.yaml');
-  writeFileSync(manifest, rendered.map((o) => stringify(o)).join('---\n'));
-  await kubectl('apply', '-f', manifest);
-  after(() => kubectl('delete', '-f', manifest, '--ignore-not-found', '--wait=false'));
-
-  const serviceAccount = { name: `capi-mcp${suffix}`, namespace: saNamespace };
-  const request = await adminCore.createNamespacedServiceAccountToken({ ...serviceAccount, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sandbox', server: cluster.server, caData: cluster.caData!, skipTLSVerify: false }],
-    users: [{ name: serviceAccount.name, token: request.status!.token }],
-    contexts: [{ name: 'sandbox', cluster: 'sandbox', user: serviceAccount.name }],
-    currentContext: 'sandbox',
-  });
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
-  const serviceAccountDir = join(dir, 'serviceaccount');
-  mkdirSync(serviceAccountDir);
-  writeFileSync(join(serviceAccountDir, 'token'), request.status!.token!, { mode: 0o600 });
-  writeFileSync(join(serviceAccountDir, 'ca.crt'), Buffer.from(cluster.caData!, 'base64'));
-  writeFileSync(join(serviceAccountDir, 'namespace'), saNamespace);
-  // The authorizer learns of new bindings from a watch: wait until the ServiceAccount can list Clusters.
-  await eventually(`the ${variant} bindings to take effect`, async () => {
-    await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ ...capi, plural: 'clusters', limit: 1 });
-    return { done: true, value: undefined, seen: 'listed' };
-  }, { timeoutMs: 30_000, intervalMs: 250 });
-  return { variant, suffix, user: `system:serviceaccount:${saNamespace}:${serviceAccount.name}`, serviceAccount, kubeconfigPath, serviceAccountDir, kc };
-}
-
 /**
  * Binds capi-mcp-kubeconfig in `namespace` as deploy/rbac/examples/kubeconfig-rolebinding.yaml does, to
- * this run's ServiceAccount alone: like the per-run bindings of `install`, it leaves out the example's
+ * this run's ServiceAccount alone: like the per-run bindings of `installRbac`, it leaves out the example's
  * group subject, which would grant the group capi-mcp (rbac-eks-group.test.ts's member, running beside
  * this file) a binding it checks nothing else gives.
  */
@@ -139,8 +73,8 @@ const serverInPodOf = (identity: Identity) => {
 
 const ns = await useNamespace('rbac', { withClusterClass: true });
 const other = await useNamespace('rbac-other');
-const readWrite = await install('read-write');
-const readOnly = await install('read-only');
+const readWrite = await installRbac('read-write', run);
+const readOnly = await installRbac('read-only', run);
 await bindKubeconfigRole(readWrite, ns.name);
 const readWriteUrl = await serverFor(readWrite);
 // Note: read-only, the default of a server in the management cluster, is served as a pod runs it.

@@ -28,7 +28,7 @@ import { ExecutionAlreadyExists, executionBaseName, listLimit, mayBeInNamespaces
 import type { OperationAction, WorkflowInput } from '../../shared/workflows/operation.ts';
 import { StateNames } from '../../shared/workflows/states.ts';
 
-export type Verb = 'list' | 'get' | 'resolve' | 'readSecret' | 'listEvents' | 'listNodes' | 'apply' | 'create' | 'delete';
+export type Verb = 'list' | 'get' | 'resolve' | 'readSecret' | 'listEvents' | 'listNodes' | 'ping' | 'apply' | 'create' | 'delete';
 
 /** One call the fake answered (or refused), as the test asserts on it. */
 export interface KubeCall {
@@ -192,6 +192,10 @@ export class FakeKube implements KubeClient {
   async listNodes(): Promise<KubeObject[]> {
     await this.arrive({ verb: 'listNodes', kind: 'Node', text: 'list Node' });
     return structuredClone(this.nodes);
+  }
+
+  async ping(): Promise<void> {
+    await this.arrive({ verb: 'ping', text: 'discover API groups' });
   }
 
   async apply(obj: KubeObject, options: { fieldManager: string; dryRun?: boolean; force?: boolean }): Promise<KubeObject> {

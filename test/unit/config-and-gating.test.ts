@@ -1,7 +1,7 @@
 /** Configuration from the environment and the one gating predicate, both table-driven. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, requireKeyStore } from '../../shared/config/config.ts';
+import { loadConfig, loadServingConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { isToolApplicable, tools } from '../../shared/mcp/registry.ts';
 
 describe('loadConfig', () => {
@@ -90,6 +90,29 @@ describe('loadConfig', () => {
       assert.throws(() => loadConfig({ KUBECONFIG: '/k', CAPI_MCP_ALLOWED_NAMESPACES: value }), /^Error: Environment variable CAPI_MCP_ALLOWED_NAMESPACES is set but names no namespace$/);
     });
   }
+});
+
+describe('loadServingConfig', () => {
+  it('binds every address on port 8080 with no executions folder and a 20 s drain when nothing is set', () => {
+    assert.deepEqual(loadServingConfig({}), { host: '0.0.0.0', port: 8080, drainSeconds: 20 });
+  });
+
+  it('reads the address, port, executions folder and drain the environment sets', () => {
+    assert.deepEqual(loadServingConfig({ CAPI_MCP_HOST: '127.0.0.1', CAPI_MCP_PORT: '0', CAPI_MCP_EXECUTIONS_DIR: '/var/lib/capi-mcp/executions', CAPI_MCP_DRAIN_SECONDS: '5' }), {
+      host: '127.0.0.1',
+      port: 0,
+      executionsDir: '/var/lib/capi-mcp/executions',
+      drainSeconds: 5,
+    });
+  });
+
+  const refused: [string, NodeJS.ProcessEnv, RegExp][] = [
+    ['a port past 65535', { CAPI_MCP_PORT: '65536' }, /CAPI_MCP_PORT must be a whole number from 0 to 65535, got "65536"/],
+    ['a port that is no number', { CAPI_MCP_PORT: '80a' }, /CAPI_MCP_PORT must be a whole number/],
+    ['a negative drain', { CAPI_MCP_DRAIN_SECONDS: '-1' }, /CAPI_MCP_DRAIN_SECONDS must be a whole number from 0 to 3600/],
+    ['an address that is a URL', { CAPI_MCP_HOST: 'http://0.0.0.0' }, /CAPI_MCP_HOST must be an IP address or host name/],
+  ];
+  for (const [name, env, message] of refused) it(`fails start-up on ${name}`, () => assert.throws(() => loadServingConfig(env), message));
 });
 
 describe('isToolApplicable', () => {

@@ -1,0 +1,30 @@
+/**
+ * `npm run build:container [outdir]` (default dist/container): what the container image runs, built as the
+ * Lambda functions are (infra/lib/function-bundle.ts, the one source of those settings) from
+ * functions/container/main.ts into `<outdir>/index.mjs` and its chunks, and beside it `workflow.json`, the
+ * state machine's definition as CDK synthesizes it for the local engine (infra/lib/definition.ts): the
+ * image runs the deployed state machine without carrying CDK. The Dockerfile runs this in its build stage;
+ * the tests run what it writes.
+ */
+import { build } from 'esbuild';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { functionBuildOptions } from '../../infra/lib/function-bundle.ts';
+import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const containerEntry = join(repoRoot, 'functions', 'container', 'main.ts');
+
+/** Builds the container's code into `outdir` (emptied first); returns the entry file. */
+export async function buildContainer(outdir: string): Promise<string> {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  await build(functionBuildOptions(containerEntry, outdir));
+  await writeFile(join(outdir, 'workflow.json'), JSON.stringify(synthesizeWorkflow()));
+  return join(outdir, 'index.mjs');
+}
+
+if (import.meta.main) {
+  const outdir = resolve(process.argv[2] ?? join(repoRoot, 'dist', 'container'));
+  console.log(`built ${await buildContainer(outdir)}`);
+}

@@ -1,0 +1,59 @@
+/**
+ * What a Node process that serves MCP outside Lambda runs: the local workflow engine and the HTTP server,
+ * for `npm start` (local/) and the container (functions/container/main.ts).
+ *
+ * The Node HTTP server of every process that serves MCP outside Lambda — `npm start` (local/server.ts) and
+ * the container (functions/container/main.ts): the shared web handler with API keys from the configured
+ * store, `/metrics` as Prometheus text (an API key needed there too) and `/readyz`, which answers whether
+ * the default management cluster accepts this server's credentials (shared/http/readiness.ts).
+ */
+import { Authenticator, type AuthenticatorOptions } from '../auth/authenticator.ts';
+import { openKeyStore } from '../auth/key-store.ts';
+import { requireKeyStore, type Config } from '../config/config.ts';
+import { createDeps } from '../deps.ts';
+import { prometheusMetrics } from '../observability/metrics-prometheus.ts';
+import type { WorkflowEngine } from '../workflows/engine.ts';
+import { LocalWorkflowEngine } from '../workflows/local-engine.ts';
+import type { LocalWorkflow } from '../workflows/local-runner.ts';
+import { runStep } from '../workflows/steps.ts';
+import { listen, type RunningServer } from './node-adapter.ts';
+import { cachedReadiness } from './readiness.ts';
+import { createWebHandler } from './web-handler.ts';
+
+export interface NodeServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Host names accepted in the Host header; empty accepts any. */
+  readonly allowedHosts: readonly string[];
+  /** Origin host names accepted from browsers; empty accepts any. */
+  readonly allowedOrigins: readonly string[];
+  /** Runs long-running operations; without one, the tools that start them are not offered. */
+  readonly workflows?: WorkflowEngine;
+  /** Key-cache TTL and failure throttling (tests shorten them). */
+  readonly auth?: AuthenticatorOptions;
+}
+
+export function startNodeServer(config: Config, { host, port, allowedHosts, allowedOrigins, workflows, auth }: NodeServerOptions): Promise<RunningServer> {
+  const metrics = prometheusMetrics();
+  const deps = { ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) };
+  const handler = createWebHandler(deps, {
+    allowedHosts,
+    allowedOrigins,
+    readOnly: config.readOnly,
+    ...(config.allowedNamespaces ? { allowedNamespaces: config.allowedNamespaces } : {}),
+    authenticator: new Authenticator(openKeyStore(requireKeyStore(config)), auth),
+    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    ready: cachedReadiness(() => deps.clusters.client().ping()),
+  });
+  return listen(handler, host, port);
+}
+
+/**
+ * The local workflow engine over the executions kept in `dir`, running `workflow` (the state machine CDK
+ * synthesizes: infra/lib/definition.ts) against the same step code the step Lambda runs; executions that
+ * were running when the last process stopped are resumed (their names returned).
+ */
+export function openLocalWorkflows(config: Config, dir: string, workflow: Pick<LocalWorkflow, 'definition' | 'stepFunctionArn'>, timeScale = 1) {
+  const deps = createDeps(config);
+  return LocalWorkflowEngine.open(dir, { definition: workflow.definition, stepFunctionArn: workflow.stepFunctionArn, timeScale, step: (event) => runStep(event, deps) });
+}

@@ -1,0 +1,213 @@
+/**
+ * The container's server (functions/container/main.ts, as `npm run build:container` bundles it) run as
+ * its pod runs it, against the sandbox: a process with only the pod's environment — the API server's
+ * address as Kubernetes sets it, the ServiceAccount's token and CA as mounted files (a token minted for a
+ * ServiceAccount bound by deploy/rbac/read-write), the API keys as the file a mounted Secret gives — and
+ * nothing of the test's (no KUBECONFIG). Through a real MCP client it reads, creates, scales and deletes
+ * a cluster, and is refused what the RBAC does not grant; its probes answer without a key; a SIGTERM
+ * during a running operation drains and exits, and the next start resumes the operation to its end.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { buildContainer } from '../../deploy/container/build.ts';
+import { testAuthPaths } from '../support/auth.ts';
+import { capturePaths, noteServing } from '../support/capture.ts';
+import { closeWhenFileEnds, connectV2, textOf, type TestClient } from '../support/mcp.ts';
+import { followOperation } from '../support/operations.ts';
+import { adminKubeConfig, useNamespace } from '../support/sandbox.ts';
+import { installRbac, type Identity } from '../support/service-account.ts';
+import { eventually } from '../support/wait.ts';
+
+const admin = adminKubeConfig();
+const adminCore = admin.makeApiClient(CoreV1Api);
+const ns = await useNamespace('pod', { withClusterClass: true });
+const identity = await installRbac('read-write');
+const entry = await buildContainer(mkdtempSync(join(tmpdir(), 'capi-mcp-container-')));
+const keysFile = await mountedKeySecret(identity);
+const executionsDir = mkdtempSync(join(tmpdir(), 'capi-mcp-pod-executions-'));
+
+/**
+ * The run's key document stored as the chart's key Secret, and written back out as the kubelet mounts a
+ * Secret's key: a file of the decoded value, in a folder of its own.
+ */
+async function mountedKeySecret({ serviceAccount }: Identity): Promise<string> {
+  const name = 'capi-mcp-api-keys';
+  await adminCore.createNamespacedSecret({
+    namespace: serviceAccount.namespace,
+    body: { metadata: { name }, type: 'Opaque', data: { 'api-keys.json': readFileSync(testAuthPaths.keyStore).toString('base64') } },
+  });
+  const stored = await adminCore.readNamespacedSecret({ namespace: serviceAccount.namespace, name });
+  const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-pod-keys-'));
+  writeFileSync(join(dir, 'api-keys.json'), Buffer.from(stored.data!['api-keys.json']!, 'base64'), { mode: 0o444 });
+  return join(dir, 'api-keys.json');
+}
+
+/** The pod's environment: what Kubernetes sets in every pod, and what the Deployment sets. */
+function podEnv(serviceAccountDir: string): NodeJS.ProcessEnv {
+  const { hostname, port } = new URL(admin.getCurrentCluster()!.server);
+  return {
+    PATH: process.env.PATH,
+    KUBERNETES_SERVICE_HOST: hostname,
+    KUBERNETES_SERVICE_PORT: port,
+    // In a pod, /var/run/secrets/kubernetes.io/serviceaccount (the default); the test's files live elsewhere.
+    CAPI_MCP_SERVICE_ACCOUNT_DIR: serviceAccountDir,
+    CAPI_MCP_API_KEYS_FILE: keysFile,
+    CAPI_MCP_EXECUTIONS_DIR: executionsDir,
+    CAPI_MCP_READ_ONLY: 'false',
+    // A pod binds 0.0.0.0:8080; the test binds loopback and any free port, side by side with other runs.
+    CAPI_MCP_HOST: '127.0.0.1',
+    CAPI_MCP_PORT: '0',
+    CAPI_MCP_DRAIN_SECONDS: '10',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+}
+
+interface Pod {
+  readonly process: ChildProcess;
+  readonly base: URL;
+  readonly url: URL;
+  /** The JSON log lines it wrote so far. */
+  readonly logs: Record<string, any>[];
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the bundled server with `env` and waits for its "serving" line; its output goes to the run's capture. */
+async function startPod(env: NodeJS.ProcessEnv): Promise<Pod> {
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, any>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  closeWhenFileEnds(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+    appendFileSync(capturePaths().output, chunk);
+  });
+  const serving = new Promise<Record<string, any>>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      appendFileSync(capturePaths().output, `${line}\n`);
+      try {
+        const record = JSON.parse(line);
+        logs.push(record);
+        if (record.message === 'serving') resolve(record);
+      } catch {
+        // Not a log line; kept in the capture only.
+      }
+    });
+    void exited.then((code) => reject(new Error(`the server exited (${code}) before serving: ${stderr}`)));
+  });
+  const { port } = await serving;
+  noteServing('local adapter');
+  const base = new URL(`http://127.0.0.1:${port}`);
+  return { process: child, base, url: new URL('/mcp', base), logs, exited };
+}
+
+async function call(client: TestClient, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args });
+  assert.equal(result.isError, undefined, `${name}: ${textOf(result)}`);
+  return result;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const createArgs = (name: string) => ({
+  namespace: ns.name,
+  name,
+  cluster_class: 'in-memory',
+  kubernetes_version: 'v1.35.0',
+  workers: [{ class: 'default-worker', name: 'md-0', replicas: 1 }],
+});
+
+describe('the container as its pod runs it, as a ServiceAccount bound by deploy/rbac/read-write', { concurrency: 1 }, () => {
+  let pod: Pod;
+  let client: TestClient;
+  before(async () => {
+    pod = await startPod(podEnv(identity.serviceAccountDir));
+    client = await connectV2(pod.url);
+  });
+  after(() => client?.close());
+
+  it('answers /healthz and /readyz without a key, with nothing but a status, and /mcp not without one', async () => {
+    const health = await fetch(new URL('/healthz', pod.base));
+    assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
+    const ready = await fetch(new URL('/readyz', pod.base));
+    assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready' }]);
+    const mcp = await fetch(pod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(mcp.status, 401);
+  });
+
+  it('manages the cluster it runs in: create, scale and delete through MCP, each followed to SUCCEEDED, and is refused what its RBAC does not grant', async (t) => {
+    const name = 'pod-life';
+    let t0 = Date.now();
+    const created = await followOperation(client, (await call(client, 'create_cluster', createArgs(name))).structuredContent.operation_id);
+    assert.equal(created.status, 'SUCCEEDED', JSON.stringify(created));
+    t.diagnostic(`create → SUCCEEDED: ${seconds(Date.now() - t0)}`);
+    // What the RBAC does not grant is refused: a workload cluster's kubeconfig Secret (no RoleBinding here).
+    const refused = await client.callTool({ name: 'get_cluster_kubeconfig', arguments: { namespace: ns.name, name } });
+    assert.equal(refused.isError, true);
+    assert.match(textOf(refused), /cannot get resource "secrets"/);
+    t0 = Date.now();
+    const scaled = await followOperation(client, (await call(client, 'scale_cluster', { namespace: ns.name, name, worker_pools: [{ name: 'md-0', replicas: 2 }] })).structuredContent.operation_id);
+    assert.equal(scaled.status, 'SUCCEEDED', JSON.stringify(scaled));
+    t.diagnostic(`scale 1 → 2 → SUCCEEDED: ${seconds(Date.now() - t0)}`);
+    const cluster: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { namespace: ns.name, name } });
+    assert.equal(cluster.spec.topology.workers.machineDeployments[0].replicas, 2);
+    t0 = Date.now();
+    const deleted = await followOperation(client, (await call(client, 'delete_cluster', { namespace: ns.name, name, confirm: name })).structuredContent.operation_id);
+    assert.equal(deleted.status, 'SUCCEEDED', JSON.stringify(deleted));
+    t.diagnostic(`delete → SUCCEEDED: ${seconds(Date.now() - t0)}`);
+    const left = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', ns.name);
+    assert.deepEqual(left.items.map((c) => c.metadata?.name), []);
+  });
+
+  it('on SIGTERM during a running operation drains and exits 0; the next start resumes the operation to SUCCEEDED', async (t) => {
+    const name = 'pod-restart';
+    const started = await call(client, 'create_cluster', createArgs(name));
+    const operation = started.structuredContent.operation_id;
+    await eventually(`operation ${operation} past its Apply`, async () => {
+      const view = (await call(client, 'get_operation', { operation_id: operation })).structuredContent;
+      return { done: view.status === 'RUNNING' && view.current_step !== 'Apply', value: view, seen: JSON.stringify(view) };
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await client.close();
+    pod.process.kill('SIGTERM');
+    assert.equal(await pod.exited, 0);
+    const stopped = pod.logs.find((l) => l.message === 'stopped');
+    assert.ok(stopped, `a "stopped" log line: ${JSON.stringify(pod.logs.slice(-3))}`);
+    assert.deepEqual(stopped.inFlightCut, 0);
+    assert.ok(stopped.runningOperationsLeftForTheNextStart.length >= 1, JSON.stringify(stopped));
+
+    const t0 = Date.now();
+    pod = await startPod(podEnv(identity.serviceAccountDir));
+    const resumed = pod.logs.find((l) => l.message === 'resumed running operations');
+    assert.ok(resumed?.operations?.length >= 1, `a "resumed" log line: ${JSON.stringify(pod.logs)}`);
+    client = await connectV2(pod.url);
+    const done = await followOperation(client, operation);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
+    t.diagnostic(`restart → resumed create SUCCEEDED: ${seconds(Date.now() - t0)}`);
+  });
+});
+
+describe('the container whose ServiceAccount token the API server does not accept', () => {
+  it('is alive but not ready, and says nothing of why', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'capi-mcp-pod-badtoken-')), 'serviceaccount');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ca.crt'), readFileSync(join(identity.serviceAccountDir, 'ca.crt')));
+    // Shaped like a token (the server reads it), signed by nobody the API server trusts.
+    writeFileSync(join(dir, 'token'), 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2lnbmF0dXJl');
+    // Read-only: no operations, so no executions folder.
+    const { CAPI_MCP_EXECUTIONS_DIR: _, ...env } = podEnv(dir);
+    const pod = await startPod({ ...env, CAPI_MCP_READ_ONLY: 'true' });
+    const health = await fetch(new URL('/healthz', pod.base));
+    assert.equal(health.status, 200);
+    const ready = await fetch(new URL('/readyz', pod.base));
+    assert.deepEqual([ready.status, await ready.json()], [503, { status: 'not ready' }]);
+    pod.process.kill('SIGTERM');
+    assert.equal(await pod.exited, 0);
+  });
+});
