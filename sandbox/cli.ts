@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { awsProfile } from './aws.ts';
+import { helmTool } from './helm.ts';
 import { binaryCache, ensureBinaries, ensureProfileBinaries, profileCache, pruneOtherCaches } from './build.ts';
 import { optionsFromEnv, parsePortBase, parseProviders } from './layout.ts';
 import { Sandbox, type SandboxStatus } from './sandbox.ts';
@@ -71,7 +72,7 @@ try {
       if (sandbox.profiles.includes('aws')) console.log(`aws profile: ${(await ensureProfileBinaries(awsProfile, log, 'about 6 min on 2 cores')).bin}`);
       break;
     case 'prune': {
-      const removed = await pruneOtherCaches([(await binaryCache()).hash, (await profileCache(awsProfile)).hash]);
+      const removed = await pruneOtherCaches([(await binaryCache()).hash, (await profileCache(awsProfile)).hash, (await profileCache(helmTool)).hash]);
       console.log(removed.length ? `removed binaries of other pin sets: ${removed.join(', ')}` : 'no other pin sets cached');
       break;
     }

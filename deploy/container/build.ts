@@ -7,7 +7,8 @@
  * the tests run what it writes.
  */
 import { build } from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { functionBuildOptions } from '../../infra/lib/function-bundle.ts';
 import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
@@ -15,8 +16,14 @@ import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const containerEntry = join(repoRoot, 'functions', 'container', 'main.ts');
 
-/** Builds the container's code into `outdir` (emptied first); returns the entry file. */
+/** What a build leaves in its folder, and so all that a folder may hold for the next build to empty it. */
+const built = new Set(['index.mjs', 'index.mjs.map', 'chunks', 'workflow.json']);
+
+/** Builds the container's code into `outdir` (emptied first if it holds an earlier build); returns the entry file. */
 export async function buildContainer(outdir: string): Promise<string> {
+  const present = existsSync(outdir) ? await readdir(outdir) : [];
+  const foreign = present.filter((f) => !built.has(f));
+  if (foreign.length > 0) throw new Error(`${outdir} holds more than a container build (${foreign.slice(0, 3).join(', ')}): name an empty or new folder`);
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   await build(functionBuildOptions(containerEntry, outdir));

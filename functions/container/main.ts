@@ -7,12 +7,13 @@
  * mounted Secret provides (CAPI_MCP_API_KEYS_FILE), read again as the key cache expires.
  *
  * On SIGTERM it drains: no new connections, the requests in flight finish (CAPI_MCP_DRAIN_SECONDS), then it
- * exits; a running operation's record stays RUNNING on the volume and the next start resumes it from its
- * idempotent Apply. Logs are JSON lines on stdout.
+ * exits; a running operation's record stays RUNNING on the volume and the next start resumes it (at its
+ * Wait when its Apply had ended, else from the idempotent Apply). Logs are JSON lines on stdout.
  */
 import { readFile } from 'node:fs/promises';
-import { loadConfig, loadServingConfig } from '../../shared/config/config.ts';
+import { loadConfig, loadServingConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
+import type { RunningServer } from '../../shared/http/node-adapter.ts';
 import { openLocalWorkflows, startNodeServer } from '../../shared/http/node-server.ts';
 import { makeReaderReleaseErrorWithoutStack } from '../../shared/http/stackless-release.ts';
 import { createLog } from '../../shared/observability/log.ts';
@@ -23,6 +24,18 @@ const config = loadConfig();
 const serving = loadServingConfig();
 const log = createLog({ level: config.logLevel, ...(config.logFile ? { file: config.logFile } : {}) });
 
+// Note: before anything runs, so a stop while starting (resumed operations already applying) ends at once:
+// what was running stays RUNNING on the volume for the next start. A second signal while draining changes nothing.
+let server: RunningServer | undefined;
+let stopping: Promise<void> | undefined;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    stopping ??= server ? drain(server, signal) : Promise.resolve(process.exit(0));
+  });
+}
+
+// Every setting checked before the first operation resumes: a misconfigured pod must not apply on each restart.
+requireKeyStore(config);
 if (!config.readOnly && !serving.executionsDir) {
   throw new Error('Environment variable CAPI_MCP_EXECUTIONS_DIR is required for a read-write server: its operations are kept there (a persistent volume in a pod)');
 }
@@ -30,8 +43,9 @@ if (!config.readOnly && !serving.executionsDir) {
 // then run several replicas).
 const opened = !config.readOnly && serving.executionsDir ? await openLocalWorkflows(config, serving.executionsDir, await synthesizedWorkflow()) : undefined;
 if (opened && opened.resumed.length > 0) log.info('resumed running operations', { operations: opened.resumed });
+if (opened && opened.unreadable.length > 0) log.warn('execution records set aside as unreadable', { files: opened.unreadable });
 
-const server = await startNodeServer(config, {
+server = await startNodeServer(config, {
   host: serving.host,
   port: serving.port,
   allowedHosts: config.allowedHosts,
@@ -45,15 +59,12 @@ log.info('serving', {
   readOnly: config.readOnly,
 });
 
-process.once('SIGTERM', () => void drain('SIGTERM'));
-process.once('SIGINT', () => void drain('SIGINT'));
-
-async function drain(signal: string): Promise<void> {
+async function drain(listening: RunningServer, signal: string): Promise<void> {
   log.info('draining', { signal, drainSeconds: serving.drainSeconds });
-  const { inFlightCut } = await server.drain(serving.drainSeconds * 1000);
+  const { inFlightCut } = await listening.drain(serving.drainSeconds * 1000);
   const running = opened ? (await opened.engine.list({ status: 'RUNNING' })).map((r) => r.name) : [];
-  // Note: nothing to stop: each record is written whole (write-then-rename) at every step, and the next
-  // start resumes what is RUNNING from its Apply.
+  // Note: nothing to stop: each record is written whole (synced, then renamed) at every step, and the next
+  // start resumes what is RUNNING (at its Wait when its Apply had ended).
   log.info('stopped', { signal, inFlightCut, runningOperationsLeftForTheNextStart: running });
   process.exit(0);
 }

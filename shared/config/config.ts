@@ -153,8 +153,8 @@ function inClusterConfig(env: NodeJS.ProcessEnv): InClusterConfig | undefined {
 
 /** How the container's Node server listens, keeps its operations and stops (functions/container/main.ts). */
 export interface ServingConfig {
-  /** CAPI_MCP_HOST: the address to bind (default 0.0.0.0: a pod is reached on its own IP). */
-  readonly host: string;
+  /** CAPI_MCP_HOST: the address to bind; unset, every address, IPv6 and IPv4 (a pod is reached on its own IP). */
+  readonly host?: string;
   /** CAPI_MCP_PORT (default 8080; 0 takes any free port). */
   readonly port: number;
   /** CAPI_MCP_EXECUTIONS_DIR: where the local workflow engine keeps its executions; a read-write server needs one. */
@@ -164,10 +164,10 @@ export interface ServingConfig {
 }
 
 export function loadServingConfig(env: NodeJS.ProcessEnv = process.env): ServingConfig {
-  const host = env.CAPI_MCP_HOST || '0.0.0.0';
-  if (isIP(host) === 0 && !hostName.test(host)) throw new Error(`Environment variable CAPI_MCP_HOST must be an IP address or host name, got "${host}"`);
+  const host = env.CAPI_MCP_HOST;
+  if (host && isIP(host) === 0 && !hostName.test(host)) throw new Error(`Environment variable CAPI_MCP_HOST must be an IP address or host name, got "${host}"`);
   return {
-    host,
+    ...(host ? { host } : {}),
     port: integer(env, 'CAPI_MCP_PORT', 8080, 0, 65535),
     ...(env.CAPI_MCP_EXECUTIONS_DIR ? { executionsDir: env.CAPI_MCP_EXECUTIONS_DIR } : {}),
     drainSeconds: integer(env, 'CAPI_MCP_DRAIN_SECONDS', 20, 0, 3600),

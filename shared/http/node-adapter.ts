@@ -7,7 +7,7 @@
  * A body the handler leaves unread is not read on to keep the connection alive: the answer closes it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { WebHandler } from './web-handler.ts';
 
@@ -23,7 +23,11 @@ export interface RunningServer {
   drain(graceMs: number): Promise<{ readonly inFlightCut: number }>;
 }
 
-export async function listen(handler: WebHandler, host: string, port: number): Promise<RunningServer> {
+/**
+ * Serves `handler` on `port` of `host`; without a host, on every address of the machine, IPv6 and IPv4
+ * (Node's default: a pod on an IPv6 or dual-stack network is reached on its IPv6 address).
+ */
+export async function listen(handler: WebHandler, host: string | undefined, port: number): Promise<RunningServer> {
   let inFlight = 0;
   let draining = false;
   const server: Server = createServer((req, res) => {
@@ -33,10 +37,11 @@ export async function listen(handler: WebHandler, host: string, port: number): P
       // Note: a keep-alive connection turns idle only once its answer is sent; while draining, close it then.
       if (draining) server.closeIdleConnections();
     });
-    if (draining) res.setHeader('connection', 'close');
-    serve(handler, req, res).catch((error: unknown) => {
+    serve(handler, req, res, () => draining).catch(() => {
+      // Note: no message: what failed here is the request itself (a Host the URL parser refuses, a body
+      // cut off), and its text is the caller's own, never to be echoed back.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `internal error: ${(error as Error).message}` }));
+      res.end(JSON.stringify({ error: 'internal error' }));
     });
   });
   await new Promise<void>((resolveListen, reject) => {
@@ -44,8 +49,9 @@ export async function listen(handler: WebHandler, host: string, port: number): P
     server.listen(port, host, () => resolveListen());
   });
   const actual = (server.address() as AddressInfo).port;
+  const shown = host === undefined ? 'localhost' : isIPv6(host) ? `[${host}]` : host;
   return {
-    url: `http://${host}:${actual}`,
+    url: `http://${shown}:${actual}`,
     port: actual,
     close: () =>
       new Promise<void>((resolveClose) => {
@@ -70,19 +76,23 @@ export async function listen(handler: WebHandler, host: string, port: number): P
 /** How long a connection whose body was left unread may stay open after its answer, for the client to read it. */
 const lingerMs = 1_000;
 
-async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Answers one request; `draining()` says whether the server is stopping (the connection then closes after the answer). */
+async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse, draining: () => boolean): Promise<void> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+  // Note: the path and query from the request line only. The Host header stays a header, which the handler
+  // checks: built into the URL, a Host such as "localhost/readyz#" would choose the route.
+  const { pathname, search } = new URL(req.url ?? '/', 'http://localhost');
+  const request = new Request(`http://localhost${pathname}${search}`, {
     method: req.method ?? 'GET',
     headers,
     ...(req.method !== 'GET' && req.method !== 'HEAD' ? { body: pulledBody(req), duplex: 'half' } : {}),
   } as RequestInit);
   const response = await handler(request, { ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}) });
   const unread = !req.complete;
-  res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...(unread ? { connection: 'close' } : {}) });
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...(unread || draining() ? { connection: 'close' } : {}) });
   if (response.body) {
     for await (const chunk of response.body) res.write(chunk);
   }

@@ -5,7 +5,8 @@
  * The Node HTTP server of every process that serves MCP outside Lambda — `npm start` (local/server.ts) and
  * the container (functions/container/main.ts): the shared web handler with API keys from the configured
  * store, `/metrics` as Prometheus text (an API key needed there too) and `/readyz`, which answers whether
- * the default management cluster accepts this server's credentials (shared/http/readiness.ts).
+ * the default management cluster accepts this server's credentials and the key store reads
+ * (shared/http/readiness.ts; why not, the log says).
  */
 import { Authenticator, type AuthenticatorOptions } from '../auth/authenticator.ts';
 import { openKeyStore } from '../auth/key-store.ts';
@@ -21,7 +22,8 @@ import { cachedReadiness } from './readiness.ts';
 import { createWebHandler } from './web-handler.ts';
 
 export interface NodeServerOptions {
-  readonly host: string;
+  /** The address to bind; undefined: every address (shared/http/node-adapter.ts). */
+  readonly host: string | undefined;
   readonly port: number;
   /** Host names accepted in the Host header; empty accepts any. */
   readonly allowedHosts: readonly string[];
@@ -36,14 +38,15 @@ export interface NodeServerOptions {
 export function startNodeServer(config: Config, { host, port, allowedHosts, allowedOrigins, workflows, auth }: NodeServerOptions): Promise<RunningServer> {
   const metrics = prometheusMetrics();
   const deps = { ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) };
+  const keys = openKeyStore(requireKeyStore(config));
   const handler = createWebHandler(deps, {
     allowedHosts,
     allowedOrigins,
     readOnly: config.readOnly,
     ...(config.allowedNamespaces ? { allowedNamespaces: config.allowedNamespaces } : {}),
-    authenticator: new Authenticator(openKeyStore(requireKeyStore(config)), auth),
+    authenticator: new Authenticator(keys, auth),
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    ready: cachedReadiness(() => deps.clusters.client().ping()),
+    ready: cachedReadiness(() => Promise.all([deps.clusters.client().ping(), keys.read()]), { onFailure: (reason) => deps.log.warn('not ready', { reason }) }),
   });
   return listen(handler, host, port);
 }

@@ -7,25 +7,34 @@
 export interface ReadinessOptions {
   /** How long an answer is reused (default 5 s). */
   readonly ttlMs?: number;
-  /** How long a check may take before it counts as failed (default 3 s, under a kubelet probe's default 1 s timeout times its retries). */
+  /** How long a check may take before it counts as failed (default 3 s; the chart's probe waits 5). */
   readonly timeoutMs?: number;
+  /** Told why a check failed, once per check (the server logs it: the answer itself says nothing). */
+  readonly onFailure?: (reason: string) => void;
+  /** A monotonic clock in milliseconds (a wall clock set back would freeze the answer). */
   readonly now?: () => number;
 }
 
-export function cachedReadiness(check: () => Promise<unknown>, { ttlMs = 5_000, timeoutMs = 3_000, now = Date.now }: ReadinessOptions = {}): () => Promise<boolean> {
+export function cachedReadiness(check: () => Promise<unknown>, { ttlMs = 5_000, timeoutMs = 3_000, onFailure = () => {}, now = () => performance.now() }: ReadinessOptions = {}): () => Promise<boolean> {
   let last: { readonly at: number; readonly answer: Promise<boolean> } | undefined;
   return () => {
     const at = now();
-    if (!last || at - last.at >= ttlMs) last = { at, answer: bounded(check, timeoutMs) };
+    if (!last || at - last.at >= ttlMs) last = { at, answer: bounded(check, timeoutMs, onFailure) };
     return last.answer;
   };
 }
 
-async function bounded(check: () => Promise<unknown>, timeoutMs: number): Promise<boolean> {
+async function bounded(check: () => Promise<unknown>, timeoutMs: number, onFailure: (reason: string) => void): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs)));
+  const checked = check().then(
+    () => undefined,
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
   try {
-    return await Promise.race([check().then(() => true, () => false), late]);
+    const failure = await Promise.race([checked, late]);
+    if (failure !== undefined) onFailure(failure);
+    return failure === undefined;
   } finally {
     clearTimeout(timer);
   }

@@ -1,11 +1,13 @@
 /**
  * The local WorkflowEngine: executions of the synthesized state machine, run in-process, with their
  * records (input, status, current step, last verdict, result) kept as JSON files in a data folder so a
- * restarted `npm start` still answers for them. Executions that were running when the process stopped are
- * resumed on the next start — from Apply, which is an idempotent server-side apply, keeping their
- * original start time so their timeout still counts from it.
+ * restarted `npm start` (or pod) still answers for them. Executions that were running when the process
+ * stopped are resumed on the next start, oldest first, keeping their original start time so their timeout
+ * still counts from it: at their Wait when their Apply had ended, as Step Functions never repeats a task
+ * that ended (applying again could undo what a later operation changed); from Apply, an idempotent
+ * server-side apply, when the process stopped inside it.
  */
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -27,18 +29,37 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     this.workflow = workflow;
   }
 
-  /** Opens the store in `dir`, resuming executions that were running. Returns the names resumed. */
-  static async open(dir: string, workflow: LocalWorkflow): Promise<{ engine: LocalWorkflowEngine; resumed: string[] }> {
+  /**
+   * Opens the store in `dir` (created owner-only: records hold operation inputs), resuming executions that
+   * were running. Returns the names resumed, and the files it could not read: each renamed to
+   * `<file>.unreadable` and left for a person to look at, so one damaged record never stops the server.
+   */
+  static async open(dir: string, workflow: LocalWorkflow): Promise<{ engine: LocalWorkflowEngine; resumed: string[]; unreadable: string[] }> {
     validateDefinition(workflow.definition);
     const engine = new LocalWorkflowEngine(dir, workflow);
-    await mkdir(dir, { recursive: true });
-    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {
-      const record = JSON.parse(await readFile(join(dir, file), 'utf8')) as ExecutionRecord;
-      engine.records.set(record.name, record);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const unreadable: string[] = [];
+    for (const file of await readdir(dir)) {
+      // A write cut short by the process's end: its record is the one before it.
+      if (file.endsWith('.partial')) await rm(join(dir, file), { force: true });
+      if (!file.endsWith('.json')) continue;
+      const record = parseRecord(await readFile(join(dir, file), 'utf8'), file);
+      if (record) engine.records.set(record.name, record);
+      else {
+        unreadable.push(file);
+        await rename(join(dir, file), join(dir, `${file}.unreadable`));
+      }
     }
-    const resumed = [...engine.records.values()].filter((r) => r.status === 'RUNNING').map((r) => r.name);
-    for (const name of resumed) engine.run(engine.records.get(name)!);
-    return { engine, resumed };
+    const resumed = [...engine.records.values()]
+      .filter((r) => r.status === 'RUNNING')
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .map((r) => r.name);
+    for (const name of resumed) {
+      const record = engine.records.get(name)!;
+      // Note: the record says Apply until the Apply step returned (run() writes Wait after it): any other step means it ended.
+      engine.run(record, record.currentStep === undefined || record.currentStep === StateNames.apply ? undefined : StateNames.wait);
+    }
+    return { engine, resumed, unreadable };
   }
 
   async start(name: string, input: WorkflowInput): Promise<ExecutionRecord> {
@@ -85,7 +106,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  private run(record: ExecutionRecord): void {
+  private run(record: ExecutionRecord, startAt?: string): void {
     const step = async (event: StepEvent) => {
       await this.update(record.name, { currentStep: event.step === 'apply' ? StateNames.apply : StateNames.poll });
       const result = await this.workflow.step(event);
@@ -96,7 +117,7 @@ export class LocalWorkflowEngine implements WorkflowEngine {
       }
       return result;
     };
-    const execution = startLocally({ ...this.workflow, step }, record.input, record.startedAt);
+    const execution = startLocally({ ...this.workflow, step }, record.input, record.startedAt, startAt);
     const done = execution.outcome
       .then(async (outcome) => {
         const stoppedAt = new Date().toISOString();
@@ -122,7 +143,25 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     // Write-then-rename: a crash never leaves a half-written record behind.
     const file = join(this.dir, `${record.name}.json`);
     const partial = `${file}.${process.pid}.${++this.writes}.partial`;
-    await writeFile(partial, JSON.stringify(record, null, 1));
+    // Note: synced before the rename, or a machine's crash can leave the new name on an empty file.
+    const handle = await open(partial, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(record, null, 1));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(partial, file);
+  }
+}
+
+/** A record file's content as a record, or undefined when it is not one (empty, cut short, edited by hand). */
+function parseRecord(text: string, file: string): ExecutionRecord | undefined {
+  try {
+    const record = JSON.parse(text) as ExecutionRecord;
+    const valid = typeof record?.name === 'string' && `${record.name}.json` === file && typeof record.status === 'string' && typeof record.startedAt === 'string' && typeof record.input === 'object' && record.input !== null;
+    return valid ? record : undefined;
+  } catch {
+    return undefined;
   }
 }

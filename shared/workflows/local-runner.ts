@@ -26,7 +26,12 @@ export interface LocalExecution {
 }
 
 /** Starts one execution; `startTime` is the Context Object's Execution.StartTime (kept across a resume). */
-export function startLocally(workflow: LocalWorkflow, input: WorkflowInput, startTime = new Date().toISOString()): LocalExecution {
+/**
+ * Starts an execution of `workflow` with `input`, at `startAt` (a state of the definition; its StartAt by
+ * default) — a resumed execution whose Apply had ended starts at its Wait — with `startTime` as the
+ * execution's start (`$$.Execution.StartTime`, from which its timeout counts).
+ */
+export function startLocally(workflow: LocalWorkflow, input: WorkflowInput, startTime = new Date().toISOString(), startAt?: string): LocalExecution {
   const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
   const waitTimeOverrides: Record<string, number> = {};
   for (const [name, state] of Object.entries(workflow.definition.States as Record<string, any>)) {
@@ -37,7 +42,9 @@ export function startLocally(workflow: LocalWorkflow, input: WorkflowInput, star
       waitTimeOverrides[name] = Math.round(input.pollSeconds * 1000 * workflow.timeScale);
     }
   }
-  const machine = new StateMachine(scaleRetries(workflow.definition, workflow.timeScale) as never, { validationOptions: { noValidate: true } });
+  const scaled = scaleRetries(workflow.definition, workflow.timeScale);
+  if (startAt !== undefined && !(startAt in scaled.States)) throw new Error(`the state machine has no state ${startAt} to start at`);
+  const machine = new StateMachine((startAt ? { ...scaled, StartAt: startAt } : scaled) as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides },
     context: { Execution: { StartTime: startTime } } as never,

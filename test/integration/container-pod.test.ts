@@ -1,70 +1,102 @@
 /**
  * The container's server (functions/container/main.ts, as `npm run build:container` bundles it) run as
- * its pod runs it, against the sandbox: a process with only the pod's environment — the API server's
- * address as Kubernetes sets it, the ServiceAccount's token and CA as mounted files (a token minted for a
- * ServiceAccount bound by deploy/rbac/read-write), the API keys as the file a mounted Secret gives — and
- * nothing of the test's (no KUBECONFIG). Through a real MCP client it reads, creates, scales and deletes
+ * the chart's pod runs it, against the sandbox: deploy/charts/capi-mcp rendered read-write by Helm, its
+ * ServiceAccount and RBAC applied; a process with only the pod's environment — the API server's address as
+ * Kubernetes sets it, a token minted for the chart's ServiceAccount and the CA as mounted files, the
+ * environment the chart's Deployment sets with its volumes' mount paths moved to folders of the test (the
+ * key Secret's file as the kubelet writes it, the executions volume) — and nothing of the test's (no
+ * KUBECONFIG). Through a real MCP client it reads, creates, scales and deletes
  * a cluster, and is refused what the RBAC does not grant; its probes answer without a key; a SIGTERM
  * during a running operation drains and exits, and the next start resumes the operation to its end.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { buildContainer } from '../../deploy/container/build.ts';
-import { testAuthPaths } from '../support/auth.ts';
+import { testApiKey, testAuthPaths } from '../support/auth.ts';
 import { capturePaths, noteServing } from '../support/capture.ts';
-import { closeWhenFileEnds, connectV2, textOf, type TestClient } from '../support/mcp.ts';
+import { closeWhenFileEnds, connectV2, modernRequest, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
 import { adminKubeConfig, useNamespace } from '../support/sandbox.ts';
-import { installRbac, type Identity } from '../support/service-account.ts';
+import { renderChart, theOne, type Rendered } from '../support/helm.ts';
+import { kubectl, tokenFor } from '../support/service-account.ts';
 import { eventually } from '../support/wait.ts';
 
 const admin = adminKubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
 const ns = await useNamespace('pod', { withClusterClass: true });
-const identity = await installRbac('read-write');
+const system = await useNamespace('pod-system');
+const chart = await renderChart(`pod${ns.name.slice(-6)}`, system.name, { readOnly: false });
+const deployment = theOne(chart, 'Deployment');
+const identity = await applyIdentity(chart);
 const entry = await buildContainer(mkdtempSync(join(tmpdir(), 'capi-mcp-container-')));
-const keysFile = await mountedKeySecret(identity);
-const executionsDir = mkdtempSync(join(tmpdir(), 'capi-mcp-pod-executions-'));
+const mounts = await podVolumes(deployment);
 
-/**
- * The run's key document stored as the chart's key Secret, and written back out as the kubelet mounts a
- * Secret's key: a file of the decoded value, in a folder of its own.
- */
-async function mountedKeySecret({ serviceAccount }: Identity): Promise<string> {
-  const name = 'capi-mcp-api-keys';
-  await adminCore.createNamespacedSecret({
-    namespace: serviceAccount.namespace,
-    body: { metadata: { name }, type: 'Opaque', data: { 'api-keys.json': readFileSync(testAuthPaths.keyStore).toString('base64') } },
-  });
-  const stored = await adminCore.readNamespacedSecret({ namespace: serviceAccount.namespace, name });
-  const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-pod-keys-'));
-  writeFileSync(join(dir, 'api-keys.json'), Buffer.from(stored.data!['api-keys.json']!, 'base64'), { mode: 0o444 });
-  return join(dir, 'api-keys.json');
+/** The chart's ServiceAccount and RBAC, applied (removed when the file ends), and a token for the account. */
+async function applyIdentity(objects: readonly Rendered[]) {
+  const identityKinds = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'RoleBinding'];
+  const file = join(mkdtempSync(join(tmpdir(), 'capi-mcp-pod-rbac-')), 'identity.yaml');
+  writeFileSync(file, objects.filter((o) => identityKinds.includes(o.kind)).map((o) => stringify(o)).join('---\n'));
+  await kubectl('apply', '-f', file);
+  after(() => kubectl('delete', '-f', file, '--ignore-not-found', '--wait=false'));
+  return tokenFor({ name: theOne(objects, 'ServiceAccount').metadata.name, namespace: system.name }, "the chart's bindings");
 }
 
-/** The pod's environment: what Kubernetes sets in every pod, and what the Deployment sets. */
+/**
+ * A folder per volume the Deployment mounts, as the kubelet fills it: the key Secret (the run's key
+ * document stored as the Secret the chart names, as NOTES.txt says to create it, and each item written back
+ * out as a file of its decoded value) and an empty executions volume.
+ */
+async function podVolumes(objects: Rendered): Promise<Map<string, string>> {
+  const pod = objects.spec.template.spec;
+  const folders = new Map<string, string>();
+  for (const mount of pod.containers[0].volumeMounts as { name: string; mountPath: string }[]) {
+    const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
+    const dir = mkdtempSync(join(tmpdir(), `capi-mcp-pod-${mount.name}-`));
+    if (volume.secret) {
+      const name = volume.secret.secretName;
+      await adminCore.createNamespacedSecret({
+        namespace: system.name,
+        body: { metadata: { name }, type: 'Opaque', data: { 'api-keys.json': readFileSync(testAuthPaths.keyStore).toString('base64') } },
+      });
+      const stored = await adminCore.readNamespacedSecret({ namespace: system.name, name });
+      for (const item of volume.secret.items as { key: string; path: string }[]) {
+        writeFileSync(join(dir, item.path), Buffer.from(stored.data![item.key]!, 'base64'), { mode: volume.secret.defaultMode });
+      }
+    } else assert.ok(volume.persistentVolumeClaim, `volume ${mount.name}: a Secret or the executions claim`);
+    folders.set(mount.mountPath, dir);
+  }
+  return folders;
+}
+
+/**
+ * The pod's environment: what Kubernetes sets in every pod, and what the chart's Deployment sets, with each
+ * path under a volume's mount path moved to that volume's folder here.
+ */
 function podEnv(serviceAccountDir: string): NodeJS.ProcessEnv {
   const { hostname, port } = new URL(admin.getCurrentCluster()!.server);
+  const moved = (value: string) => {
+    for (const [mountPath, dir] of mounts) if (value.startsWith(`${mountPath}/`) || value === mountPath) return dir + value.slice(mountPath.length);
+    return value;
+  };
+  const fromChart = Object.fromEntries((deployment.spec.template.spec.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, moved(e.value)]));
   return {
     PATH: process.env.PATH,
     KUBERNETES_SERVICE_HOST: hostname,
     KUBERNETES_SERVICE_PORT: port,
+    ...fromChart,
     // In a pod, /var/run/secrets/kubernetes.io/serviceaccount (the default); the test's files live elsewhere.
     CAPI_MCP_SERVICE_ACCOUNT_DIR: serviceAccountDir,
-    CAPI_MCP_API_KEYS_FILE: keysFile,
-    CAPI_MCP_EXECUTIONS_DIR: executionsDir,
-    CAPI_MCP_READ_ONLY: 'false',
     // A pod binds 0.0.0.0:8080; the test binds loopback and any free port, side by side with other runs.
     CAPI_MCP_HOST: '127.0.0.1',
     CAPI_MCP_PORT: '0',
-    CAPI_MCP_DRAIN_SECONDS: '10',
-    POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
 
@@ -124,7 +156,7 @@ const createArgs = (name: string) => ({
   workers: [{ class: 'default-worker', name: 'md-0', replicas: 1 }],
 });
 
-describe('the container as its pod runs it, as a ServiceAccount bound by deploy/rbac/read-write', { concurrency: 1 }, () => {
+describe("the container as the chart's pod runs it, as the chart's ServiceAccount", { concurrency: 1 }, () => {
   let pod: Pod;
   let client: TestClient;
   before(async () => {
@@ -166,7 +198,7 @@ describe('the container as its pod runs it, as a ServiceAccount bound by deploy/
     assert.deepEqual(left.items.map((c) => c.metadata?.name), []);
   });
 
-  it('on SIGTERM during a running operation drains and exits 0; the next start resumes the operation to SUCCEEDED', async (t) => {
+  it('on SIGTERM during a running operation finishes the request in flight, exits 0, and the next start resumes the operation to SUCCEEDED', async (t) => {
     const name = 'pod-restart';
     const started = await call(client, 'create_cluster', createArgs(name));
     const operation = started.structuredContent.operation_id;
@@ -175,8 +207,31 @@ describe('the container as its pod runs it, as a ServiceAccount bound by deploy/
       return { done: view.status === 'RUNNING' && view.current_step !== 'Apply', value: view, seen: JSON.stringify(view) };
     }, { timeoutMs: 60_000, intervalMs: 500 });
     await client.close();
-    pod.process.kill('SIGTERM');
+    // A request in flight when the SIGTERM comes: half its body sent before, the rest after the drain began.
+    const { headers, body } = modernRequest(`Bearer ${testApiKey()}`, 'tools/call', { name: 'list_clusters', arguments: { namespace: ns.name } }, 'list_clusters');
+    let restSentAt = 0;
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(pod.url, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 40));
+      setTimeout(() => {
+        pod.process.kill('SIGTERM');
+        setTimeout(() => {
+          restSentAt = Date.now();
+          req.end(body.slice(40));
+        }, 500);
+      }, 200);
+    });
+    const finished = await answer;
+    assert.equal(finished.status, 200, finished.text);
+    assert.match(finished.text, new RegExp(`"result"`));
     assert.equal(await pod.exited, 0);
+    const draining = pod.logs.find((l) => l.message === 'draining');
+    assert.ok(draining && Date.parse(draining.timestamp) < restSentAt, `the drain began (${draining?.timestamp}) before the request's body was all sent (${new Date(restSentAt).toISOString()})`);
     const stopped = pod.logs.find((l) => l.message === 'stopped');
     assert.ok(stopped, `a "stopped" log line: ${JSON.stringify(pod.logs.slice(-3))}`);
     assert.deepEqual(stopped.inFlightCut, 0);

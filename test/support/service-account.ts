@@ -23,7 +23,7 @@ const admin = adminKubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
 const capi = { group: 'cluster.x-k8s.io', version: 'v1beta2' } as const;
 
-/** capi-mcp's identity for one variant: a ServiceAccount bound by deploy/rbac/<variant>, and its kubeconfig. */
+/** capi-mcp's identity for one variant: a ServiceAccount bound by deploy/rbac/<variant>, and its token. */
 export interface Identity {
   readonly variant: string;
   readonly suffix: string;
@@ -60,6 +60,16 @@ export async function installRbac(variant: 'read-only' | 'read-write', run = ran
   after(() => kubectl('delete', '-f', manifest, '--ignore-not-found', '--wait=false'));
 
   const serviceAccount = { name: `capi-mcp${suffix}`, namespace: saNamespace };
+  return { variant, suffix, ...(await tokenFor(serviceAccount, `the ${variant} bindings`)) };
+}
+
+/**
+ * A token minted for `serviceAccount` (an hour), as a kubeconfig and as the files Kubernetes mounts in its
+ * pods, once its bindings took effect: the authorizer learns of new bindings from a watch, so this waits
+ * until the ServiceAccount can list Clusters.
+ */
+export async function tokenFor(serviceAccount: { readonly name: string; readonly namespace: string }, bindings: string): Promise<Omit<Identity, 'variant' | 'suffix'>> {
+  const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-token-'));
   const request = await adminCore.createNamespacedServiceAccountToken({ ...serviceAccount, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const cluster = admin.getCurrentCluster()!;
   const kc = new KubeConfig();
@@ -75,12 +85,10 @@ export async function installRbac(variant: 'read-only' | 'read-write', run = ran
   mkdirSync(serviceAccountDir);
   writeFileSync(join(serviceAccountDir, 'token'), request.status!.token!, { mode: 0o600 });
   writeFileSync(join(serviceAccountDir, 'ca.crt'), Buffer.from(cluster.caData!, 'base64'));
-  writeFileSync(join(serviceAccountDir, 'namespace'), saNamespace);
-  // The authorizer learns of new bindings from a watch: wait until the ServiceAccount can list Clusters.
-  await eventually(`the ${variant} bindings to take effect`, async () => {
+  writeFileSync(join(serviceAccountDir, 'namespace'), serviceAccount.namespace);
+  await eventually(`${bindings} to take effect`, async () => {
     await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ ...capi, plural: 'clusters', limit: 1 });
     return { done: true, value: undefined, seen: 'listed' };
   }, { timeoutMs: 30_000, intervalMs: 250 });
-  return { variant, suffix, user: `system:serviceaccount:${saNamespace}:${serviceAccount.name}`, serviceAccount, kubeconfigPath, serviceAccountDir, kc };
+  return { user: `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`, serviceAccount, kubeconfigPath, serviceAccountDir, kc };
 }
-

@@ -93,8 +93,8 @@ describe('loadConfig', () => {
 });
 
 describe('loadServingConfig', () => {
-  it('binds every address on port 8080 with no executions folder and a 20 s drain when nothing is set', () => {
-    assert.deepEqual(loadServingConfig({}), { host: '0.0.0.0', port: 8080, drainSeconds: 20 });
+  it('binds every address (no host) on port 8080 with no executions folder and a 20 s drain when nothing is set', () => {
+    assert.deepEqual(loadServingConfig({}), { port: 8080, drainSeconds: 20 });
   });
 
   it('reads the address, port, executions folder and drain the environment sets', () => {

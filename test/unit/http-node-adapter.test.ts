@@ -22,13 +22,13 @@ function slowHandler() {
   return { handler, someArrived, release: () => waiting.splice(0).forEach((r) => r()) };
 }
 
-/** GET `url` on `agent`: the status and body, or the error's code when the connection failed. */
-function get(url: string, agent: Agent): Promise<{ status?: number; body?: string; error?: string }> {
+/** GET `url` on `agent`: the status, body and Connection header, or the error's code when the connection failed. */
+function get(url: string, agent: Agent, headers: Record<string, string> = {}): Promise<{ status?: number; body?: string; connection?: string; error?: string }> {
   return new Promise((resolve) => {
-    const req = httpRequest(url, { agent }, (res) => {
+    const req = httpRequest(url, { agent, headers }, (res) => {
       let body = '';
       res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, ...(res.headers.connection ? { connection: res.headers.connection } : {}) }));
       res.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
     });
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
@@ -36,22 +36,53 @@ function get(url: string, agent: Agent): Promise<{ status?: number; body?: strin
   });
 }
 
+describe('listen: requests', () => {
+  it('routes by the request line alone: a Host header that looks like a path chooses nothing', async () => {
+    const server = await listen(async (request) => Response.json({ path: new URL(request.url).pathname, host: request.headers.get('host') }), '127.0.0.1', 0);
+    const answer = await get(`${server.url}/mcp`, new Agent(), { host: 'localhost/readyz#' });
+    assert.deepEqual(JSON.parse(answer.body ?? '{}'), { path: '/mcp', host: 'localhost/readyz#' });
+    await server.close();
+  });
+
+  it('answers a request it cannot serve with a 500 that echoes nothing of it', async () => {
+    const server = await listen(async () => {
+      throw new Error('echo: Bearer secret-token-of-the-caller');
+    }, '127.0.0.1', 0);
+    const answer = await get(`${server.url}/mcp`, new Agent());
+    assert.deepEqual([answer.status, answer.body], [500, JSON.stringify({ error: 'internal error' })]);
+    await server.close();
+  });
+
+  it('listens on every address, IPv4 included, when given no host', async () => {
+    const server = await listen(async () => Response.json({ ok: true }), undefined, 0);
+    assert.equal((await get(`http://127.0.0.1:${server.port}/`, new Agent())).status, 200);
+    await server.close();
+  });
+});
+
 describe('listen: drain', () => {
-  it('lets a request in flight finish, closes idle keep-alive connections and refuses new ones', async () => {
+  it('lets a request in flight finish, answering it with Connection: close, closes idle keep-alive connections at once and refuses new ones', async () => {
     const { handler, someArrived, release } = slowHandler();
     const server = await listen(handler, '127.0.0.1', 0);
-    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-    // An idle keep-alive connection, left open by a finished request.
-    assert.equal((await get(`${server.url}/fast`, agent)).status, 200);
-    const inFlight = get(`${server.url}/slow`, agent);
+    // An idle keep-alive connection, left open by a finished request on an agent of its own.
+    const idleAgent = new Agent({ keepAlive: true });
+    assert.equal((await get(`${server.url}/fast`, idleAgent)).status, 200);
+    const [idleSocket] = Object.values(idleAgent.freeSockets).flat();
+    assert.ok(idleSocket, 'the agent keeps the connection');
+    const idleClosed = new Promise<void>((resolve) => idleSocket!.once('close', () => resolve()));
+    const busyAgent = new Agent({ keepAlive: true });
+    const inFlight = get(`${server.url}/slow`, busyAgent);
     await someArrived;
     const drained = server.drain(10_000);
-    // Note: a fresh agent, so the new request cannot ride on the idle connection drain closes.
+    // The idle connection goes while the slow request still runs.
+    await idleClosed;
+    // Note: a fresh agent, so the new request cannot ride on a connection drain leaves open.
     assert.match((await get(`${server.url}/fast`, new Agent()))?.error ?? 'answered', /ECONNREFUSED/);
     release();
-    assert.deepEqual(await inFlight, { status: 200, body: JSON.stringify({ path: '/slow' }) });
+    assert.deepEqual(await inFlight, { status: 200, body: JSON.stringify({ path: '/slow' }), connection: 'close' });
     assert.deepEqual(await drained, { inFlightCut: 0 });
-    agent.destroy();
+    idleAgent.destroy();
+    busyAgent.destroy();
   });
 
   it('cuts a request still running when the grace period ends, and says how many it cut', async () => {

@@ -42,7 +42,19 @@ describe('cachedReadiness', () => {
   });
 
   it('answers not ready when the check takes longer than its timeout', async () => {
-    const ready = cachedReadiness(countedCheck(() => 'hangs').check, { timeoutMs: 50 });
+    const reasons: string[] = [];
+    const ready = cachedReadiness(countedCheck(() => 'hangs').check, { timeoutMs: 50, onFailure: (reason) => reasons.push(reason) });
     assert.equal(await ready(), false);
+    assert.deepEqual(reasons, ['no answer within 50 ms']);
+  });
+
+  it("tells why a check failed, once per check, to the server's log only", async () => {
+    let clock = 0;
+    const reasons: string[] = [];
+    const ready = cachedReadiness(countedCheck(() => 'fails').check, { ttlMs: 1_000, now: () => clock, onFailure: (reason) => reasons.push(reason) });
+    await Promise.all([ready(), ready()]);
+    clock = 1_000;
+    await ready();
+    assert.deepEqual(reasons, ['refused', 'refused']);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -108,6 +108,68 @@ describe('LocalWorkflowEngine', () => {
     assert.equal((await engine.describe('old'))?.status, 'SUCCEEDED');
     const reopened = (await LocalWorkflowEngine.open(dir, h.workflow)).engine;
     assert.equal((await reopened.describe('resumed'))?.status, 'SUCCEEDED', 'the outcome was persisted');
+  });
+
+  /** The deployed shape (Apply, then Wait and Poll until the verdict), its steps recorded. */
+  function pollingWorkflow() {
+    const steps: string[] = [];
+    const workflow = {
+      definition: {
+        StartAt: 'Apply',
+        States: {
+          Apply: { Type: 'Task', Resource: arn, Parameters: { step: 'apply', 'operation.$': '$.operation' }, ResultPath: '$.applied', Next: 'Wait' },
+          Wait: { Type: 'Wait', SecondsPath: '$.pollSeconds', Next: 'Poll' },
+          Poll: { Type: 'Task', Resource: arn, Parameters: { step: 'poll', 'operation.$': '$.operation' }, ResultPath: '$.status', Next: 'Done' },
+          Done: { Type: 'Succeed' },
+        },
+      },
+      stepFunctionArn: arn,
+      timeScale: 0.01,
+      step: async (event: { step: string; operation: Operation }) => {
+        steps.push(`${event.step} ${event.operation.name}`);
+        return event.step === 'apply' ? { applied: 'ok' } : { state: 'converged' };
+      },
+    };
+    return { workflow, steps };
+  }
+
+  it('resumes an execution whose Apply had ended at its Wait, never applying again; one stopped inside Apply applies again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-'));
+    const startedAt = '2026-01-01T00:00:00.000Z';
+    for (const [name, currentStep] of [['polling', 'Poll'], ['waiting', 'Wait'], ['applying', 'Apply']] as const) {
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, input: input(name), status: 'RUNNING', startedAt, currentStep }));
+    }
+    const { workflow, steps } = pollingWorkflow();
+    const { engine } = await LocalWorkflowEngine.open(dir, workflow);
+    for (const name of ['polling', 'waiting', 'applying']) await until(engine, name, 'SUCCEEDED');
+    assert.deepEqual(steps.sort(), ['apply applying', 'poll applying', 'poll polling', 'poll waiting']);
+  });
+
+  it('opens a store with a damaged record: sets it aside as unreadable, resumes the others, and drops half-written files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-'));
+    writeFileSync(join(dir, 'empty.json'), '');
+    writeFileSync(join(dir, 'cut.json'), '{"name": "cut", "inp');
+    writeFileSync(join(dir, 'elsewhere.json'), JSON.stringify({ name: 'other', input: input('o'), status: 'RUNNING', startedAt: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(join(dir, 'fine.json'), JSON.stringify({ name: 'fine', input: input('f'), status: 'RUNNING', startedAt: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(join(dir, 'fine.json.123.4.partial'), '{"name": "fi');
+    const h = harness();
+    h.release();
+    const { engine, resumed, unreadable } = await LocalWorkflowEngine.open(dir, h.workflow);
+    assert.deepEqual(resumed, ['fine']);
+    assert.deepEqual(unreadable.sort(), ['cut.json', 'elsewhere.json', 'empty.json']);
+    await until(engine, 'fine', 'SUCCEEDED');
+    assert.deepEqual(readdirSync(dir).sort(), ['cut.json.unreadable', 'elsewhere.json.unreadable', 'empty.json.unreadable', 'fine.json']);
+  });
+
+  it('keeps the store owner-only: records hold operation inputs', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'wf-')), 'executions');
+    const h = harness();
+    h.release();
+    const { engine } = await LocalWorkflowEngine.open(dir, h.workflow);
+    await engine.start('x', input('a'));
+    await until(engine, 'x', 'SUCCEEDED');
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'x.json')).mode & 0o777, 0o600);
   });
 
   it('stops a running execution as ABORTED with the cause', async () => {
