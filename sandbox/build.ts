@@ -19,10 +19,11 @@ const execFileAsync = promisify(execFile);
 export type Log = (line: string) => void;
 
 /**
- * Wrapper folders under sandbox/go/ that only an opt-in profile builds (sandbox/aws.ts). They stay out of the
- * default pin hash: adding or changing a profile must not rebuild (nor restart) every default sandbox.
+ * Wrapper folders under sandbox/go/ that only an opt-in profile (sandbox/aws.ts) or a tool of the tests
+ * (sandbox/helm.ts) builds. They stay out of the default pin hash: adding or changing one must not rebuild
+ * (nor restart) every default sandbox.
  */
-export const profileWrappers: readonly string[] = ['capa'];
+export const profileWrappers: readonly string[] = ['capa', 'helm'];
 
 /** The files whose content decides the default binaries: the recipe and every wrapper module but the profiles'. */
 export async function pinnedFiles(): Promise<string[]> {

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   awsProfile,
   awsProvider,
@@ -16,6 +16,7 @@ import {
   seedEnvironment,
 } from '../../sandbox/aws.ts';
 import { pinHash, pinnedFiles } from '../../sandbox/build.ts';
+import { binaries, inMemoryClusterClass, providers } from '../../sandbox/recipe.ts';
 import { sandboxSourceDir, sandboxPaths, sandboxPorts } from '../../sandbox/layout.ts';
 import { managerNames } from '../../sandbox/flags.ts';
 import { motoAccountId } from '../../sandbox/moto.ts';
@@ -178,5 +179,11 @@ describe('the default pin hash', () => {
     assert.ok(!files.some((f) => f.startsWith(join(sandboxSourceDir, 'go', 'capa') + '/')), 'sandbox/go/capa is the profile\'s');
     assert.ok(!files.includes(join(sandboxSourceDir, 'aws.ts')));
     assert.match(await pinHash(), /^[0-9a-f]{16}$/);
+  });
+
+  it('covers exactly the wrappers the default sandbox builds from, so a new tool or profile wrapper never rebuilds it', async () => {
+    const pinned = new Set((await pinnedFiles()).filter((f) => f.startsWith(join(sandboxSourceDir, 'go') + '/')).map((f) => relative(join(sandboxSourceDir, 'go'), f).split('/')[0]));
+    const used = new Set([...binaries.map((b) => b.wrapper), ...providers.map((p) => p.wrapper), inMemoryClusterClass.wrapper]);
+    assert.deepEqual([...pinned].sort(), [...used].sort());
   });
 });
