@@ -50,6 +50,7 @@ server = await startNodeServer(config, {
   port: serving.port,
   allowedHosts: config.allowedHosts,
   allowedOrigins: [],
+  ...(serving.trustedProxies ? { trustedProxies: serving.trustedProxies } : {}),
   ...(opened ? { workflows: opened.engine } : {}),
 });
 log.info('serving', {

@@ -2,7 +2,7 @@
  * Configuration, read from the environment once at start-up into a typed Config that is passed down.
  * Nothing else reads process.env. Missing or malformed settings fail start-up with the variable's name.
  */
-import { isIP, isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 import { z } from 'zod';
 
 const managementClusterSchema = z.union([
@@ -161,6 +161,11 @@ export interface ServingConfig {
   readonly executionsDir?: string;
   /** CAPI_MCP_DRAIN_SECONDS: how long a SIGTERM lets requests in flight finish (default 20). */
   readonly drainSeconds: number;
+  /**
+   * CAPI_MCP_TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the proxies in front (an Ingress
+   * controller's pods) whose X-Forwarded-For names the client (shared/http/client-address.ts); unset: none.
+   */
+  readonly trustedProxies?: BlockList;
 }
 
 export function loadServingConfig(env: NodeJS.ProcessEnv = process.env): ServingConfig {
@@ -171,7 +176,24 @@ export function loadServingConfig(env: NodeJS.ProcessEnv = process.env): Serving
     port: integer(env, 'CAPI_MCP_PORT', 8080, 0, 65535),
     ...(env.CAPI_MCP_EXECUTIONS_DIR ? { executionsDir: env.CAPI_MCP_EXECUTIONS_DIR } : {}),
     drainSeconds: integer(env, 'CAPI_MCP_DRAIN_SECONDS', 20, 0, 3600),
+    ...proxyRanges(env),
   };
+}
+
+function proxyRanges(env: NodeJS.ProcessEnv): { trustedProxies?: BlockList } {
+  const entries = list(env.CAPI_MCP_TRUSTED_PROXIES);
+  if (entries.length === 0) return {};
+  const ranges = new BlockList();
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+    if (family === 0 || extra !== undefined || !(prefix >= 0 && prefix <= (family === 6 ? 128 : 32))) {
+      throw new Error(`Environment variable CAPI_MCP_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
+    }
+    ranges.addSubnet(address!, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return { trustedProxies: ranges };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

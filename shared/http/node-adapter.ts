@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv6, type AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { ClientAddress } from './client-address.ts';
 import type { WebHandler } from './web-handler.ts';
 
 export interface RunningServer {
@@ -27,7 +28,7 @@ export interface RunningServer {
  * Serves `handler` on `port` of `host`; without a host, on every address of the machine, IPv6 and IPv4
  * (Node's default: a pod on an IPv6 or dual-stack network is reached on its IPv6 address).
  */
-export async function listen(handler: WebHandler, host: string | undefined, port: number): Promise<RunningServer> {
+export async function listen(handler: WebHandler, host: string | undefined, port: number, { clientAddress = (peer) => peer }: { readonly clientAddress?: ClientAddress } = {}): Promise<RunningServer> {
   let inFlight = 0;
   let draining = false;
   const server: Server = createServer((req, res) => {
@@ -37,7 +38,7 @@ export async function listen(handler: WebHandler, host: string | undefined, port
       // Note: a keep-alive connection turns idle only once its answer is sent; while draining, close it then.
       if (draining) server.closeIdleConnections();
     });
-    serve(handler, req, res, () => draining).catch(() => {
+    serve(handler, req, res, () => draining, clientAddress).catch(() => {
       // Note: no message: what failed here is the request itself (a Host the URL parser refuses, a body
       // cut off), and its text is the caller's own, never to be echoed back.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -77,7 +78,7 @@ export async function listen(handler: WebHandler, host: string | undefined, port
 const lingerMs = 1_000;
 
 /** Answers one request; `draining()` says whether the server is stopping (the connection then closes after the answer). */
-async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse, draining: () => boolean): Promise<void> {
+async function serve(handler: WebHandler, req: IncomingMessage, res: ServerResponse, draining: () => boolean, clientAddress: ClientAddress): Promise<void> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -90,7 +91,9 @@ async function serve(handler: WebHandler, req: IncomingMessage, res: ServerRespo
     headers,
     ...(req.method !== 'GET' && req.method !== 'HEAD' ? { body: pulledBody(req), duplex: 'half' } : {}),
   } as RequestInit);
-  const response = await handler(request, { ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}) });
+  const forwardedFor = req.headers['x-forwarded-for'];
+  const sourceIp = clientAddress(req.socket.remoteAddress, Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? null));
+  const response = await handler(request, { ...(sourceIp ? { sourceIp } : {}) });
   const unread = !req.complete;
   res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...(unread || draining() ? { connection: 'close' } : {}) });
   if (response.body) {

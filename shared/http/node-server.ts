@@ -17,6 +17,8 @@ import type { WorkflowEngine } from '../workflows/engine.ts';
 import { LocalWorkflowEngine } from '../workflows/local-engine.ts';
 import type { LocalWorkflow } from '../workflows/local-runner.ts';
 import { runStep } from '../workflows/steps.ts';
+import type { BlockList } from 'node:net';
+import { clientAddressBehind } from './client-address.ts';
 import { listen, type RunningServer } from './node-adapter.ts';
 import { cachedReadiness } from './readiness.ts';
 import { createWebHandler } from './web-handler.ts';
@@ -33,9 +35,11 @@ export interface NodeServerOptions {
   readonly workflows?: WorkflowEngine;
   /** Key-cache TTL and failure throttling (tests shorten them). */
   readonly auth?: AuthenticatorOptions;
+  /** Proxies whose X-Forwarded-For names the client (shared/http/client-address.ts); none: the peer is the client. */
+  readonly trustedProxies?: BlockList;
 }
 
-export function startNodeServer(config: Config, { host, port, allowedHosts, allowedOrigins, workflows, auth }: NodeServerOptions): Promise<RunningServer> {
+export function startNodeServer(config: Config, { host, port, allowedHosts, allowedOrigins, workflows, auth, trustedProxies }: NodeServerOptions): Promise<RunningServer> {
   const metrics = prometheusMetrics();
   const deps = { ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) };
   const keys = openKeyStore(requireKeyStore(config));
@@ -48,7 +52,7 @@ export function startNodeServer(config: Config, { host, port, allowedHosts, allo
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     ready: cachedReadiness(() => Promise.all([deps.clusters.client().ping(), keys.read()]), { onFailure: (reason) => deps.log.warn('not ready', { reason }) }),
   });
-  return listen(handler, host, port);
+  return listen(handler, host, port, { clientAddress: clientAddressBehind(trustedProxies) });
 }
 
 /**

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { createKey } from '../../shared/auth/key-admin.ts';
+import { loadServingConfig } from '../../shared/config/config.ts';
 import { FileKeyStore } from '../../shared/auth/key-store.ts';
 import { chartDir, helm, renderChart, theOne, valuesFile, type Rendered } from '../support/helm.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
@@ -39,6 +40,7 @@ const configurations: Record<string, Record<string, unknown>> = {
     replicas: 1,
     allowedNamespaces: [ns.name, 'team-a'],
     allowedHosts: ['capi-mcp.platform.svc'],
+    trustedProxies: ['10.244.0.0/16', 'fd00::/8'],
     logLevel: 'DEBUG',
     drainSeconds: 10,
     preStopSeconds: 3,
@@ -146,6 +148,9 @@ describe('the chart, rendered by Helm', () => {
         assert.equal(env.CAPI_MCP_READ_ONLY, String(readOnly));
         assert.equal('CAPI_MCP_EXECUTIONS_DIR' in env, !readOnly);
         assert.ok(pod.terminationGracePeriodSeconds > Number(env.CAPI_MCP_DRAIN_SECONDS), 'the drain ends before the kubelet kills the pod');
+        // Every setting the chart gives the server is one the server accepts.
+        assert.doesNotThrow(() => loadServingConfig(env));
+        assert.equal(env.CAPI_MCP_TRUSTED_PROXIES, ((values as any).trustedProxies ?? []).join(',') || undefined);
       });
     });
   }

@@ -5,6 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest, Agent } from 'node:http';
+import { loadServingConfig } from '../../shared/config/config.ts';
+import { clientAddressBehind } from '../../shared/http/client-address.ts';
 import { listen } from '../../shared/http/node-adapter.ts';
 
 /** A handler whose `/slow` answers when the test releases it; anything else answers at once. */
@@ -51,6 +53,16 @@ describe('listen: requests', () => {
     const answer = await get(`${server.url}/mcp`, new Agent());
     assert.deepEqual([answer.status, answer.body], [500, JSON.stringify({ error: 'internal error' })]);
     await server.close();
+  });
+
+  it('gives the handler the client a trusted proxy forwarded for, and the peer itself otherwise', async () => {
+    const echo = async (_: Request, meta?: { sourceIp?: string }) => Response.json({ sourceIp: meta?.sourceIp });
+    const behindProxy = await listen(echo, '127.0.0.1', 0, { clientAddress: clientAddressBehind(loadServingConfig({ CAPI_MCP_TRUSTED_PROXIES: '127.0.0.0/8' }).trustedProxies) });
+    const direct = await listen(echo, '127.0.0.1', 0);
+    const forwarded = { 'x-forwarded-for': '198.51.100.1' };
+    assert.deepEqual(JSON.parse((await get(`${behindProxy.url}/`, new Agent(), forwarded)).body!), { sourceIp: '198.51.100.1' });
+    assert.deepEqual(JSON.parse((await get(`${direct.url}/`, new Agent(), forwarded)).body!), { sourceIp: '127.0.0.1' });
+    await Promise.all([behindProxy.close(), direct.close()]);
   });
 
   it('listens on every address, IPv4 included, when given no host', async () => {
