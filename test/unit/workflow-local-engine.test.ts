@@ -158,6 +158,8 @@ describe('LocalWorkflowEngine', () => {
     assert.deepEqual(resumed, ['fine']);
     assert.deepEqual(unreadable.sort(), ['cut.json', 'elsewhere.json', 'empty.json']);
     await until(engine, 'fine', 'SUCCEEDED');
+    // Note: the record reads SUCCEEDED before its file is written: wait for the writes too.
+    await engine.idle();
     assert.deepEqual(readdirSync(dir).sort(), ['cut.json.unreadable', 'elsewhere.json.unreadable', 'empty.json.unreadable', 'fine.json']);
   });
 
@@ -168,6 +170,7 @@ describe('LocalWorkflowEngine', () => {
     const { engine } = await LocalWorkflowEngine.open(dir, h.workflow);
     await engine.start('x', input('a'));
     await until(engine, 'x', 'SUCCEEDED');
+    await engine.idle();
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     assert.equal(statSync(join(dir, 'x.json')).mode & 0o777, 0o600);
   });
