@@ -101,6 +101,16 @@ describe('the chart, rendered by Helm', () => {
         assert.equal(stdout.trim().split('\n').length, objects.length, stdout);
       });
 
+      it('tells in its NOTES how to make the first key and connect an agent', async () => {
+        const { stdout } = await helm('install', release, chartDir, '--dry-run=client', '--namespace', ns.name, '--values', valuesFile(values));
+        const notes = stdout.slice(stdout.indexOf('NOTES:'));
+        const v = values as any;
+        if (v.apiKeys?.create) assert.doesNotMatch(notes, /npm run keys -- create/);
+        else assert.ok(notes.includes(`kubectl -n ${ns.name} create secret generic ${v.apiKeys?.existingSecret ?? 'capi-mcp-api-keys'} --from-file=api-keys.json`), notes);
+        const endpoint = v.ingress?.enabled ? `https://${v.ingress.host}/mcp` : 'http://127.0.0.1:8080/mcp';
+        assert.ok(notes.includes(`claude mcp add --transport http capi ${endpoint}`), notes);
+      });
+
       it('selects one set of pods: the Deployment, its Service and its NetworkPolicy, by the pod template labels', () => {
         const deployment = theOne(objects, 'Deployment');
         const podLabels = deployment.spec.template.metadata.labels;
