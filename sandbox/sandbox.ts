@@ -341,6 +341,13 @@ export class Sandbox {
     await this.applyClusterClass('aws-ec2', join(this.paths.manifests, `aws-ec2-${namespace}.yaml`), manifests, namespace, timeoutMs);
   }
 
+  /** Applies deploy/clusterclasses/aws-eks as shipped (no option of it avoids an emulator gap) in `namespace`. */
+  async installAwsEksClass(namespace: string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    const { stdout } = await kubectl(['kustomize', join(repoRoot, 'deploy', 'clusterclasses', 'aws-eks')]);
+    const manifests = parseAllDocuments(stdout).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+    await this.applyClusterClass('aws-eks', join(this.paths.manifests, `aws-eks-${namespace}.yaml`), manifests, namespace, timeoutMs);
+  }
+
   /**
    * Applies the in-memory ClusterClass and its templates in `namespace`, retrying while webhooks warm up;
    * `vmStartupSeconds` shortens its machines' simulated boot (manifests.ts, withVmStartup).

@@ -11,6 +11,8 @@ export interface Condition {
   readonly lastTransitionTime?: string;
   /** The object's generation the condition was judged at (v1beta2 conditions carry it). */
   readonly observedGeneration?: number;
+  /** How bad a False condition is (v1beta1 conditions, as providers such as CAPA still write them). */
+  readonly severity?: string;
 }
 
 interface WithConditions {
@@ -34,8 +36,26 @@ export function whyNot(obj: WithConditions | undefined, type: string, maxLength 
   const condition = getCondition(obj, type);
   if (condition?.status === 'True') return undefined;
   if (!condition) return `${type} not reported yet`;
-  const text = firstLine(condition.message) ?? `${type}: ${condition.reason ?? condition.status}`;
+  const step = failingStep(obj, type);
+  const text = (step && `${step.type}: ${firstLine(step.message) ?? step.reason ?? 'False'}`) ?? firstLine(condition.message) ?? `${type}: ${condition.reason ?? condition.status}`;
   return truncate(text, maxLength);
+}
+
+/**
+ * A v1beta1 summary that only counts ("8 of 11 completed", as CAPA's Ready reads) says nothing of what
+ * failed: the failing condition itself does.
+ */
+const stepCounter = /^\s*\d+ of \d+ completed\s*$/;
+
+/**
+ * When the `summary` condition of `obj` is False with only a step counter for a message: the failing
+ * condition behind it, the first other False one, errors before warnings before the rest.
+ */
+export function failingStep(obj: WithConditions | undefined, summary: string): Condition | undefined {
+  const condition = getCondition(obj, summary);
+  if (condition?.status !== 'False' || !stepCounter.test(condition.message ?? '')) return undefined;
+  const rank = (c: Condition) => (c.severity === 'Error' ? 0 : c.severity === 'Warning' ? 1 : 2);
+  return (obj?.status?.conditions ?? []).filter((c) => c.type !== summary && c.status === 'False').sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /**

@@ -23,7 +23,7 @@
  *   items, counting the rest; nothing read is interpreted beyond the names a message quotes.
  */
 import { formatAge } from './age.ts';
-import { getCondition, isTrue } from './conditions.ts';
+import { failingStep, getCondition, isTrue } from './conditions.ts';
 import { deletionFinding, flaggedMachines, healthCheckFinding, pausedFinding, skewFinding, topologyCulprits, type Draft } from './diagnosis-checks.ts';
 import { clean, conditionEvidence, contextOf, count, during, eventEvidence, failing, ref, refOf, withEvents, type Context } from './diagnosis-evidence.ts';
 import { causes, type Cause, type Diagnosis, type DiagnosisInput, type Evidence, type Finding } from './diagnosis-model.ts';
@@ -151,7 +151,9 @@ function controlPlaneLink(ctx: Context, clusterType: string, cpType: string, cau
   const fromCluster = failing(ctx, ctx.cluster, clusterType);
   if (!fromObject && !fromCluster) return undefined;
   const e = fromObject ?? fromCluster!;
-  const detail = controlPlaneDetail.map((t) => failing(ctx, cp, t)).filter((d) => d !== undefined);
+  // A provider's control plane (CAPA's AWSManagedControlPlane) may only count its steps in Ready: its failing step says what is wrong.
+  const step = failingStep(cp, 'Ready');
+  const detail = [...controlPlaneDetail.map((t) => failing(ctx, cp, t)), ...(cp && step ? [conditionEvidence(ctx, cp, step)] : [])].filter((d) => d !== undefined);
   const evidence = cp ? [...withEvents(ctx, e, { kind: cp.kind, name: cp.metadata.name, uid: cp.metadata.uid }), ...detail] : [e];
   const kind = cp?.kind ?? ctx.cluster.spec?.controlPlaneRef?.kind;
   const name = cp?.metadata.name ?? ctx.cluster.spec?.controlPlaneRef?.name;

@@ -86,10 +86,10 @@ export interface TestNamespace {
 
 /**
  * Creates a namespace for the calling test file (with the in-memory ClusterClass installed when
- * `withClusterClass`, aws-ec2 for the emulated account when `withAwsEc2Class`) and deletes it after the
+ * `withClusterClass`, aws-ec2 for the emulated account when `withAwsEc2Class`, aws-eks when `withAwsEksClass`) and deletes it after the
  * file's tests. Call at the top level of a test file.
  */
-export async function useNamespace(prefix: string, { withClusterClass = false, withAwsEc2Class = false } = {}): Promise<TestNamespace> {
+export async function useNamespace(prefix: string, { withClusterClass = false, withAwsEc2Class = false, withAwsEksClass = false } = {}): Promise<TestNamespace> {
   const kc = adminKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -103,6 +103,7 @@ export async function useNamespace(prefix: string, { withClusterClass = false, w
   });
   if (withClusterClass) await testSandbox().installClusterClass(name, { vmStartupSeconds: testVmStartupSeconds });
   if (withAwsEc2Class) await testSandbox().installAwsEc2Class(name);
+  if (withAwsEksClass) await testSandbox().installAwsEksClass(name);
   return { name, kc, core, objects };
 }
 

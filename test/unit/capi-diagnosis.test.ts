@@ -464,6 +464,24 @@ describe('diagnoseCluster', () => {
     });
   });
 
+  it("names the provider's failing condition behind its control plane's step counter (CAPA's AWSManagedControlPlane)", () => {
+    const w = healthy();
+    controlPlaneNotInitialized(w);
+    const awsControlPlane = obj('AWSManagedControlPlane', 'demo-cp').status({
+      conditions: [
+        { type: 'Ready', status: 'False', severity: 'Error', reason: 'EKSControlPlaneReconciliationFailed', message: '8 of 11 completed', lastTransitionTime: broke },
+        { type: 'ClusterSecurityGroupsReady', status: 'True', lastTransitionTime: broke },
+        { type: 'EKSControlPlaneReady', status: 'False', severity: 'Error', reason: 'EKSControlPlaneReconciliationFailed', message: 'failed reconciling security groups: no security group for EKS cluster', lastTransitionTime: broke },
+      ],
+    });
+    const finding = top(diagnoseCluster({ ...input(w), controlPlane: awsControlPlane.build() }, now));
+    assert.equal(finding.cause, 'control-plane-not-initialized');
+    assert.ok(
+      finding.evidence.some((e) => e.object === 'AWSManagedControlPlane/demo-cp' && e.condition === 'EKSControlPlaneReady' && e.message === 'failed reconciling security groups: no security group for EKS cluster'),
+      JSON.stringify(finding.evidence),
+    );
+  });
+
   it('carries the Warning events of the objects a finding names', () => {
     const w = healthy();
     infrastructureNotProvisioned(w);

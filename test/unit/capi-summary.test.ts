@@ -111,6 +111,25 @@ describe('condition readers', () => {
     assert.equal(whyNot(obj('Machine', 'm').condition('Ready', 'False', 'WaitingForBootstrap').build(), 'Ready'), 'Ready: WaitingForBootstrap');
   });
 
+  it("whyNot names the failing condition behind a provider's v1beta1 step counter, errors before warnings", () => {
+    const controlPlane = obj('AWSManagedControlPlane', 'cp')
+      .status({
+        conditions: [
+          { type: 'Ready', status: 'False', severity: 'Error', reason: 'EKSControlPlaneReconciliationFailed', message: '8 of 11 completed' },
+          { type: 'EgressOnlyInternetGatewayReady', status: 'False', severity: 'Warning', reason: 'Waiting', message: 'waiting for the gateway' },
+          { type: 'EKSControlPlaneReady', status: 'False', severity: 'Error', reason: 'EKSControlPlaneReconciliationFailed', message: 'failed reconciling security groups: no security group for EKS cluster' },
+          { type: 'ClusterSecurityGroupsReady', status: 'True' },
+        ],
+      })
+      .build();
+    assert.equal(whyNot(controlPlane, 'Ready'), 'EKSControlPlaneReady: failed reconciling security groups: no security group for EKS cluster');
+  });
+
+  it('whyNot keeps a step counter when no other condition fails', () => {
+    const infra = obj('AWSCluster', 'c').status({ conditions: [{ type: 'Ready', status: 'False', reason: 'Creating', message: '2 of 5 completed' }] }).build();
+    assert.equal(whyNot(infra, 'Ready'), '2 of 5 completed');
+  });
+
   for (const [input, expected] of [
     [undefined, undefined],
     ['', undefined],
