@@ -191,6 +191,8 @@ function proxyRanges(env: NodeJS.ProcessEnv): { trustedProxies?: BlockList } {
     if (family === 0 || extra !== undefined || !(prefix >= 0 && prefix <= (family === 6 ? 128 : 32))) {
       throw new Error(`Environment variable CAPI_MCP_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
     }
+    // Note: a trusted proxy may name any client; trusting every address would let every caller choose its own.
+    if (prefix === 0) throw new Error(`Environment variable CAPI_MCP_TRUSTED_PROXIES: "${entry}" trusts every address; name the proxies`);
     ranges.addSubnet(address!, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
   return { trustedProxies: ranges };

@@ -54,6 +54,7 @@ const configurations: Record<string, Record<string, unknown>> = {
       allowedClients: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }, { podSelector: { matchLabels: { role: 'agent' } } }],
       apiServerCIDRs: ['10.96.0.1/32', '172.18.0.2/32'],
       apiServerPorts: [6443],
+      extraEgress: [{ to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: [{ port: 53, protocol: 'UDP' }] }],
     },
     ingress: { enabled: true, className: 'nginx', host: 'capi-mcp.example.com', tlsSecretName: 'capi-mcp-tls', annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '300' } },
     resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '1Gi' } },
@@ -165,6 +166,29 @@ describe('the chart, rendered by Helm', () => {
     });
   }
 
+  it('installs on the sandbox read-only, then upgrades to read-write (the Deployment turned Recreate, the write role bound) and uninstalls', async () => {
+    const installed = `${release}-up`;
+    const kubeconfig = ['--kubeconfig', testSandbox().paths.kubeconfig, '--namespace', ns.name];
+    await helm('install', installed, chartDir, ...kubeconfig, '--values', valuesFile({ networkPolicy: { enabled: true } }));
+    let uninstalled = false;
+    try {
+      const deployment = async () => JSON.parse((await kubectl('get', 'deployment', `${installed}-capi-mcp`, '-n', ns.name, '-o', 'json')).stdout);
+      assert.equal((await deployment()).spec.strategy.type, 'RollingUpdate');
+      await helm('upgrade', installed, chartDir, ...kubeconfig, '--values', valuesFile({ readOnly: false }));
+      const upgraded = await deployment();
+      assert.equal(upgraded.spec.strategy.type, 'Recreate');
+      assert.equal(upgraded.spec.strategy.rollingUpdate, undefined);
+      const bindings = JSON.parse((await kubectl('get', 'clusterrolebindings', '-l', `app.kubernetes.io/instance=${installed}`, '-o', 'json')).stdout);
+      assert.deepEqual(bindings.items.map((b: any) => b.roleRef.name.split('-').at(-1)).sort(), ['read', 'write']);
+      await helm('uninstall', installed, ...kubeconfig);
+      uninstalled = true;
+      const left = JSON.parse((await kubectl('get', 'clusterroles,clusterrolebindings', '-l', `app.kubernetes.io/instance=${installed}`, '-o', 'json')).stdout);
+      assert.deepEqual(left.items, [], 'no cluster-wide object left behind');
+    } finally {
+      if (!uninstalled) await helm('uninstall', installed, ...kubeconfig).catch(() => undefined);
+    }
+  });
+
   const refused: [string, Record<string, unknown>, RegExp][] = [
     ['two replicas of a read-write server', { readOnly: false, replicas: 2 }, /exactly 1/],
     ['no replicas', { replicas: 0 }, /replicas/],
@@ -175,6 +199,11 @@ describe('the chart, rendered by Helm', () => {
     ['a created key Secret without a document', { apiKeys: { create: true } }, /apiKeys.document is required/],
     ['a created key Secret whose document is not one', { apiKeys: { create: true, document: '{"hello": "world"}' } }, /not a key document/],
     ['an Ingress without a host', { ingress: { enabled: true } }, /ingress.host is required/],
+    ['a ServiceAccount name that carries YAML', { serviceAccount: { create: false, name: 'x\n      hostPID: true' } }, /serviceAccount/],
+    ['a claim name that carries YAML', { readOnly: false, executions: { existingClaim: 'x\n  - name: evil' } }, /existingClaim/],
+    ["binding the roles to the namespace's default ServiceAccount", { serviceAccount: { create: false, name: 'default' } }, /every pod that runs as it/],
+    ['a preStop pause of 0 s (refused by Kubernetes 1.30 to 1.32)', { preStopSeconds: 0 }, /preStopSeconds/],
+    ['trusting every address as a proxy', { trustedProxies: ['0.0.0.0/0'] }, /trustedProxies/],
   ];
   for (const [name, values, reason] of refused) {
     it(`refuses ${name}, saying why`, async () => {

@@ -19,6 +19,8 @@ describe('clientAddressBehind', () => {
     ['the proxy, when it forwarded nothing', '10.244.1.5', null, '10.244.1.5'],
     ['the client behind a proxy a dual-stack socket reports as IPv4-mapped', '::ffff:10.244.1.5', '198.51.100.1', '198.51.100.1'],
     ['the IPv6 client of an IPv6 proxy', 'fd00::12', '2001:db8::1', '2001:db8::1'],
+    ['the client of a hop written with its port', '10.244.1.5', '198.51.100.1:41234', '198.51.100.1'],
+    ['the client of an IPv6 hop written in brackets with its port', '10.244.1.5', '[2001:db8::1]:443', '2001:db8::1'],
   ];
   for (const [name, peer, forwarded, expected] of table) {
     it(`takes ${name}`, () => {
@@ -29,6 +31,10 @@ describe('clientAddressBehind', () => {
 });
 
 describe('CAPI_MCP_TRUSTED_PROXIES', () => {
+  it('refuses a range that trusts every address: every caller could then choose its own', () => {
+    for (const everyone of ['0.0.0.0/0', '::/0']) assert.throws(() => trustedProxies([everyone]), new RegExp(`"${everyone.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" trusts every address`));
+  });
+
   for (const bad of ['10.0.0.0/33', 'ingress', '10.0.0.1/8/1', '::1/129', '10.0.0.0/-1']) {
     it(`refuses "${bad}" at start-up, naming it`, () => assert.throws(() => trustedProxies([bad]), (error: Error) => error.message === `Environment variable CAPI_MCP_TRUSTED_PROXIES: "${bad}" is not an IP address or CIDR range`));
   }
