@@ -1,7 +1,8 @@
 /**
  * `npm run build:container [outdir]` (default dist/container): what the container image runs, built as the
  * Lambda functions are (infra/lib/function-bundle.ts, the one source of those settings) from
- * functions/container/main.ts into `<outdir>/index.mjs` and its chunks, and beside it `workflow.json`, the
+ * functions/container/main.ts into `<outdir>/index.mjs` and its chunks, `npm run keys` (local/keys.ts) into
+ * `keys.mjs` so the image makes key documents without a checkout, and beside them `workflow.json`, the
  * state machine's definition as CDK synthesizes it for the local engine (infra/lib/definition.ts): the
  * image runs the deployed state machine without carrying CDK. The Dockerfile runs this in its build stage;
  * the tests run what it writes.
@@ -15,9 +16,10 @@ import { synthesizeWorkflow } from '../../infra/lib/definition.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const containerEntry = join(repoRoot, 'functions', 'container', 'main.ts');
+const keysEntry = join(repoRoot, 'local', 'keys.ts');
 
 /** What a build leaves in its folder, and so all that a folder may hold for the next build to empty it. */
-const built = new Set(['index.mjs', 'index.mjs.map', 'chunks', 'workflow.json']);
+const built = new Set(['index.mjs', 'index.mjs.map', 'keys.mjs', 'keys.mjs.map', 'chunks', 'workflow.json']);
 
 /** Builds the container's code into `outdir` (emptied first if it holds an earlier build); returns the entry file. */
 export async function buildContainer(outdir: string): Promise<string> {
@@ -26,7 +28,7 @@ export async function buildContainer(outdir: string): Promise<string> {
   if (foreign.length > 0) throw new Error(`${outdir} holds more than a container build (${foreign.slice(0, 3).join(', ')}): name an empty or new folder`);
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  await build(functionBuildOptions(containerEntry, outdir));
+  await build({ ...functionBuildOptions(containerEntry, outdir), entryPoints: { index: containerEntry, keys: keysEntry } });
   await writeFile(join(outdir, 'workflow.json'), JSON.stringify(synthesizeWorkflow()));
   return join(outdir, 'index.mjs');
 }

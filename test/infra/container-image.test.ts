@@ -30,7 +30,7 @@ describe('the container image (deploy/container/Dockerfile)', () => {
     assert.deepEqual(final.filter((l) => l.startsWith('COPY ')), ['COPY --from=build /out /app']);
   });
 
-  it("builds from exactly what its build stage copies, and what it builds serves on its own", async (t) => {
+  it('builds from exactly what its build stage copies; what it builds makes a key and serves on its own, that key opening it', async (t) => {
     const context = mkdtempSync(join(tmpdir(), 'capi-mcp-image-'));
     const build = stages[0]!;
     for (const line of build.filter((l) => l.startsWith('COPY '))) {
@@ -49,10 +49,16 @@ describe('the container image (deploy/container/Dockerfile)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'capi-mcp-image-out-')), 'app');
     await promisify(execFile)(process.execPath, [run[1]!, out], { cwd: context });
 
+    // The first key, as the image makes it without a checkout (its keys.mjs, as the Dockerfile's comment runs it).
+    const keysFile = join(mkdtempSync(join(tmpdir(), 'capi-mcp-image-keys-')), 'api-keys.json');
+    const made = await promisify(execFile)(process.execPath, [join(out, 'keys.mjs'), 'create', '--name', 'admin', '--scopes', 'read', '--file', keysFile], { cwd: out, env: { PATH: process.env.PATH } });
+    const token = made.stdout.trim().split('\n').at(-1)!;
+    assert.match(token, /^capi_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
+
     // The final stage: the output alone, as /app, started by its entry point's arguments.
     const child = spawn(process.execPath, ['--enable-source-maps', join(out, 'index.mjs')], {
       cwd: out,
-      env: { PATH: process.env.PATH, KUBECONFIG: join(context, 'no-kubeconfig'), CAPI_MCP_API_KEYS_FILE: join(context, 'no-keys.json'), CAPI_MCP_HOST: '127.0.0.1', CAPI_MCP_PORT: '0' },
+      env: { PATH: process.env.PATH, KUBECONFIG: join(context, 'no-kubeconfig'), CAPI_MCP_API_KEYS_FILE: keysFile, CAPI_MCP_HOST: '127.0.0.1', CAPI_MCP_PORT: '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     t.after(() => child.kill('SIGKILL'));
@@ -66,6 +72,17 @@ describe('the container image (deploy/container/Dockerfile)', () => {
     assert.equal(serving.readOnly, true, 'read-only unless told otherwise');
     const health = await fetch(`http://127.0.0.1:${serving.port}/healthz`);
     assert.deepEqual(await health.json(), { status: 'ok' });
+    // The key it made opens the MCP endpoint (tools/list needs no management cluster); no key, no entry.
+    const listTools = (authorization?: string) =>
+      fetch(`http://127.0.0.1:${serving.port}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'image-test', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+      });
+    assert.equal((await listTools()).status, 401);
+    const listed = await listTools(`Bearer ${token}`);
+    assert.equal(listed.status, 200);
+    assert.match(await listed.text(), /"list_clusters"/);
     const stopped = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     assert.equal(await stopped, 0);
