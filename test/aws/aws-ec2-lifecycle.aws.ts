@@ -13,11 +13,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { awsClassicCluster, instancesOf as instancesIn, ownedTag, vpcsOf as vpcsIn } from '../support/aws-capa.ts';
-import { counts, created, leftovers, readInventory, removed, type Inventory, type InventoryKind, type Resource } from '../support/aws-inventory.ts';
-import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
+import { created, leftovers, perKind, readInventory, removed, type Inventory, type InventoryKind } from '../support/aws-inventory.ts';
+import { callOk, connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
-import { eventually } from '../support/wait.ts';
+import { eventually, seconds } from '../support/wait.ts';
 
 const ns = await useNamespace('aws-ec2', { withAwsEc2Class: true });
 const endpoint = testSandbox().awsEndpoint;
@@ -49,18 +49,7 @@ const createArgs = (name: string, region: string) => ({
  */
 const runName = (prefix: string) => `${prefix}-${ns.name.slice(-6)}`;
 
-async function call(name: string, args: Record<string, unknown>) {
-  const result = await client.callTool({ name, arguments: args });
-  assert.equal(result.isError, undefined, `${name}: ${textOf(result)}`);
-  return result;
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-const perKind = (made: Record<InventoryKind, readonly Resource[]>) =>
-  Object.entries(counts(made))
-    .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
+const call = (name: string, args: Record<string, unknown>) => callOk(client, name, args);
 
 /** Deletes `name` through MCP (dry run, then with its confirm) and follows the operation to its end. */
 async function deleteThroughMcp(name: string): Promise<{ view: any; ms: number }> {
@@ -92,7 +81,7 @@ describe('aws-ec2 through MCP, reconciled by CAPA into the emulated account', { 
 
     it('dry run: create_cluster answers with its plan and nothing appears in the management cluster or the account', async (t) => {
       before = await readInventory(endpoint, region);
-      t.diagnostic(`${region} before: ${perKind(before as Record<InventoryKind, readonly Resource[]>)}`);
+      t.diagnostic(`${region} before: ${perKind(before)}`);
       const plan = await call('create_cluster', { ...createArgs(name, region), dry_run: true });
       assert.match(textOf(plan), /server-side dry run/);
       const clusters = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', ns.name);

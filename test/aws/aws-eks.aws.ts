@@ -8,11 +8,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
-import { counts, created, leftovers, readInventory, type Inventory, type InventoryKind, type Resource } from '../support/aws-inventory.ts';
-import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
+import { created, leftovers, perKind, readInventory, type Inventory } from '../support/aws-inventory.ts';
+import { callOk, connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
-import { eventually } from '../support/wait.ts';
+import { eventually, seconds } from '../support/wait.ts';
 
 const ns = await useNamespace('aws-eks', { withAwsEksClass: true });
 const endpoint = testSandbox().awsEndpoint;
@@ -26,18 +26,7 @@ before(async () => {
 after(() => client?.close());
 
 const name = `eks-${ns.name.slice(-6)}`;
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-const perKind = (made: Record<InventoryKind, readonly Resource[]>) =>
-  Object.entries(counts(made))
-    .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
-
-async function call(tool: string, args: Record<string, unknown>) {
-  const result = await client.callTool({ name: tool, arguments: args });
-  assert.equal(result.isError, undefined, `${tool}: ${textOf(result)}`);
-  return result;
-}
+const call = (tool: string, args: Record<string, unknown>) => callOk(client, tool, args);
 
 /** The EKS clusters of the region that CAPA made for this cluster (it names them after namespace and control plane). */
 async function eksClustersOf(): Promise<string[]> {

@@ -7,13 +7,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../sandbox/layout.ts';
+import { startBundle } from '../support/bundle.ts';
 
 const dockerfile = readFileSync(join(repoRoot, 'deploy', 'container', 'Dockerfile'), 'utf8');
 const lines = dockerfile.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
@@ -56,19 +56,11 @@ describe('the container image (deploy/container/Dockerfile)', () => {
     assert.match(token, /^capi_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
 
     // The final stage: the output alone, as /app, started by its entry point's arguments.
-    const child = spawn(process.execPath, ['--enable-source-maps', join(out, 'index.mjs')], {
-      cwd: out,
-      env: { PATH: process.env.PATH, KUBECONFIG: join(context, 'no-kubeconfig'), CAPI_MCP_API_KEYS_FILE: keysFile, CAPI_MCP_HOST: '127.0.0.1', CAPI_MCP_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    t.after(() => child.kill('SIGKILL'));
-    const serving = await new Promise<Record<string, any>>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const record = JSON.parse(line);
-        if (record.message === 'serving') resolve(record);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before serving`)));
-    });
+    const { process: child, serving, exited } = await startBundle(
+      join(out, 'index.mjs'),
+      { PATH: process.env.PATH, KUBECONFIG: join(context, 'no-kubeconfig'), CAPI_MCP_API_KEYS_FILE: keysFile, CAPI_MCP_HOST: '127.0.0.1', CAPI_MCP_PORT: '0' },
+      { cwd: out, started: (started) => t.after(() => started.kill('SIGKILL')) },
+    );
     assert.equal(serving.readOnly, true, 'read-only unless told otherwise');
     const health = await fetch(`http://127.0.0.1:${serving.port}/healthz`);
     assert.deepEqual(await health.json(), { status: 'ok' });
@@ -83,8 +75,7 @@ describe('the container image (deploy/container/Dockerfile)', () => {
     const listed = await listTools(`Bearer ${token}`);
     assert.equal(listed.status, 200);
     assert.match(await listed.text(), /"list_clusters"/);
-    const stopped = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    assert.equal(await stopped, 0);
+    assert.equal(await exited, 0);
   });
 });

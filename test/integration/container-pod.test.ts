@@ -11,23 +11,23 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { buildContainer } from '../../deploy/container/build.ts';
 import { testApiKey, testAuthPaths } from '../support/auth.ts';
+import { startBundle } from '../support/bundle.ts';
 import { capturePaths, noteServing } from '../support/capture.ts';
-import { closeWhenFileEnds, connectV2, modernRequest, textOf, type TestClient } from '../support/mcp.ts';
+import { callOk, closeWhenFileEnds, connectV2, modernRequest, textOf, type TestClient } from '../support/mcp.ts';
 import { followOperation } from '../support/operations.ts';
 import { adminKubeConfig, useNamespace } from '../support/sandbox.ts';
 import { renderChart, theOne, type Rendered } from '../support/helm.ts';
 import { kubectl, tokenFor } from '../support/service-account.ts';
-import { eventually } from '../support/wait.ts';
+import { eventually, seconds } from '../support/wait.ts';
 
 const admin = adminKubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
@@ -109,45 +109,20 @@ interface Pod {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts the bundled server with `env` and waits for its "serving" line; its output goes to the run's capture. */
+/** Starts the bundled server with `env` and waits until it serves; its output goes to the run's capture. */
 async function startPod(env: NodeJS.ProcessEnv): Promise<Pod> {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: Record<string, any>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  closeWhenFileEnds(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  const running = await startBundle(entry, env, {
+    started: (child) =>
+      closeWhenFileEnds(() => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }),
+    output: (text) => appendFileSync(capturePaths().output, text),
   });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-    appendFileSync(capturePaths().output, chunk);
-  });
-  const serving = new Promise<Record<string, any>>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      appendFileSync(capturePaths().output, `${line}\n`);
-      try {
-        const record = JSON.parse(line);
-        logs.push(record);
-        if (record.message === 'serving') resolve(record);
-      } catch {
-        // Not a log line; kept in the capture only.
-      }
-    });
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before serving: ${stderr}`)));
-  });
-  const { port } = await serving;
   noteServing('local adapter');
-  const base = new URL(`http://127.0.0.1:${port}`);
-  return { process: child, base, url: new URL('/mcp', base), logs, exited };
+  const base = new URL(`http://127.0.0.1:${running.serving.port}`);
+  return { process: running.process, base, url: new URL('/mcp', base), logs: running.logs, exited: running.exited };
 }
 
-async function call(client: TestClient, name: string, args: Record<string, unknown>) {
-  const result = await client.callTool({ name, arguments: args });
-  assert.equal(result.isError, undefined, `${name}: ${textOf(result)}`);
-  return result;
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const createArgs = (name: string) => ({
   namespace: ns.name,
   name,
@@ -177,7 +152,7 @@ describe("the container as the chart's pod runs it, as the chart's ServiceAccoun
   it('manages the cluster it runs in: create, scale and delete through MCP, each followed to SUCCEEDED, and is refused what its RBAC does not grant', async (t) => {
     const name = 'pod-life';
     let t0 = Date.now();
-    const created = await followOperation(client, (await call(client, 'create_cluster', createArgs(name))).structuredContent.operation_id);
+    const created = await followOperation(client, (await callOk(client, 'create_cluster', createArgs(name))).structuredContent.operation_id);
     assert.equal(created.status, 'SUCCEEDED', JSON.stringify(created));
     t.diagnostic(`create → SUCCEEDED: ${seconds(Date.now() - t0)}`);
     // What the RBAC does not grant is refused: a workload cluster's kubeconfig Secret (no RoleBinding here).
@@ -185,13 +160,13 @@ describe("the container as the chart's pod runs it, as the chart's ServiceAccoun
     assert.equal(refused.isError, true);
     assert.match(textOf(refused), /cannot get resource "secrets"/);
     t0 = Date.now();
-    const scaled = await followOperation(client, (await call(client, 'scale_cluster', { namespace: ns.name, name, worker_pools: [{ name: 'md-0', replicas: 2 }] })).structuredContent.operation_id);
+    const scaled = await followOperation(client, (await callOk(client, 'scale_cluster', { namespace: ns.name, name, worker_pools: [{ name: 'md-0', replicas: 2 }] })).structuredContent.operation_id);
     assert.equal(scaled.status, 'SUCCEEDED', JSON.stringify(scaled));
     t.diagnostic(`scale 1 → 2 → SUCCEEDED: ${seconds(Date.now() - t0)}`);
     const cluster: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { namespace: ns.name, name } });
     assert.equal(cluster.spec.topology.workers.machineDeployments[0].replicas, 2);
     t0 = Date.now();
-    const deleted = await followOperation(client, (await call(client, 'delete_cluster', { namespace: ns.name, name, confirm: name })).structuredContent.operation_id);
+    const deleted = await followOperation(client, (await callOk(client, 'delete_cluster', { namespace: ns.name, name, confirm: name })).structuredContent.operation_id);
     assert.equal(deleted.status, 'SUCCEEDED', JSON.stringify(deleted));
     t.diagnostic(`delete → SUCCEEDED: ${seconds(Date.now() - t0)}`);
     const left = await ns.objects.list('cluster.x-k8s.io/v1beta2', 'Cluster', ns.name);
@@ -200,10 +175,10 @@ describe("the container as the chart's pod runs it, as the chart's ServiceAccoun
 
   it('on SIGTERM during a running operation finishes the request in flight, exits 0, and the next start resumes the operation to SUCCEEDED', async (t) => {
     const name = 'pod-restart';
-    const started = await call(client, 'create_cluster', createArgs(name));
+    const started = await callOk(client, 'create_cluster', createArgs(name));
     const operation = started.structuredContent.operation_id;
     await eventually(`operation ${operation} past its Apply`, async () => {
-      const view = (await call(client, 'get_operation', { operation_id: operation })).structuredContent;
+      const view = (await callOk(client, 'get_operation', { operation_id: operation })).structuredContent;
       return { done: view.status === 'RUNNING' && view.current_step !== 'Apply', value: view, seen: JSON.stringify(view) };
     }, { timeoutMs: 60_000, intervalMs: 500 });
     await client.close();

@@ -198,3 +198,11 @@ export function leftovers(before: Inventory, after: Inventory): Leftovers {
 export function counts(resources: Record<InventoryKind, readonly unknown[]>): Record<InventoryKind, number> {
   return Object.fromEntries(inventoryKinds.map((kind) => [kind, resources[kind].length])) as Record<InventoryKind, number>;
 }
+
+/** What `made` holds, kind by kind, for a test's diagnostics: "vpcs 1, subnets 6, …" (kinds with none left out). */
+export function perKind(made: Readonly<Record<InventoryKind, readonly Resource[]>>): string {
+  return Object.entries(counts(made))
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+}

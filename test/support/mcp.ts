@@ -6,6 +6,7 @@
  * their execution stores, what the process prints while they run, and every answer a test receives.
  */
 import { after } from 'node:test';
+import assert from 'node:assert/strict';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -206,6 +207,13 @@ function recordingTransport<T extends MessageTransport>(transport: T): T {
 }
 
 /** The text of a tool result's first content block. */
+/** Calls tool `name` with `args` and asserts it answered without an error (the error's text in the failure). */
+export async function callOk(client: TestClient, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args });
+  assert.equal(result.isError, undefined, `${name}: ${textOf(result)}`);
+  return result;
+}
+
 export function textOf(result: { content?: { type: string; text?: string }[] }): string {
   return result.content?.find((c) => c.type === 'text')?.text ?? '';
 }

@@ -67,3 +67,6 @@ export function writtenState(o: { metadata?: any }): string {
     .sort();
   return JSON.stringify({ generation: m.generation, deleting: m.deletionTimestamp ?? null, labels: m.labels ?? {}, annotations: m.annotations ?? {}, managers });
 }
+
+/** A duration for a test's diagnostics: "12.4s". */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
