@@ -5,7 +5,7 @@
  * started is stopped on exit; one that was already running is left running.
  */
 import { FileKeyStore } from '../shared/auth/key-store.ts';
-import { loadConfig } from '../shared/config/config.ts';
+import { loadConfig, loadServingConfig } from '../shared/config/config.ts';
 import { mcpPath } from '../shared/http/web-handler.ts';
 import { optionsFromEnv } from '../sandbox/layout.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
@@ -33,7 +33,8 @@ const dataDir = optionsFromEnv().dataDir;
 const tokenFile = join(dataDir, 'local-api-key');
 if (!env.CAPI_MCP_API_KEYS_SECRET_ARN) env.CAPI_MCP_API_KEYS_FILE ??= join(dataDir, 'api-keys.json');
 const config = loadConfig(env);
-const port = Number(env.CAPI_MCP_PORT ?? 8080);
+// Note: the port only; `npm start` binds loopback whatever CAPI_MCP_HOST says (the container's setting).
+const { port } = loadServingConfig(env);
 if (config.apiKeys?.kind === 'file') {
   const bootstrap = await ensureLocalAdminKey(new FileKeyStore(config.apiKeys.path), tokenFile);
   if (bootstrap.created) {
