@@ -56,6 +56,19 @@ rules:
   - level: None
 `;
 
+/**
+ * The Go runtime settings of the sandbox's processes, where the environment does not set them: collect
+ * garbage when the heap has grown 400% (Go's default: 100%), up to a soft limit of 2 GiB a process.
+ * Note: measured over a whole `npm test` on 2 cores, the API server spent 15% of its CPU in the
+ * collector (its heap holds the watch caches of 53 CRDs, ~680 MB at the default) and the core manager
+ * 18%; the sandbox runs on a developer's machine, where memory is plentiful and the cores are shared
+ * with the tests. Behaviour is unchanged: only how often the collector runs.
+ */
+export function goRuntimeEnv(inherited: NodeJS.ProcessEnv): Record<string, string> {
+  const defaults: Record<string, string> = { GOGC: '400', GOMEMLIMIT: '2GiB' };
+  return Object.fromEntries(Object.entries(defaults).filter(([name]) => !inherited[name]));
+}
+
 /** Where `up` writes {@link auditPolicy} for the API server to read. */
 export const auditPolicyPath = (paths: SandboxPaths) => join(paths.root, 'audit-policy.yaml');
 

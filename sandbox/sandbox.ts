@@ -21,7 +21,7 @@ import { parseAllDocuments } from 'yaml';
 import { awsProfile, awsProvider, capaManagerSpec, emulatedAwsEc2Class, emulatedImageVersions, emulatedRegions, motoServerSpec, seedEnvironment } from './aws.ts';
 import { ensureBinaries, ensureProfileBinaries, type BinaryCache, type Log } from './build.ts';
 import { moduleSource } from './go-modules.ts';
-import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, managerSpec } from './flags.ts';
+import { apiServerArgs, auditPolicy, auditPolicyPath, controllerManagerArgs, etcdArgs, goRuntimeEnv, managerSpec } from './flags.ts';
 import { repoRoot, sandboxPaths, sandboxPorts, sandboxSourceDir, type SandboxOptions, type SandboxPaths, type SandboxPorts, type SandboxProvider } from './layout.ts';
 import { applyManifests, kubectl, moduleManifests, renderAdmission, renderCrds, servingStorageVersionOnly, toYaml, withVmStartup, writeKubeconfig } from './manifests.ts';
 import { ensurePki, type KeyPairFiles } from './pki.ts';
@@ -374,7 +374,7 @@ export class Sandbox {
   }
 
   private async launch(spec: ProcessSpec): Promise<void> {
-    await startProcess(spec, this.paths.pids, this.paths.logs);
+    await startProcess({ ...spec, env: { ...goRuntimeEnv(process.env), ...spec.env } }, this.paths.pids, this.paths.logs);
   }
 
   /** Waits for `url` to answer 200 over TLS (sandbox CA, admin identity unless `identity` is given). */

@@ -15,6 +15,7 @@ import {
   auditPolicyPath,
   controllerManagerArgs,
   etcdArgs,
+  goRuntimeEnv,
   managerNames,
   managerProviders,
   managerSpec,
@@ -259,5 +260,16 @@ describe('every command line', () => {
     ]) {
       flagsOf(args);
     }
+  });
+});
+
+describe('goRuntimeEnv', () => {
+  it('sets a lazier garbage collector with a soft memory limit', () => {
+    assert.deepEqual(goRuntimeEnv({}), { GOGC: '400', GOMEMLIMIT: '2GiB' });
+  });
+
+  it('leaves what the environment sets to it', () => {
+    assert.deepEqual(goRuntimeEnv({ GOGC: '100' }), { GOMEMLIMIT: '2GiB' });
+    assert.deepEqual(goRuntimeEnv({ GOGC: 'off', GOMEMLIMIT: '512MiB' }), {});
   });
 });
