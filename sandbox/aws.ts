@@ -53,10 +53,10 @@ export const emulatedImageVersions = ['v1.33.6', 'v1.34.2', 'v1.35.0'] as const;
 
 /**
  * The regions those images are registered in: an aws-ec2 cluster can be created in each. More than one so that
- * clusters whose account inventory must come out unchanged (test/integration/aws-ec2-lifecycle.test.ts) can
- * each have a region to themselves while other clusters come and go in us-east-1.
+ * every cluster whose account inventory must come out unchanged (test/aws/aws-ec2-lifecycle.aws.ts, three
+ * of them; test/aws/aws-eks.aws.ts in eu-west-1) has a region to itself while the others run beside it.
  */
-export const emulatedRegions = ['us-east-1', 'us-east-2', 'us-west-2'] as const;
+export const emulatedRegions = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1'] as const;
 
 /**
  * CAPA's environment: every client at `endpoint` (moto), region us-east-1, moto's dummy credentials, and every

@@ -4,7 +4,7 @@
  * acts on the plan.
  *
  * Why in-place paths exist at all: a sandbox is shared (the test suite's serves every test run on the
- * machine: `npm test` without the profile, `npm run test:aws` with it), and restarting one discards its etcd
+ * machine: `npm test` and `npm run test:aws` with the profile, `npm run test:main` without), and restarting one discards its etcd
  * data and breaks whatever runs against it. The AWS profile is two processes beside the others (moto, CAPA's
  * manager) and CAPA's webhooks, so a healthy sandbox of the same default pins gets it added or removed in place.
  */

@@ -1,7 +1,7 @@
 /**
  * The sandbox carries the real CAPA (cluster-api-provider-aws v2) CRDs, so AWS objects are created, read
  * and validated exactly as on an EKS-hosted management cluster: by the API server's schemas and, when the
- * test sandbox runs the AWS profile (`npm run test:aws`), by CAPA's own webhooks (its controllers act on these objects only once a
+ * test sandbox runs the AWS profile (`npm test`, `npm run test:aws`), by CAPA's own webhooks (its controllers act on these objects only once a
  * Cluster owns them, which none here does).
  */
 import { describe, it } from 'node:test';

@@ -1,12 +1,15 @@
 /**
- * The AWS ClusterClasses of deploy/clusterclasses on the sandbox: applied with `kubectl apply -k` into a
- * namespace (CAPI's ClusterClass webhook and controller check them against the real CAPA v2 CRDs), then
- * used through a real MCP client. create_cluster passes every check including the server-side dry run;
- * the Cluster it applies is rendered by CAPI's real topology controller, which runs every variable's
- * patch into the AWS objects — and there it stops: no CAPA controller runs here, so nothing reaches AWS
- * and no Machine is ever created. Each operation is cancelled; the namespace's cleanup deletes the
- * Clusters. Invalid variables are refused naming the variable, by capi-mcp and by the API server alike;
- * what callers may not choose (an image, an SSH key, a tag key controllers act on) is refused too.
+ * The AWS ClusterClasses of deploy/clusterclasses on the sandbox's AWS profile: applied with `kubectl apply -k`
+ * into a namespace (CAPI's ClusterClass webhook and controller, and CAPA's webhooks, check them against the
+ * real CAPA v2 CRDs), then used through a real MCP client. create_cluster passes every check including the
+ * server-side dry run; the Cluster it applies is rendered by CAPI's real topology controller, which runs every
+ * variable's patch into the AWS objects, and CAPA's manager acts on them in the emulated account: the
+ * network of the aws-ec2 cluster appears in the region its variable names. No instance can launch (the
+ * classes look images up among a pinned publisher's, which the emulated account has none of), and each
+ * operation is cancelled; the namespace's cleanup deletes the Clusters, CAPA what it built. Each cluster has
+ * a region no other test reads (eu-central-1, ap-southeast-2), since the AWS tests compare whole regions.
+ * Invalid variables are refused naming the variable, by capi-mcp and by the API server alike; what callers
+ * may not choose (an image, an SSH key, a tag key controllers act on) is refused too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,11 +19,15 @@ import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { repoRoot } from '../../sandbox/layout.ts';
 import { providerNamed } from '../../shared/providers/registry.ts';
+import { vpcsOf } from '../support/aws-capa.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
 const ns = await useNamespace('aws-cc');
+/** This file's regions: the AWS tests compare whole regions before and after, so each has its own. */
+const ec2Region = 'eu-central-1';
+const eksRegion = 'ap-southeast-2';
 const url = await startTestServer();
 let client: TestClient;
 
@@ -104,9 +111,10 @@ describe('deploy/clusterclasses applied with kubectl apply -k', () => {
 });
 
 describe('create_cluster with aws-ec2', () => {
-  const name = 'ec2-1';
+  // Note: CAPA tags what it builds by cluster name, and the emulated account outlives a run.
+  const name = `ec2-${ns.name.slice(-6)}`;
   const variables = {
-    region: 'eu-west-1',
+    region: ec2Region,
     controlPlaneMachineType: 'm7i.xlarge',
     workerMachineType: 'm7i-flex.large',
     apiServerLoadBalancerScheme: 'internal',
@@ -128,7 +136,7 @@ describe('create_cluster with aws-ec2', () => {
     const [awsCluster] = await list('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSCluster', name);
     assert.deepEqual(
       { region: awsCluster!.spec.region, sshKeyName: awsCluster!.spec.sshKeyName, scheme: awsCluster!.spec.controlPlaneLoadBalancer.scheme, tags: awsCluster!.spec.additionalTags },
-      { region: 'eu-west-1', sshKeyName: '', scheme: 'internal', tags: { team: 'platform' } },
+      { region: ec2Region, sshKeyName: '', scheme: 'internal', tags: { team: 'platform' } },
     );
     // Every image is looked up among those of one pinned owner (CAPA's publisher); no machine takes an id.
     const machines = await list('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSMachineTemplate', name);
@@ -142,19 +150,18 @@ describe('create_cluster with aws-ec2', () => {
     assert.equal(kcp!.spec.version, 'v1.34.2');
   });
 
-  it('provisions nothing: with no CAPA controller the AWSCluster never becomes provisioned, so no Machine is made', async () => {
-    await eventually(`cluster ${name} waiting on its AWSCluster`, async () => {
-      const infrastructure = (await readCluster(name)).status?.conditions?.find((c: any) => c.type === 'InfrastructureReady');
-      return { done: /AWSCluster status\.initialization\.provisioned is false/.test(infrastructure?.message ?? ''), value: undefined, seen: JSON.stringify(infrastructure) };
-    }, { timeoutMs: 30_000 });
-    assert.deepEqual(await list('cluster.x-k8s.io/v1beta2', 'Machine', name), []);
+  it("reaches AWS: CAPA builds the cluster's network in the region its variable names", async () => {
+    await eventually(`CAPA to build ${name}'s VPC in ${ec2Region}`, async () => {
+      const vpcs = await vpcsOf(testSandbox().awsEndpoint, ec2Region, name);
+      return { done: vpcs.length > 0, value: undefined, seen: `${vpcs.length} VPCs` };
+    }, { timeoutMs: 90_000, intervalMs: 1000 });
     await cancel(operationId);
   });
 });
 
 describe('create_cluster with aws-eks', () => {
   const name = 'eks-1';
-  const variables = { region: 'us-east-1', workerMachineType: 'm7i.large', workerAMIType: 'AmazonLinux2023GPU', upgradePolicy: 'extended', additionalTags: { team: 'data' } };
+  const variables = { region: eksRegion, workerMachineType: 'm7i.large', workerAMIType: 'AmazonLinux2023GPU', upgradePolicy: 'extended', additionalTags: { team: 'data' } };
   let operationId: string;
 
   it('passes every check, including the server-side dry run, and starts the create', async () => {
@@ -198,7 +205,7 @@ describe('create_cluster with aws-eks', () => {
     const [controlPlane] = await list('controlplane.cluster.x-k8s.io/v1beta2', 'AWSManagedControlPlane', direct);
     assert.deepEqual(
       { region: controlPlane!.spec.region, version: controlPlane!.spec.version, upgradePolicy: controlPlane!.spec.upgradePolicy, tags: controlPlane!.spec.additionalTags },
-      { region: 'us-east-1', version: 'v1.34.0', upgradePolicy: 'extended', tags: { team: 'data' } },
+      { region: eksRegion, version: 'v1.34.0', upgradePolicy: 'extended', tags: { team: 'data' } },
     );
     assert.equal((await list('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSManagedCluster', direct)).length, 1);
     const [worker] = await list('infrastructure.cluster.x-k8s.io/v1beta2', 'AWSMachineTemplate', direct);
@@ -214,22 +221,22 @@ describe('invalid variables', () => {
   const refused: [string, string, Record<string, unknown> | undefined, RegExp][] = [
     ['a region that breaks the pattern', 'aws-ec2', { region: 'EU-West-1' }, /variable "region": must match pattern/],
     ['a missing region', 'aws-ec2', undefined, /variable "region" is required by ClusterClass aws-ec2/],
-    ['a machine type without a size', 'aws-ec2', { region: 'eu-west-1', workerMachineType: 't3large' }, /variable "workerMachineType": must match pattern/],
+    ['a machine type without a size', 'aws-ec2', { region: ec2Region, workerMachineType: 't3large' }, /variable "workerMachineType": must match pattern/],
     [
       'an AMI id, any AMI id (images come from a pinned owner)',
       'aws-ec2',
-      { region: 'eu-west-1', amiID: 'ami-0123456789abcdef0' },
+      { region: ec2Region, amiID: 'ami-0123456789abcdef0' },
       /variable "amiID" cannot be set through capi-mcp with ClusterClass aws-ec2 \(callers may set: region, controlPlaneMachineType, workerMachineType, apiServerLoadBalancerScheme, additionalTags\)/,
     ],
-    ['an SSH key pair for the control plane', 'aws-ec2', { region: 'eu-west-1', sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-ec2/],
-    ['an SSH key pair for EKS workers', 'aws-eks', { region: 'us-east-1', sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-eks \(callers may set: region, workerMachineType, workerAMIType, upgradePolicy, additionalTags\)/],
-    ['a tag key by which a cloud controller claims resources', 'aws-ec2', { region: 'eu-west-1', additionalTags: { 'kubernetes.io/cluster/prod': 'owned' } }, /the API server rejected cluster .*additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
-    ['CAPA’s own ownership tag key', 'aws-eks', { region: 'us-east-1', additionalTags: { 'sigs.k8s.io/cluster-api-provider-aws/cluster/prod': 'owned' } }, /additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
-    ["the AWS cloud provider's legacy ownership tag key", 'aws-ec2', { region: 'eu-west-1', additionalTags: { KubernetesCluster: 'prod' } }, /additionalTags.*legacy cluster-ownership tag/],
-    ['a tag key AWS reserves', 'aws-ec2', { region: 'eu-west-1', additionalTags: { 'AWS:cloudformation:stack-name': 'x' } }, /additionalTags.*tag keys starting with aws: are reserved by AWS/],
+    ['an SSH key pair for the control plane', 'aws-ec2', { region: ec2Region, sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-ec2/],
+    ['an SSH key pair for EKS workers', 'aws-eks', { region: eksRegion, sshKeyName: 'ops' }, /variable "sshKeyName" cannot be set through capi-mcp with ClusterClass aws-eks \(callers may set: region, workerMachineType, workerAMIType, upgradePolicy, additionalTags\)/],
+    ['a tag key by which a cloud controller claims resources', 'aws-ec2', { region: ec2Region, additionalTags: { 'kubernetes.io/cluster/prod': 'owned' } }, /the API server rejected cluster .*additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
+    ['CAPA’s own ownership tag key', 'aws-eks', { region: eksRegion, additionalTags: { 'sigs.k8s.io/cluster-api-provider-aws/cluster/prod': 'owned' } }, /additionalTags.*tag keys under kubernetes\.io\/ and k8s\.io\//],
+    ["the AWS cloud provider's legacy ownership tag key", 'aws-ec2', { region: ec2Region, additionalTags: { KubernetesCluster: 'prod' } }, /additionalTags.*legacy cluster-ownership tag/],
+    ['a tag key AWS reserves', 'aws-ec2', { region: ec2Region, additionalTags: { 'AWS:cloudformation:stack-name': 'x' } }, /additionalTags.*tag keys starting with aws: are reserved by AWS/],
     ['a missing region on EKS', 'aws-eks', { workerMachineType: 'm7i.large' }, /variable "region" is required by ClusterClass aws-eks/],
-    ['an unknown upgrade policy', 'aws-eks', { region: 'us-east-1', upgradePolicy: 'forever' }, /variable "upgradePolicy": must be equal to one of the allowed values \(\["standard","extended"\]\)/],
-    ['a tag value that is not a string', 'aws-eks', { region: 'us-east-1', additionalTags: { team: 7 } }, /variable "additionalTags" at \/team: must be string/],
+    ['an unknown upgrade policy', 'aws-eks', { region: eksRegion, upgradePolicy: 'forever' }, /variable "upgradePolicy": must be equal to one of the allowed values \(\["standard","extended"\]\)/],
+    ['a tag value that is not a string', 'aws-eks', { region: eksRegion, additionalTags: { team: 7 } }, /variable "additionalTags" at \/team: must be string/],
   ];
   for (const [what, clusterClass, variables, reason] of refused) {
     it(`create_cluster refuses ${what} with ${clusterClass}, naming the variable and creating nothing`, async () => {
@@ -263,7 +270,7 @@ describe('invalid variables', () => {
       apiVersion: 'cluster.x-k8s.io/v1beta2',
       kind: 'Cluster',
       metadata: { name, namespace: ns.name },
-      spec: { topology: { classRef: { name: 'aws-ec2' }, version: 'v1.34.2', controlPlane: { replicas: 1 }, variables: [{ name: 'region', value: 'eu-west-1' }, ...variables] } },
+      spec: { topology: { classRef: { name: 'aws-ec2' }, version: 'v1.34.2', controlPlane: { replicas: 1 }, variables: [{ name: 'region', value: ec2Region }, ...variables] } },
     });
     const rejection = (o: object) =>
       ns.objects.create(o as Obj).then(
