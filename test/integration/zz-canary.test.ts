@@ -1,10 +1,9 @@
 /**
- * The canary scan, run after every file that serves MCP: test files start in path order and this one
- * sorts last of test/integration, so when it starts every infra and integration file has started; files
- * run side by side, so it provokes the server while they finish and scans once every other file of the
- * run has ended (test/support/runner.ts). Only test/unit sorts after it, and no unit file serves MCP or
- * writes the run's capture (their MCP servers are in-process, without the canary key); the unit files
- * that start while the canary's create converges end before it scans, like the rest.
+ * The canary scan, run after every file that serves MCP: `npm test`'s runner starts it after every other
+ * file (test/support/file-durations.json names it `last`; under `node --test` alone it sorts last of the
+ * files that serve MCP), so when it starts every other file has started; files run side by side, so it
+ * provokes the server while they finish and scans once every other file of the run has ended
+ * (test/support/runner.ts).
  * The whole run authenticated with one canary API key (test/support/auth.ts) against servers holding
  * the sandbox's admin kubeconfig, and left its evidence in the run's capture (test/support/capture.ts):
  * server logs and audit records, what the test processes printed while a server ran, every answer the

@@ -1,9 +1,11 @@
 /**
- * What a test file can know about the run it is part of. node's test runner starts one child process
- * per file (the file as its last argument), in path order, at most --test-concurrency at a time; so
- * when a file starts, every file before it in path order has been started, and the run's other files
- * still at work are exactly the runner's other children. The canary (test/integration/zz-canary.test.ts,
- * the last file that serves MCP), which must scan what the whole run left, waits on them.
+ * What a test file can know about the run it is part of. The runner (test/support/run-files.ts, over node's
+ * test runner) starts one child process per file (the file as its last argument), in its order, at most
+ * --concurrency at a time, and the files file-durations.json names `last` after every other; so when the
+ * canary (test/integration/zz-canary.test.ts), which must scan what the whole run left, starts, every other
+ * file has been started, and the run's files still at work are exactly the runner's other children: it
+ * waits on them. (`node --test` alone starts files in path order, where the canary sorts last of the files
+ * that serve MCP.)
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +26,7 @@ export function otherRunningTestFiles(): string[] {
   // Note: the runner marks its children so; a file run as `node x.test.ts` has no runner to ask about.
   if (!process.env.NODE_TEST_CONTEXT?.startsWith('child')) return [];
   return processes()
-    .filter((p) => p.ppid === process.ppid && p.pid !== process.pid && /\.test\.[cm]?[jt]s$/.test(p.lastArg))
+    .filter((p) => p.ppid === process.ppid && p.pid !== process.pid && /\.(test|aws)\.[cm]?[jt]s$/.test(p.lastArg))
     .map((p) => p.lastArg);
 }
 

@@ -1,0 +1,112 @@
+/**
+ * test/support/run-files.ts: the order it starts files in (pure), what `--record` keeps, and a real run of
+ * it on three files — started in its order, not in path order, its exit code 1 when a test fails, and
+ * node's summary at the end of its output.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { recorded, startOrder, type FileDurations } from '../support/run-files.ts';
+
+const durations: FileDurations = {
+  seconds: { 'a.test.ts': 10, 'b.test.ts': 90, 'c.test.ts': 40, 'zz.test.ts': 80 },
+  last: ['zz.test.ts'],
+};
+
+describe('startOrder', () => {
+  it('starts the unit tests after the files named last, since they write nothing the canary scans', () => {
+    const withUnits: FileDurations = { seconds: { 'test/unit/u.test.ts': 2, 'test/integration/i.test.ts': 1, 'test/unit/v.test.ts': 5 }, last: ['test/integration/zz.test.ts'] };
+    assert.deepEqual(startOrder(['test/unit/new.test.ts', 'test/unit/u.test.ts', 'test/unit/v.test.ts', 'test/integration/i.test.ts', 'test/integration/zz.test.ts'], withUnits), [
+      'test/integration/i.test.ts',
+      'test/integration/zz.test.ts',
+      'test/unit/new.test.ts',
+      'test/unit/v.test.ts',
+      'test/unit/u.test.ts',
+    ]);
+  });
+
+  it('starts files it has no measure of first, then the longest, and the files named last at the end', () => {
+    assert.deepEqual(startOrder(['a.test.ts', 'b.test.ts', 'c.test.ts', 'new.test.ts', 'zz.test.ts'], durations), [
+      'new.test.ts',
+      'b.test.ts',
+      'c.test.ts',
+      'a.test.ts',
+      'zz.test.ts',
+    ]);
+  });
+
+  it('keeps only the files it was given, and unknown files in path order', () => {
+    assert.deepEqual(startOrder(['y.test.ts', 'c.test.ts', 'x.test.ts'], durations), ['x.test.ts', 'y.test.ts', 'c.test.ts']);
+  });
+});
+
+describe('recorded', () => {
+  it('replaces measured files, keeps the rest, drops files that are gone, and rounds to seconds', () => {
+    assert.deepEqual(recorded(durations, { 'c.test.ts': 12.6, 'new.test.ts': 3.2 }, ['a.test.ts', 'c.test.ts', 'new.test.ts', 'zz.test.ts']), {
+      seconds: { 'a.test.ts': 10, 'c.test.ts': 13, 'new.test.ts': 3, 'zz.test.ts': 80 },
+      last: ['zz.test.ts'],
+    });
+  });
+});
+
+describe('run-files.ts, run', () => {
+  const { NODE_TEST_CONTEXT: _, NODE_OPTIONS: __, ...unmarked } = process.env;
+  const script = join(import.meta.dirname, '..', 'support', 'run-files.ts');
+  const repoRoot = join(import.meta.dirname, '..', '..');
+
+  it('starts the longest measured file first although it sorts last, and exits 1 with the summary when a test fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-run-files-'));
+    const log = join(dir, 'log');
+    writeFileSync(log, '');
+    const file = (name: string, body: string) => {
+      writeFileSync(join(dir, name), `import { test } from 'node:test';\nimport { appendFileSync } from 'node:fs';\n${body}\n`);
+      return relative(repoRoot, join(dir, name));
+    };
+    const a = file('a.test.mjs', `test('a', () => { appendFileSync(${JSON.stringify(log)}, 'a\\n'); });`);
+    const z = file('z.test.mjs', `test('z', () => { appendFileSync(${JSON.stringify(log)}, 'z\\n'); });`);
+    const failing = file('m.test.mjs', `test('m fails', () => { appendFileSync(${JSON.stringify(log)}, 'm\\n'); throw new Error('as it should'); });`);
+    const order = join(dir, 'durations.json');
+    writeFileSync(order, JSON.stringify({ seconds: { [z]: 100, [failing]: 50, [a]: 1 }, last: [] }));
+    const result = await promisify(execFile)(process.execPath, [script, '--concurrency', '1', '--durations', order, a, z, failing], { env: unmarked, cwd: repoRoot }).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter(Boolean), ['z', 'm', 'a']);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^ℹ pass 2$/m);
+    assert.match(result.stdout, /^ℹ fail 1$/m);
+    assert.match(result.stdout, /as it should/);
+    assert.equal(result.stdout.trimEnd().split('\n').at(-1), '2 passed, 1 failed');
+  });
+
+  it('counts a global setup that throws as one failure, runs no file, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-run-files-'));
+    writeFileSync(join(dir, 'setup.mjs'), "export async function globalSetup() { throw new Error('no sandbox'); }");
+    writeFileSync(join(dir, 'a.test.mjs'), "import { test } from 'node:test';\ntest('a', () => {});\n");
+    const result = await promisify(execFile)(process.execPath, [script, '--global-setup', join(dir, 'setup.mjs'), relative(repoRoot, join(dir, 'a.test.mjs'))], { env: unmarked, cwd: repoRoot }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no sandbox/);
+    assert.equal(result.stdout.trimEnd().split('\n').at(-1), '0 passed, 1 failed');
+  });
+
+  it('with --record, keeps what each file\'s tests took, as the file measured them, and the files named last', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capi-mcp-run-files-'));
+    const write = (name: string, body: string) => {
+      writeFileSync(join(dir, name), `import { test } from 'node:test';\n${body}\n`);
+      return relative(repoRoot, join(dir, name));
+    };
+    const slow = write('slow.test.mjs', "test('one', async () => { await new Promise((r) => setTimeout(r, 900)); });\ntest('two', async () => { await new Promise((r) => setTimeout(r, 900)); });");
+    const quick = write('quick.test.mjs', "test('quick', () => {});");
+    const durationsFile = join(dir, 'durations.json');
+    writeFileSync(durationsFile, JSON.stringify({ seconds: { [quick]: 7, 'gone.test.ts': 3 }, last: ['zz.test.ts'] }));
+    await promisify(execFile)(process.execPath, [script, '--record', '--durations', durationsFile, slow, quick], { env: unmarked, cwd: repoRoot });
+    assert.deepEqual(JSON.parse(readFileSync(durationsFile, 'utf8')), { seconds: { [quick]: 0, [slow]: 2 }, last: ['zz.test.ts'] });
+  });
+});
