@@ -1,5 +1,6 @@
 /**
- * `node --test --test-global-setup`: brings the test sandbox up once for the whole run. A sandbox this
+ * The test runs' global setup (test/support/run-files.ts `--global-setup`, or `node --test --test-global-setup`):
+ * brings the test sandbox up once for the whole run. A sandbox this
  * run started is stopped at the end (set CAPI_MCP_KEEP_TEST_SANDBOX=1 to keep it for the next run); one
  * that was already running is left as it was. It also creates the canary API key (test/support/auth.ts) and
  * opens this run's capture (test/support/capture.ts), and builds the pinned Helm the chart tests run if this

@@ -2,18 +2,20 @@
  * Runs test files with node's test runner (its `run()`, the spec reporter, one process per file, at most
  * `--concurrency` at a time), longest first: `node --test` starts files in path order, so a two-minute
  * file sorting late (scale-classic, zz-canary) used to start when the short ones had gone and leave the
- * end of the run waiting on it alone. Each file's wall time on a 2-core machine is kept in
+ * end of the run waiting on it alone. What each file's tests took on a 2-core machine is kept in
  * test/support/file-durations.json (rewritten by a whole run with `--record`); a file it does not know yet
- * starts first, a file it names `last` starts last (the canary, which waits for every other file).
+ * starts first, a file it names `last` after every other but the unit tests (the canary, which waits for
+ * every other file).
  *
- *   node test/support/run-files.ts [--concurrency N] [--record] [--global-setup F] [--durations F] <glob>...
+ *   node test/support/run-files.ts [--concurrency N] [--timeout MS] [--record] [--global-setup F] [--durations F] <glob>...
  *
  * Its output is the spec reporter's (node's summary, then the failing tests again), then one line
- * `N passed, N failed`; its exit code is 1 if anything failed.
+ * `N passed, N failed`; its exit code is 1 if anything failed, was cancelled (a test's timeout), or if
+ * nothing ran at all.
  */
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { globSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, globSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { finished } from 'node:stream/promises';
@@ -55,16 +57,24 @@ export function startOrder(files: readonly string[], durations: FileDurations): 
   return [...unknown, ...measured, ...last, ...units];
 }
 
-/** `durations` with this run's measures in place of the old ones; files that no longer exist dropped. */
-export function recorded(durations: FileDurations, measured: Readonly<Record<string, number>>, files: readonly string[]): FileDurations {
+/**
+ * `durations` with this run's measures in place of the old ones, the others kept (a run of some files
+ * forgets nothing of the rest); files that no longer `exist` dropped.
+ */
+export function recorded(durations: FileDurations, measured: Readonly<Record<string, number>>, exists: (file: string) => boolean): FileDurations {
   const seconds: Record<string, number> = {};
-  for (const f of [...files].sort()) {
+  for (const f of [...new Set([...Object.keys(durations.seconds), ...Object.keys(measured)])].sort()) {
     const s = measured[f] ?? durations.seconds[f];
-    if (s !== undefined) seconds[f] = Math.round(s);
+    if (s !== undefined && exists(f)) seconds[f] = Math.round(s);
   }
   return { seconds, last: durations.last };
 }
 
+/** What a run counts as failed: failed and cancelled tests, or one when it failed with none (a crash, no file, no test). */
+export function failuresOf(summary: { success: boolean; counts: { tests: number; failed: number; cancelled: number } } | undefined): number {
+  const counted = (summary?.counts.failed ?? 0) + (summary?.counts.cancelled ?? 0);
+  return counted > 0 ? counted : !summary || !summary.success || summary.counts.tests === 0 ? 1 : 0;
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -77,7 +87,16 @@ async function main(): Promise<void> {
       durations: { type: 'string', default: fileDurationsPath },
     },
   });
-  const files = [...new Set(positionals.flatMap((pattern) => globSync(pattern, { cwd: repoRoot })))].map((f) => relative(repoRoot, resolve(repoRoot, f)));
+  const matches = positionals.map((pattern) => ({ pattern, files: globSync(pattern, { cwd: repoRoot }) }));
+  const empty = matches.filter((m) => m.files.length === 0).map((m) => m.pattern);
+  if (empty.length > 0 || matches.length === 0) {
+    // A pattern that matches nothing would drop a whole folder of tests without a word.
+    console.error(`no test file matches ${empty.length > 0 ? empty.join(', ') : '(no pattern given)'}`);
+    console.log('0 passed, 1 failed');
+    process.exitCode = 1;
+    return;
+  }
+  const files = [...new Set(matches.flatMap((m) => m.files))].map((f) => relative(repoRoot, resolve(repoRoot, f)));
   const durationsPath = resolve(repoRoot, values.durations);
   const durations = JSON.parse(readFileSync(durationsPath, 'utf8')) as FileDurations;
   const order = startOrder(files, durations);
@@ -85,30 +104,44 @@ async function main(): Promise<void> {
   // Note: the global setup runs here rather than through run()'s globalSetupPath, whose failure ends the
   // process before any summary; a sandbox that cannot start is then one failure counted like the others.
   const setup = values['global-setup'] ? ((await import(pathToFileURL(resolve(repoRoot, values['global-setup'])).href)) as GlobalSetup) : {};
+  let summary: Summary | undefined;
+  let teardownFailed = false;
   try {
     await setup.globalSetup?.();
+    summary = await runFiles(order, Number(values.concurrency), Number(values.timeout), (measured) => {
+      if (values.record) writeFileSync(durationsPath, `${JSON.stringify(recorded(durations, measured, (f) => existsSync(join(repoRoot, f))), null, 2)}\n`);
+    });
   } catch (error) {
     console.error(error);
-    console.log('0 passed, 1 failed');
-    process.exitCode = 1;
-    return;
+  } finally {
+    await setup.globalTeardown?.().catch((error: unknown) => {
+      console.error(error);
+      teardownFailed = true;
+    });
   }
-  // Note: a file's time is the sum of its top-level tests' durations, as its own process measured them
-  // (they run one after another); the events reach this process late, each file's held until the files
-  // before it have been reported, so their arrival says nothing. The file's top-level awaits (its
-  // namespace, its server) are not counted, which is good enough to order by.
-  const measured: Record<string, number> = {};
-  const stream = run({
-    files: order.map((f) => join(repoRoot, f)),
-    concurrency: Number(values.concurrency),
-    timeout: Number(values.timeout),
-  });
-  let failed = false;
-  stream.on('test:fail', () => { failed = true; });
-  let summary: { success: boolean; counts: { passed: number; failed: number } } | undefined;
-  stream.on('test:summary', (data: { file?: string; success: boolean; counts: { passed: number; failed: number } }) => {
+  const failures = failuresOf(summary) + (teardownFailed ? 1 : 0);
+  // The last line, whatever the reporter printed before it (its failing-tests section follows its summary).
+  console.log(`${summary?.counts.passed ?? 0} passed, ${failures} failed`);
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+interface Summary {
+  readonly success: boolean;
+  readonly counts: { readonly tests: number; readonly passed: number; readonly failed: number; readonly cancelled: number };
+}
+
+/** Runs `files` in that order through the spec reporter; hands what each file's tests took to `onSuccess` if all passed. */
+async function runFiles(files: readonly string[], concurrency: number, timeout: number, onSuccess: (measured: Record<string, number>) => void): Promise<Summary | undefined> {
+  const stream = run({ files: files.map((f) => join(repoRoot, f)), concurrency, timeout });
+  let summary: Summary | undefined;
+  stream.on('test:summary', (data: Summary & { file?: string }) => {
     if (data.file === undefined) summary = data;
   });
+  // Note: a file's time is the sum of its top-level tests' durations, as its own process measured them
+  // (they run one after another); the events reach this process late, each file's held until the files
+  // before it have been reported, so their arrival says nothing. The file's top-level awaits and `after`
+  // hooks (its namespace, its server, the namespace's cleanup) are not counted: good enough to order by.
+  const measured: Record<string, number> = {};
   for (const event of ['test:pass', 'test:fail'] as const) {
     stream.on(event, (data: { file?: string; nesting: number; details: { duration_ms: number } }) => {
       if (!data.file || data.nesting !== 0) return;
@@ -119,16 +152,8 @@ async function main(): Promise<void> {
   const output = stream.compose(spec);
   output.pipe(process.stdout);
   await finished(output);
-  await setup.globalTeardown?.();
-  if (values.record && !failed) {
-    writeFileSync(durationsPath, `${JSON.stringify(recorded(durations, measured, files), null, 2)}\n`);
-  }
-  // A run that failed without a failing test (a global setup that threw) counts as one failure.
-  const passed = summary?.counts.passed ?? 0;
-  const failures = (summary?.counts.failed ?? 0) || (failed || !summary?.success ? 1 : 0);
-  // The last line, whatever the reporter printed before it (its failing-tests section follows its summary).
-  console.log(`${passed} passed, ${failures} failed`);
-  process.exitCode = failures > 0 ? 1 : 0;
+  if (failuresOf(summary) === 0) onSuccess(measured);
+  return summary;
 }
 
 if (import.meta.main) await main();

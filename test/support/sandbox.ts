@@ -15,7 +15,7 @@ import { eventually } from './wait.ts';
 /**
  * The test sandbox: `.capi-mcp/test`, ports 21000–25999 (npm start uses 16000–20999). CAPI_MCP_TEST_PORT_BASE
  * moves it (and the lifecycle test's own sandbox, 15000 below), so a second checkout can run its suite
- * beside a running one. With CAPI_MCP_TEST_AWS=1 (`npm run test:aws`) it runs the AWS profile too (CAPA's
+ * beside a running one. With CAPI_MCP_TEST_AWS=1 (`npm test`, `npm run test:aws`) it runs the AWS profile too (CAPA's
  * manager against moto, sandbox/aws.ts), added in place to a healthy default sandbox. `npm test` runs every file
  * with it, `npm run test:main` every file but test/aws/ without it (removed in place).
  */

@@ -6,11 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { recorded, startOrder, type FileDurations } from '../support/run-files.ts';
+import { failuresOf, recorded, startOrder, type FileDurations } from '../support/run-files.ts';
 
 const durations: FileDurations = {
   seconds: { 'a.test.ts': 10, 'b.test.ts': 90, 'c.test.ts': 40, 'zz.test.ts': 80 },
@@ -44,12 +44,44 @@ describe('startOrder', () => {
   });
 });
 
+describe('the unit tests, which startOrder starts beside the canary', () => {
+  it('none reaches what writes the run\'s capture or serves MCP with the canary key', () => {
+    const dir = import.meta.dirname;
+    const reaching = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /from '\.\.\/support\/(mcp|auth|capture)\.ts'/.test(readFileSync(join(dir, f), 'utf8')));
+    assert.deepEqual(reaching, []);
+  });
+});
+
 describe('recorded', () => {
-  it('replaces measured files, keeps the rest, drops files that are gone, and rounds to seconds', () => {
-    assert.deepEqual(recorded(durations, { 'c.test.ts': 12.6, 'new.test.ts': 3.2 }, ['a.test.ts', 'c.test.ts', 'new.test.ts', 'zz.test.ts']), {
+  it('replaces measured files, keeps the others, drops files that no longer exist, and rounds to seconds', () => {
+    const exists = (f: string) => f !== 'b.test.ts';
+    assert.deepEqual(recorded(durations, { 'c.test.ts': 12.6, 'new.test.ts': 3.2 }, exists), {
       seconds: { 'a.test.ts': 10, 'c.test.ts': 13, 'new.test.ts': 3, 'zz.test.ts': 80 },
       last: ['zz.test.ts'],
     });
+  });
+});
+
+describe('failuresOf', () => {
+  const summary = (counts: Partial<{ tests: number; failed: number; cancelled: number }>, success = true) => ({
+    success,
+    counts: { tests: 3, failed: 0, cancelled: 0, ...counts },
+  });
+
+  it('counts failed and cancelled tests (a test past its timeout is cancelled)', () => {
+    assert.equal(failuresOf(summary({ failed: 1, cancelled: 2 }, false)), 3);
+  });
+
+  it('counts one for a run that failed without a failing test, ran no test, or left no summary', () => {
+    assert.equal(failuresOf(summary({}, false)), 1);
+    assert.equal(failuresOf(summary({ tests: 0 })), 1);
+    assert.equal(failuresOf(undefined), 1);
+  });
+
+  it('counts none for a run whose tests all passed', () => {
+    assert.equal(failuresOf(summary({})), 0);
   });
 });
 
@@ -105,8 +137,19 @@ describe('run-files.ts, run', () => {
     const slow = write('slow.test.mjs', "test('one', async () => { await new Promise((r) => setTimeout(r, 900)); });\ntest('two', async () => { await new Promise((r) => setTimeout(r, 900)); });");
     const quick = write('quick.test.mjs', "test('quick', () => {});");
     const durationsFile = join(dir, 'durations.json');
-    writeFileSync(durationsFile, JSON.stringify({ seconds: { [quick]: 7, 'gone.test.ts': 3 }, last: ['zz.test.ts'] }));
+    const other = relative(repoRoot, join(import.meta.dirname, 'support-run-files.test.ts'));
+    writeFileSync(durationsFile, JSON.stringify({ seconds: { [quick]: 7, 'test/gone.test.ts': 3, [other]: 5 }, last: ['zz.test.ts'] }));
     await promisify(execFile)(process.execPath, [script, '--record', '--durations', durationsFile, slow, quick], { env: unmarked, cwd: repoRoot });
-    assert.deepEqual(JSON.parse(readFileSync(durationsFile, 'utf8')), { seconds: { [quick]: 0, [slow]: 2 }, last: ['zz.test.ts'] });
+    assert.deepEqual(JSON.parse(readFileSync(durationsFile, 'utf8')), { seconds: { [quick]: 0, [slow]: 2, [other]: 5 }, last: ['zz.test.ts'] });
+  });
+
+  it('fails when a pattern matches no test file, rather than running without them', async () => {
+    const result = await promisify(execFile)(process.execPath, [script, 'test/no-such-folder/*.test.ts'], { env: unmarked, cwd: repoRoot }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no test file matches test\/no-such-folder/);
+    assert.equal(result.stdout.trimEnd().split('\n').at(-1), '0 passed, 1 failed');
   });
 });
