@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { stuckCluster, inMemoryCreateArgs } from '../support/clusters.ts';
+import { availableCluster, stuckCluster, inMemoryCreateArgs } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -43,8 +43,7 @@ describe('create_cluster', () => {
     }, { timeoutMs: 240_000, intervalMs: 2000 });
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done));
     assert.match(done.last_observed, /Available with control plane 1\/1 and workers 1\/1/);
-    const cluster: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'op-1', namespace: ns.name } });
-    assert.ok(cluster.status.conditions.some((c: any) => c.type === 'Available' && c.status === 'True'));
+    await availableCluster(ns, 'op-1');
   });
 
   it('refuses to create a cluster that already exists', async () => {

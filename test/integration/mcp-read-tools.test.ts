@@ -50,8 +50,13 @@ for (const [label, connect] of [
     });
 
     it('list_clusters shows the provisioned cluster available and the stuck one with its failing condition', async () => {
-      const result = await client.callTool({ name: 'list_clusters', arguments: { namespace: ns.name } });
-      assert.equal(result.isError, undefined, textOf(result));
+      // Note: read once the provisioned cluster's row says Available, which can flap on a loaded machine (availableCluster).
+      const result = await eventually('list_clusters to show the provisioned cluster Available', async () => {
+        const page = await client.callTool({ name: 'list_clusters', arguments: { namespace: ns.name } });
+        assert.equal(page.isError, undefined, textOf(page));
+        const row = (page.structuredContent.clusters as any[]).find((r) => r.name === ready);
+        return { done: row?.available === true, value: page, seen: JSON.stringify(row) };
+      }, { timeoutMs: 30_000, intervalMs: 1000 });
       const rows = result.structuredContent.clusters as any[];
       assert.deepEqual(rows.map((r) => r.name).sort(), [ready, stuck]);
       const good = rows.find((r) => r.name === ready);

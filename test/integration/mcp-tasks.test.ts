@@ -26,7 +26,7 @@ import { taskStatusV1, taskStatusV2 } from '../../shared/mcp/tasks/task-state.ts
 import type { ExecutionStatus } from '../../shared/workflows/states.ts';
 import { closeWhenFileEnds, connectClient, connectV1, connectV2, modernRpc, startTestServer, textOf } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
-import { inMemoryCreateArgs } from '../support/clusters.ts';
+import { availableCluster, inMemoryCreateArgs } from '../support/clusters.ts';
 
 // What the file opens (servers, then clients) is closed newest first when it ends, before the namespaces
 // are cleaned up (closeWhenFileEnds): no engine acts on a cluster being deleted.
@@ -260,8 +260,7 @@ describe('2026-07-28 tasks (the io.modelcontextprotocol/tasks extension)', () =>
     assert.equal(result.structuredContent.operation_id, taskId);
     assert.equal(result.structuredContent.status, 'SUCCEEDED');
     assert.match(result.structuredContent.last_observed, /Available with control plane 1\/1 and workers 1\/1/);
-    const cluster: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'v2-done', namespace: ns.name } });
-    assert.ok(cluster.status.conditions.some((c: any) => c.type === 'Available' && c.status === 'True'));
+    await availableCluster(ns, 'v2-done');
 
     // The task is the operation, whoever asks: a 2025-11-25 client reads it and gets the same result.
     const outcome2025 = await (await session2025()).task(taskId).result();

@@ -13,7 +13,7 @@ import { createDeps } from '../../shared/deps.ts';
 import { runLocally, type LocalWorkflow } from '../../shared/workflows/local-runner.ts';
 import type { Operation } from '../../shared/workflows/operation.ts';
 import { runStep } from '../../shared/workflows/steps.ts';
-import { topologyCluster } from '../support/clusters.ts';
+import { availableCluster, topologyCluster } from '../support/clusters.ts';
 import { testServerEnv } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
@@ -44,8 +44,7 @@ describe('the synthesized cluster-operation workflow, run locally', () => {
     const outcome = await runLocally(workflow, { operation: operation('create', 'wf-1', topologyCluster(ns.name, 'wf-1', 1)), timeoutSeconds: 300, pollSeconds: 10 });
     assert.equal(outcome.status, 'SUCCEEDED', JSON.stringify(outcome));
     assert.equal(outcome.status === 'SUCCEEDED' && outcome.output.status.state, 'converged');
-    const cluster: any = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'wf-1', namespace: ns.name } });
-    assert.ok(cluster.status.conditions.some((c: any) => c.type === 'Available' && c.status === 'True'));
+    const cluster: any = await availableCluster(ns, 'wf-1');
     assert.equal(cluster.status.workers.readyReplicas, 1);
   });
 

@@ -34,6 +34,20 @@ export async function provisionedCluster(ns: TestNamespace, name: string, worker
   });
 }
 
+/**
+ * Cluster `name` once it reads Available. Note: a converged Cluster can read not Available for a moment on a
+ * loaded machine (KCP: "Waiting for etcd to report the list of members" while the simulated etcd is slow to
+ * answer; seen with eight test files at a time), so a test checking that a converged Cluster is Available
+ * waits such a flap out instead of failing on the moment it read.
+ */
+export async function availableCluster(ns: TestNamespace, name: string, timeoutMs = 30_000): Promise<Obj> {
+  return eventually(`cluster ${name} Available`, async () => {
+    const c = (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } })) as Obj;
+    const available = (c.status?.conditions ?? []).find((x: any) => x.type === 'Available');
+    return { done: available?.status === 'True', value: c, seen: JSON.stringify(available) };
+  }, { timeoutMs, intervalMs: 1000 });
+}
+
 /** Objects of `kind` in the namespace that belong to cluster `name` (read with the admin client). */
 export async function clusterObjects(ns: TestNamespace, kind: string, name: string): Promise<Obj[]> {
   const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', kind, ns.name, undefined, undefined, undefined, undefined, `cluster.x-k8s.io/cluster-name=${name}`);
