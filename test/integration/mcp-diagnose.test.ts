@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { getEncoding } from 'js-tiktoken';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { inMemoryClusterClass } from '../../sandbox/recipe.ts';
-import { clusterObjects, inMemoryCreateArgs, provisionedCluster, topologyCluster } from '../support/clusters.ts';
+import { clusterObjects, inMemoryCreateArgs, isAvailable, provisionedCluster, topologyCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -104,8 +104,7 @@ async function untilSucceeded(started: any) {
 async function provisionedClusterAlreadyCreated(name: string) {
   return eventually(`cluster ${name} Available`, async () => {
     const c: any = await ns.objects.read(clusterRef(name));
-    const available = (c.status?.conditions ?? []).some((x: any) => x.type === 'Available' && x.status === 'True');
-    return { done: available && c.status?.workers?.readyReplicas === 1, value: c, seen: `phase=${c.status?.phase}` };
+    return { done: isAvailable(c) && c.status?.workers?.readyReplicas === 1, value: c, seen: `phase=${c.status?.phase}` };
   });
 }
 

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { inMemoryCreateArgs, topologyCluster } from '../support/clusters.ts';
+import { inMemoryCreateArgs, isAvailable, topologyCluster } from '../support/clusters.ts';
 import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { testSandbox, useNamespace } from '../support/sandbox.ts';
 import { eventually, settled } from '../support/wait.ts';
@@ -124,8 +124,7 @@ describe('server-side apply and other field managers', () => {
     // CAPI refuses a version change while the control plane is still provisioning.
     await eventually(`cluster ${name} Available`, async () => {
       const c = await readCluster(name);
-      const available = (c.status?.conditions ?? []).some((x: any) => x.type === 'Available' && x.status === 'True');
-      return { done: available, value: undefined, seen: `phase=${c.status?.phase}` };
+      return { done: isAvailable(c), value: undefined, seen: `phase=${c.status?.phase}` };
     }, { timeoutMs: 300_000, intervalMs: 2000 });
     const result = await upgrade(name, 'v1.35.1');
     assert.equal(result.isError, undefined, textOf(result));

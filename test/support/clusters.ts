@@ -10,6 +10,16 @@ import { eventually } from './wait.ts';
 
 type Obj = KubernetesObject & { spec?: any; status?: any };
 
+/** The Cluster's Available condition (the first of that type, as CAPI and capi-mcp read it), if it has one. */
+export function availableCondition(cluster: Obj): { status?: string; reason?: string; message?: string } | undefined {
+  return (cluster.status?.conditions ?? []).find((c: any) => c?.type === 'Available');
+}
+
+/** Whether the Cluster reads Available: its Available condition is True. */
+export function isAvailable(cluster: Obj): boolean {
+  return availableCondition(cluster)?.status === 'True';
+}
+
 export function topologyCluster(ns: string, name: string, workers: number, controlPlane = 1): Obj {
   return inMemoryTopologyCluster(ns, name, workers, controlPlane);
 }
@@ -28,9 +38,8 @@ export async function provisionedCluster(ns: TestNamespace, name: string, worker
   await ns.objects.create(topologyCluster(ns.name, name, workers));
   return eventually(`cluster ${name} Available`, async () => {
     const c = (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } })) as Obj;
-    const available = (c.status?.conditions ?? []).some((x: any) => x.type === 'Available' && x.status === 'True');
     const ready = c.status?.workers?.readyReplicas === workers && c.status?.controlPlane?.readyReplicas === 1;
-    return { done: available && ready, value: c, seen: `phase=${c.status?.phase} workers=${JSON.stringify(c.status?.workers)}` };
+    return { done: isAvailable(c) && ready, value: c, seen: `phase=${c.status?.phase} workers=${JSON.stringify(c.status?.workers)}` };
   });
 }
 
@@ -43,8 +52,7 @@ export async function provisionedCluster(ns: TestNamespace, name: string, worker
 export async function availableCluster(ns: TestNamespace, name: string, timeoutMs = 30_000): Promise<Obj> {
   return eventually(`cluster ${name} Available`, async () => {
     const c = (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } })) as Obj;
-    const available = (c.status?.conditions ?? []).find((x: any) => x.type === 'Available');
-    return { done: available?.status === 'True', value: c, seen: JSON.stringify(available) };
+    return { done: isAvailable(c), value: c, seen: JSON.stringify(availableCondition(c)) };
   }, { timeoutMs, intervalMs: 1000 });
 }
 
