@@ -8,6 +8,11 @@
  * Only the List's framing is scanned here (strings, brackets and the top-level keys `items` and
  * `metadata`); every item and the metadata go through JSON.parse, so what an item holds is read exactly
  * as a whole-answer JSON.parse would read it. An answer that is not a JSON object, or ends early, fails.
+ *
+ * Scanning character by character cost as much CPU as the parsing (a page of 200 Clusters, 1.3 MB: 10.1
+ * ms against 5.2 ms for one JSON.parse of the whole). So the items of a custom resource List, which all
+ * begin alike, are read from the second on by a guess checked by JSON.parse: an item ends where the next
+ * one begins (see `guessEnd`), found by a native string search; the page then costs 5.4 ms.
  */
 import type { ConfigurationOptions, Observable, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { CapiMcpError, ErrorCode } from '../errors.ts';
@@ -27,6 +32,9 @@ export async function readListStream<T>(chunks: AsyncIterable<Uint8Array>, keep:
   scanner.push(decoder.decode());
   return scanner.end();
 }
+
+/** How an object of a custom resource List begins, as the API server writes it (keys sorted). */
+const nextItemStart = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
 
 const space = 32;
 const comma = 44;
@@ -59,6 +67,15 @@ export class ListScanner<T> {
   private readonly items: T[] = [];
   private metadata: Record<string, unknown> = {};
   private readonly keep: (item: unknown) => T;
+  /**
+   * What starts every item but the first, from the `},` that ends the one before: `},{"apiVersion":"…",
+   * "kind":"…","metadata":{`, taken from the first item (undefined until it is read; null when it does
+   * not start so, and after a guess failed: the rest of the answer is then read character by character).
+   */
+  private next: string | null | undefined;
+  /** An item begun at `start` whose end is guessed once `next` is in the text; searched for from `searchFrom`. */
+  private guessing = false;
+  private searchFrom = 0;
 
   constructor(keep: (item: unknown) => T) {
     this.keep = keep;
@@ -67,7 +84,7 @@ export class ListScanner<T> {
   push(piece: string): void {
     if (piece.length === 0) return;
     this.text += piece;
-    this.scan();
+    if (!this.guessing || this.guessEnd() !== 'open') this.scan();
     // Keep only the text of the capture under way (from its start), never what was read before it.
     if (this.start < 0) {
       this.text = '';
@@ -75,11 +92,17 @@ export class ListScanner<T> {
     } else if (this.start > 0) {
       this.text = this.text.slice(this.start);
       this.pos -= this.start;
+      this.searchFrom -= this.start;
       this.start = 0;
     }
   }
 
   end(): StreamedList<T> {
+    if (this.guessing) {
+      // The last item: nothing follows it to guess its end by, so it is read character by character.
+      this.stopGuessing();
+      this.scan();
+    }
     if (!this.started || this.depth !== 0 || this.inString) throw notAList('it ends before the list does');
     return { items: this.items, metadata: this.metadata };
   }
@@ -119,6 +142,23 @@ export class ListScanner<T> {
           } else this.begin(i, 'value');
         } else if (this.inItems && depth === 2) {
           if (c !== openBrace) throw notAList('an item is not an object');
+          if (this.next) {
+            // Note: the item's end guessed from where the next item starts, checked by JSON.parse; see guessEnd.
+            this.start = i;
+            this.searchFrom = i + 1;
+            this.guessing = true;
+            const guess = this.guessEnd();
+            if (guess === 'open') {
+              this.depth = depth;
+              this.inString = false;
+              this.escaped = false;
+              return;
+            }
+            if (guess === 'read') {
+              i = this.pos - 1;
+              continue;
+            }
+          }
           this.begin(i, 'item');
         }
         depth++;
@@ -141,6 +181,45 @@ export class ListScanner<T> {
     this.escaped = escaped;
   }
 
+  /**
+   * Reads the item begun at `start` up to where `next` is found, if that text is one JSON value: then it
+   * is that whole item, since it begins where an item begins and its brackets close where they opened,
+   * and the scan goes on at the `,` after it. A `next` found inside an item (an object written into a
+   * ClusterClass variable, say) leaves text that does not parse: the item is then read character by
+   * character, and so is the rest of the answer — a guess fails at most once per answer, costing one
+   * item's parse. 'open': `next` is not in the text yet.
+   */
+  private guessEnd(): 'read' | 'open' | 'failed' {
+    const next = this.next!;
+    const t = this.text;
+    const at = t.indexOf(next, this.searchFrom);
+    if (at < 0) {
+      this.searchFrom = Math.max(this.start + 1, t.length - next.length + 1);
+      this.pos = t.length;
+      return 'open';
+    }
+    let item: unknown;
+    try {
+      item = JSON.parse(t.slice(this.start, at + 1));
+    } catch {
+      this.stopGuessing();
+      return 'failed';
+    }
+    this.guessing = false;
+    this.start = -1;
+    this.pos = at + 1;
+    this.items.push(this.keep(item));
+    return 'read';
+  }
+
+  /** From here on, items are read character by character, starting again at the open item. */
+  private stopGuessing(): void {
+    this.guessing = false;
+    this.next = null;
+    this.pos = this.start;
+    this.start = -1;
+  }
+
   private begin(at: number, capture: Capture): void {
     this.start = at;
     this.capture = capture;
@@ -157,7 +236,12 @@ export class ListScanner<T> {
       return;
     }
     if (capture === 'item') {
-      this.items.push(this.keep(JSON.parse(text)));
+      const item: unknown = JSON.parse(text);
+      if (this.next === undefined) {
+        const start = nextItemStart.exec(text);
+        this.next = start ? `},${start[0]}` : null;
+      }
+      this.items.push(this.keep(item));
       return;
     }
     if (this.key === 'metadata') {

@@ -83,6 +83,73 @@ describe('readListStream', () => {
     );
   });
 
+  // Items of a custom resource List begin alike ({"apiVersion":…,"kind":…,"metadata":{); from the second on,
+  // the reader guesses where each ends from where the next begins, and JSON.parse checks the guess.
+  const cluster = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name }, ...extra });
+  /** An object inside an item that begins as an item does, so the text that begins the next item is found inside it. */
+  const lookalike = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'inside' }, spec: { paused: true } };
+  const clusters = {
+    apiVersion: 'cluster.x-k8s.io/v1beta2',
+    items: [
+      cluster('a'),
+      cluster('b', { spec: { topology: { variables: [{ name: 'v', value: [{}, lookalike, lookalike] }] } } }),
+      cluster('c', { metadata: { name: 'c', annotations: { text: '},{"apiVersion":"cluster.x-k8s.io/v1beta2","kind":"Cluster","metadata":{' } } }),
+      cluster('d', { status: { conditions: [{ type: 'Available', status: 'True' }] } }),
+      cluster('e'),
+    ],
+    kind: 'ClusterList',
+    metadata: { continue: 'x', resourceVersion: '7' },
+  };
+
+  it('reads the items of a custom resource List as JSON.parse does, with objects inside that begin as items do', async () => {
+    const text = JSON.stringify(clusters);
+    for (const size of [1, 3, 16, 50, 200, text.length]) {
+      assert.deepEqual(await readListStream(bytesOf(text, size), (item) => item), { items: clusters.items, metadata: clusters.metadata }, `pieces of ${size} bytes`);
+    }
+    for (let cut = 0; cut <= text.length; cut++) {
+      const scanner = new ListScanner((item) => item);
+      scanner.push(text.slice(0, cut));
+      scanner.push(text.slice(cut));
+      assert.deepEqual(scanner.end(), { items: clusters.items, metadata: clusters.metadata }, `cut at ${cut}`);
+    }
+  });
+
+  it('parses each item of a List that holds no lookalike once, and gives up guessing after one wrong guess', async () => {
+    const plain = { ...clusters, items: Array.from({ length: 50 }, (_, i) => cluster(`c${i}`, { spec: { paused: i % 2 === 0 } })) };
+    // The second item holds many objects that begin as items do: each would be a wrong guess.
+    const hostile = { ...plain, items: [plain.items[0], cluster('h', { spec: { topology: { variables: [{ name: 'v', value: Array(200).fill(lookalike) }] } } }), ...plain.items.slice(1)] };
+    for (const [list, itemParses] of [[plain, 50], [hostile, 51 + 1]] as const) {
+      const parse = JSON.parse;
+      let objectParses = 0;
+      JSON.parse = ((text: string, reviver?: never) => {
+        if (text.startsWith('{')) objectParses++;
+        return parse(text, reviver);
+      }) as typeof JSON.parse;
+      try {
+        const read = await readListStream(bytesOf(JSON.stringify(list), 4096), (item) => item);
+        assert.deepEqual(read.items, list.items);
+      } finally {
+        JSON.parse = parse;
+      }
+      // One parse per item and one for the List's metadata; the hostile List adds its one wrong guess.
+      assert.equal(objectParses, itemParses + 1, `${list.items.length} items`);
+    }
+  });
+
+  it('reads any List of objects that begin as items do exactly as JSON.parse, in pieces of any size', async () => {
+    const start = fc.record({ apiVersion: fc.constantFrom('v1', 'a/b'), kind: fc.constantFrom('K', 'Cluster'), metadata: fc.dictionary(fc.string(), fc.jsonValue()) });
+    const item = fc.tuple(start, fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), start, fc.array(start, { maxLength: 3 })))).map(([head, rest]) => ({ ...rest, ...head }));
+    const list = fc.record({ apiVersion: fc.string(), items: fc.array(item, { maxLength: 8 }), kind: fc.string(), metadata: fc.dictionary(fc.string(), fc.jsonValue()) });
+    await fc.assert(
+      fc.asyncProperty(list, fc.integer({ min: 1, max: 200 }), async (value, size) => {
+        const text = JSON.stringify(value);
+        const expected = JSON.parse(text);
+        assert.deepEqual(await readListStream(bytesOf(text, size), (i) => i), { items: expected.items, metadata: expected.metadata });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   const malformed: [string, string][] = [
     ['an empty answer', ''],
     ['an array', '[{"items":[]}]'],
@@ -93,6 +160,8 @@ describe('readListStream', () => {
     ['an item that is a string', '{"items":["x"]}'],
     ['text after the list', '{"items":[]} {}'],
     ['a closing bracket too many', '{"items":[]}}'],
+    ['an answer cut off in the second item', '{"items":[{"apiVersion":"v","kind":"K","metadata":{}},{"apiVersion":"v","kind":"K","metadata":{"name":"b"'],
+    ['an answer cut off after an item it guessed', '{"items":[{"apiVersion":"v","kind":"K","metadata":{}},{"apiVersion":"v","kind":"K","metadata":{}},{"apiVersion":"v","kind":"K","metadata":{}}'],
   ];
   for (const [name, text] of malformed) {
     it(`fails with Upstream on ${name}`, async () => {
@@ -102,5 +171,7 @@ describe('readListStream', () => {
 
   it('fails as JSON.parse does on an item that is not JSON', async () => {
     await assert.rejects(readListStream(bytesOf('{"items":[{"a":tru}]}', 3), (i) => i), SyntaxError);
+    const second = '{"items":[{"apiVersion":"v","kind":"K","metadata":{}},{"apiVersion":"v","kind":"K","metadata":{},"a":tru},{"apiVersion":"v","kind":"K","metadata":{}}]}';
+    await assert.rejects(readListStream(bytesOf(second, 3), (i) => i), SyntaxError);
   });
 });
