@@ -76,6 +76,12 @@ export class ListScanner<T> {
   /** An item begun at `start` whose end is guessed once `next` is in the text; searched for from `searchFrom`. */
   private guessing = false;
   private searchFrom = 0;
+  /**
+   * How much text a guess may wait on for `next` before the item is read character by character after
+   * all: items that do not begin as the first did (or one far larger than it) would otherwise hold the
+   * rest of the answer, read at its end. Four times the first item, and never under 64 KiB.
+   */
+  private guessLimit = 0;
 
   constructor(keep: (item: unknown) => T) {
     this.keep = keep;
@@ -184,16 +190,25 @@ export class ListScanner<T> {
   /**
    * Reads the item begun at `start` up to where `next` is found, if that text is one JSON value: then it
    * is that whole item, since it begins where an item begins and its brackets close where they opened,
-   * and the scan goes on at the `,` after it. A `next` found inside an item (an object written into a
-   * ClusterClass variable, say) leaves text that does not parse: the item is then read character by
-   * character, and so is the rest of the answer — a guess fails at most once per answer, costing one
-   * item's parse. 'open': `next` is not in the text yet.
+   * and the scan goes on at the `,` after it. It is also the text the character scan would have taken:
+   * on text JSON.parse accepts, that scan tracks strings and brackets as JSON does, so it too comes back
+   * to the item's depth only at its last brace, and raises nothing inside it. `next` is never found
+   * inside a string, where its quotes would be escaped. A `next` found inside an item (an object written
+   * into a ClusterClass variable, say) leaves text that does not parse: the item is then read character
+   * by character, and so is the rest of the answer, as it is when `next` is not found within
+   * `guessLimit` — so a guess fails at most once per answer, costing one item's parse or a search of
+   * `guessLimit` characters. 'open': `next` is not in the text yet. Note: a bad item is then reported
+   * when the text after it arrives (or at the end), not as soon as its own last byte is in.
    */
   private guessEnd(): 'read' | 'open' | 'failed' {
     const next = this.next!;
     const t = this.text;
     const at = t.indexOf(next, this.searchFrom);
     if (at < 0) {
+      if (t.length - this.start > this.guessLimit) {
+        this.stopGuessing();
+        return 'failed';
+      }
       this.searchFrom = Math.max(this.start + 1, t.length - next.length + 1);
       this.pos = t.length;
       return 'open';
@@ -240,6 +255,7 @@ export class ListScanner<T> {
       if (this.next === undefined) {
         const start = nextItemStart.exec(text);
         this.next = start ? `},${start[0]}` : null;
+        this.guessLimit = Math.max(4 * text.length, 64 * 1024);
       }
       this.items.push(this.keep(item));
       return;

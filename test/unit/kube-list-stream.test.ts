@@ -136,6 +136,19 @@ describe('readListStream', () => {
     }
   });
 
+  it('reads items that do not begin as the first one did as they arrive, holding no more than one of them', () => {
+    // Nothing ever matches what the first item began with, so no guess is ever settled by a next item.
+    const text = JSON.stringify({ items: [cluster('a'), ...Array.from({ length: 2000 }, (_, i) => ({ ...cluster(`b${i}`), kind: 'Other' }))] });
+    let kept = 0;
+    const scanner = new ListScanner((item) => ++kept && item);
+    const pieces = text.match(/[\s\S]{1,1024}/g)!;
+    for (const piece of pieces.slice(0, -1)) scanner.push(piece);
+    assert.ok(kept >= 1990, `${kept} of 2001 items read before the last piece`);
+    assert.ok((scanner as unknown as { text: string }).text.length < 70 * 1024, 'the text held is one item and a guess, not the answer');
+    scanner.push(pieces.at(-1)!);
+    assert.equal(scanner.end().items.length, 2001);
+  });
+
   it('reads any List of objects that begin as items do exactly as JSON.parse, in pieces of any size', async () => {
     const start = fc.record({ apiVersion: fc.constantFrom('v1', 'a/b'), kind: fc.constantFrom('K', 'Cluster'), metadata: fc.dictionary(fc.string(), fc.jsonValue()) });
     const item = fc.tuple(start, fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), start, fc.array(start, { maxLength: 3 })))).map(([head, rest]) => ({ ...rest, ...head }));
