@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { sharingConnections } from '../shared/kube/connection.ts';
 import type { KubeClient } from '../shared/kube/client.ts';
+import { Kinds } from '../shared/kube/kinds.ts';
+import { summaryFields } from '../shared/capi/summary.ts';
 import { measureTogether, type Stats } from './stats.ts';
 import { seedStuckClusters } from './stuck-clusters.ts';
 import { tokensOf } from './tokens.ts';
@@ -17,7 +19,7 @@ const execFileAsync = promisify(execFile);
 export interface ListClustersSetup {
   /** The baseline's client: client-node as a user would call it. */
   readonly custom: CustomObjectsApi;
-  /** Seeds the Clusters the namespace lacks (none when it holds them already; see stuck-clusters.ts). */
+  /** capi-mcp's client: seeds the Clusters the namespace lacks (none when it holds them already; see stuck-clusters.ts), and reads the page as list_clusters does, without MCP. */
   readonly kube: KubeClient;
   readonly namespace: string;
   readonly kubeconfig: string;
@@ -30,6 +32,12 @@ export interface ListClustersSetup {
 export interface ListClustersResult {
   readonly listPage: Stats;
   readonly rawListPage: Stats;
+  /**
+   * The same page read by capi-mcp's KubeClient as list_clusters reads it (streamed, keeping what a row
+   * needs), without MCP: list_clusters less this is the MCP round trip; the raw LIST less this is what
+   * client-node costs beyond the API server (a TLS connection per call, a parse after the last byte).
+   */
+  readonly readerPage: Stats;
   /** The same raw LIST asking for an uncompressed answer (what list_clusters asks of a kubeconfig with disable-compression). */
   readonly rawListPageUncompressed: Stats;
   readonly listWalk: Stats;
@@ -77,8 +85,9 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
   const kubectlGet = () =>
     execFileAsync('kubectl', ['--kubeconfig', setup.kubeconfig, 'get', 'clusters.cluster.x-k8s.io', '-n', namespace, '-o', 'json'], { maxBuffer: 256 * 1024 * 1024 });
   const rawPageUncompressed = rawPageOf(uncompressed);
-  const { listPage, rawListPage, rawListPageUncompressed } = await measureTogether(
-    { listPage: () => call({ limit: 200 }), rawListPage: () => rawPage(), rawListPageUncompressed: () => rawPageUncompressed() },
+  const readerPage = () => setup.kube.list(Kinds.Cluster, { namespace, limit: 200, keep: summaryFields });
+  const { listPage, rawListPage, rawListPageUncompressed, readerPage: readerPageStats } = await measureTogether(
+    { listPage: () => call({ limit: 200 }), rawListPage: () => rawPage(), rawListPageUncompressed: () => rawPageUncompressed(), readerPage },
     { runs: setup.runs },
   );
   const { listWalk, rawWalk, rawWalkUncompressed, kubectl } = await measureTogether(
@@ -92,6 +101,7 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
   return {
     listPage,
     rawListPage,
+    readerPage: readerPageStats,
     rawListPageUncompressed,
     listWalk,
     rawWalk,
@@ -121,6 +131,7 @@ if (import.meta.main) {
       const r = await benchListClusters({ custom, kube, namespace, kubeconfig, clusters, runs: Number(process.env.BENCH_RUNS ?? 20), callTool: client.callTool, log });
       console.log(`list_clusters, page of 200          ${ms(r.listPage)}  raw LIST ${ms(r.rawListPage)}  ${ratio(r.listPage, r.rawListPage, 1.0)}`);
       console.log(`                                     raw LIST uncompressed ${ms(r.rawListPageUncompressed)}  ${ratio(r.listPage, r.rawListPageUncompressed)}`);
+      console.log(`  its LIST alone (KubeClient, no MCP) ${ms(r.readerPage)}  raw LIST ${ratio(r.readerPage, r.rawListPage)}`);
       console.log(`list_clusters, full walk of ${clusters}   ${ms(r.listWalk)}  raw LIST walk ${ms(r.rawWalk)}  ${ratio(r.listWalk, r.rawWalk, 1.0)}`);
       console.log(`                                     raw LIST walk uncompressed ${ms(r.rawWalkUncompressed)}  ${ratio(r.listWalk, r.rawWalkUncompressed)}`);
       console.log(`                                     kubectl get -o json ${ms(r.kubectl)}  ${ratio(r.listWalk, r.kubectl)}`);

@@ -163,6 +163,7 @@ try {
     ['measure', 'capi-mcp', 'baseline', 'ratio (target)'],
     ['list_clusters, page of 200', ms(list.listPage), `raw LIST ${ms(list.rawListPage)}`, ratio(list.listPage, list.rawListPage, 1.0)],
     ['  raw LIST asking for no compression', ms(list.listPage), `raw LIST ${ms(list.rawListPageUncompressed)}`, ratio(list.listPage, list.rawListPageUncompressed)],
+    ['  its LIST alone (KubeClient, no MCP)', ms(list.readerPage), `raw LIST ${ms(list.rawListPage)}`, ratio(list.readerPage, list.rawListPage)],
     [`list_clusters, full walk of ${clusters}`, ms(list.listWalk), `raw LIST walk ${ms(list.rawWalk)}`, ratio(list.listWalk, list.rawWalk, 1.0)],
     ['  raw LIST walk asking for no compression', ms(list.listWalk), `raw LIST walk ${ms(list.rawWalkUncompressed)}`, ratio(list.listWalk, list.rawWalkUncompressed)],
     [`list_clusters, full walk of ${clusters}`, ms(list.listWalk), `kubectl get -o json ${ms(list.kubectl)}`, ratio(list.listWalk, list.kubectl)],

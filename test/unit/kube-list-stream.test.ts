@@ -44,14 +44,19 @@ describe('readListStream', () => {
     }
   });
 
-  it('reads the same at every point where a second piece may start', () => {
-    const text = JSON.stringify(tricky);
+  /** Reads `list` in two pieces, cut at every point, each time expecting its items and metadata. */
+  function readsAtEveryCut(list: { items: unknown[]; metadata: unknown }): void {
+    const text = JSON.stringify(list);
     for (let cut = 0; cut <= text.length; cut++) {
       const scanner = new ListScanner((item) => item);
       scanner.push(text.slice(0, cut));
       scanner.push(text.slice(cut));
-      assert.deepEqual(scanner.end(), { items: tricky.items, metadata: tricky.metadata }, `cut at ${cut}`);
+      assert.deepEqual(scanner.end(), { items: list.items, metadata: list.metadata }, `cut at ${cut}`);
     }
+  }
+
+  it('reads the same at every point where a second piece may start', () => {
+    readsAtEveryCut(tricky);
   });
 
   it('hands each item to keep once, in order, and returns what keep returns', async () => {
@@ -106,12 +111,7 @@ describe('readListStream', () => {
     for (const size of [1, 3, 16, 50, 200, text.length]) {
       assert.deepEqual(await readListStream(bytesOf(text, size), (item) => item), { items: clusters.items, metadata: clusters.metadata }, `pieces of ${size} bytes`);
     }
-    for (let cut = 0; cut <= text.length; cut++) {
-      const scanner = new ListScanner((item) => item);
-      scanner.push(text.slice(0, cut));
-      scanner.push(text.slice(cut));
-      assert.deepEqual(scanner.end(), { items: clusters.items, metadata: clusters.metadata }, `cut at ${cut}`);
-    }
+    readsAtEveryCut(clusters);
   });
 
   it('parses each item of a List that holds no lookalike once, and gives up guessing after one wrong guess', async () => {
