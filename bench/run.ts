@@ -3,8 +3,8 @@
  * instead. Brings up a bench sandbox of its own (`.capi-mcp/bench`, port base 11000), then prints one
  * table and writes bench/results.json. Each measurement lives in its own module:
  *
- * - tokens.ts: the tokens of the whole tools/list (all 11 tools) and per tool;
- * - list-clusters.ts: list_clusters over 1,000 Clusters vs a raw LIST and kubectl;
+ * - tokens.ts: the tokens of the whole tools/list (every tool the server lists) and per tool;
+ * - list-clusters.ts: list_clusters over 1,000 Clusters vs a raw LIST (and its own LIST without MCP) and kubectl;
  * - get-cluster.ts: get_cluster on 3 control-plane + 50 worker Machines vs the slowest LIST it needs;
  * - cold-start.ts: the bundled MCP Lambda in a fresh process vs an SDK-only hello world;
  * - throughput.ts: the local adapter under 10 connections of loopback load (autocannon);
