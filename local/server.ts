@@ -7,7 +7,7 @@ import { localhostAllowedHostnames, localhostAllowedOrigins } from '@modelcontex
 import type { AuthenticatorOptions } from '../shared/auth/authenticator.ts';
 import type { Config } from '../shared/config/config.ts';
 import type { RunningServer } from '../shared/http/node-adapter.ts';
-import { startNodeServer } from '../shared/http/node-server.ts';
+import { startNodeServer, type ProcessDeps } from '../shared/http/node-server.ts';
 import type { WorkflowEngine } from '../shared/workflows/engine.ts';
 
 export interface LocalServerOptions {
@@ -17,9 +17,11 @@ export interface LocalServerOptions {
   readonly workflows?: WorkflowEngine;
   /** Key-cache TTL and failure throttling (tests shorten them). */
   readonly auth?: AuthenticatorOptions;
+  /** The process's dependencies, shared with its local engine's steps (see ProcessDeps). */
+  readonly shared?: ProcessDeps;
 }
 
-export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080, workflows, auth }: LocalServerOptions = {}): Promise<RunningServer> {
+export function startLocalServer(config: Config, { host = '127.0.0.1', port = 8080, workflows, auth, shared }: LocalServerOptions = {}): Promise<RunningServer> {
   return startNodeServer(config, {
     host,
     port,
@@ -27,5 +29,6 @@ export function startLocalServer(config: Config, { host = '127.0.0.1', port = 80
     allowedOrigins: localhostAllowedOrigins(),
     ...(workflows ? { workflows } : {}),
     ...(auth ? { auth } : {}),
+    ...(shared ? { shared } : {}),
   });
 }

@@ -7,6 +7,7 @@
 import { FileKeyStore } from '../shared/auth/key-store.ts';
 import { loadConfig, loadServingConfig } from '../shared/config/config.ts';
 import { mcpPath } from '../shared/http/web-handler.ts';
+import { processDeps } from '../shared/http/node-server.ts';
 import { optionsFromEnv } from '../sandbox/layout.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
 import { join } from 'node:path';
@@ -44,10 +45,12 @@ if (config.apiKeys?.kind === 'file') {
 }
 // Note: a read-only server runs no operations, not even those a read-write run left running: resumed, they
 // would apply to whatever cluster the configuration now names.
-const opened = config.readOnly ? undefined : await openLocalWorkflows(config, join(dataDir, 'executions'), Number(env.CAPI_MCP_LOCAL_TIME_SCALE ?? 1));
+// One set of clients for the server and the engine's steps.
+const shared = processDeps(config);
+const opened = config.readOnly ? undefined : await openLocalWorkflows(config, join(dataDir, 'executions'), Number(env.CAPI_MCP_LOCAL_TIME_SCALE ?? 1), shared.deps);
 if (opened && opened.resumed.length > 0) log(`resumed ${opened.resumed.length} running operation(s): ${opened.resumed.join(', ')}`);
 if (opened && opened.unreadable.length > 0) log(`set aside unreadable execution records: ${opened.unreadable.join(', ')}`);
-const server = await startLocalServer(config, { port, ...(opened ? { workflows: opened.engine } : {}) });
+const server = await startLocalServer(config, { port, shared, ...(opened ? { workflows: opened.engine } : {}) });
 log(`capi-mcp serving ${server.url}${mcpPath} (management clusters: ${config.managementClusters.map((c) => c.name).join(', ')})`);
 log(`${config.readOnly ? 'read-only' : 'read-write'}; API keys: ${config.apiKeys?.kind === 'file' ? config.apiKeys.path : 'Secrets Manager'}`);
 log(`connect: claude mcp add --transport http capi ${server.url}${mcpPath} --header "Authorization: Bearer $(cat ${tokenFile})"`);

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig, loadServingConfig, requireKeyStore } from '../../shared/config/config.ts';
 import { mcpPath } from '../../shared/http/web-handler.ts';
 import type { RunningServer } from '../../shared/http/node-adapter.ts';
-import { openLocalWorkflows, startNodeServer } from '../../shared/http/node-server.ts';
+import { openLocalWorkflows, processDeps, startNodeServer } from '../../shared/http/node-server.ts';
 import { makeReaderReleaseErrorWithoutStack } from '../../shared/http/stackless-release.ts';
 import { createLog } from '../../shared/observability/log.ts';
 
@@ -41,7 +41,9 @@ if (!config.readOnly && !serving.executionsDir) {
 }
 // Note: a read-only server starts no operation, so it runs no engine and needs no volume (the chart may
 // then run several replicas).
-const opened = !config.readOnly && serving.executionsDir ? await openLocalWorkflows(config, serving.executionsDir, await synthesizedWorkflow()) : undefined;
+// One set of clients for the server and the engine's steps.
+const shared = processDeps(config);
+const opened = !config.readOnly && serving.executionsDir ? await openLocalWorkflows(config, serving.executionsDir, await synthesizedWorkflow(), 1, shared.deps) : undefined;
 if (opened && opened.resumed.length > 0) log.info('resumed running operations', { operations: opened.resumed });
 if (opened && opened.unreadable.length > 0) log.warn('execution records set aside as unreadable', { files: opened.unreadable });
 
@@ -52,6 +54,7 @@ server = await startNodeServer(config, {
   allowedOrigins: [],
   ...(serving.trustedProxies ? { trustedProxies: serving.trustedProxies } : {}),
   ...(opened ? { workflows: opened.engine } : {}),
+  shared,
 });
 log.info('serving', {
   url: `${server.url}${mcpPath}`,

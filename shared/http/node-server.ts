@@ -11,17 +11,32 @@
 import { Authenticator, type AuthenticatorOptions } from '../auth/authenticator.ts';
 import { openKeyStore } from '../auth/key-store.ts';
 import { requireKeyStore, type Config } from '../config/config.ts';
-import { createDeps } from '../deps.ts';
+import { createDeps, type Deps } from '../deps.ts';
 import { prometheusMetrics } from '../observability/metrics-prometheus.ts';
 import type { WorkflowEngine } from '../workflows/engine.ts';
 import { LocalWorkflowEngine } from '../workflows/local-engine.ts';
 import type { LocalWorkflow } from '../workflows/local-runner.ts';
-import { runStep } from '../workflows/steps.ts';
+import { runStep, type StepDeps } from '../workflows/steps.ts';
 import type { BlockList } from 'node:net';
 import { clientAddressBehind } from './client-address.ts';
 import { listen, type RunningServer } from './node-adapter.ts';
 import { cachedReadiness } from './readiness.ts';
 import { createWebHandler } from './web-handler.ts';
+
+/**
+ * What one Node process serves with, built once from its Config: the server's tools and the local
+ * engine's steps share its clients (one kube client, and one connection pool, per management cluster)
+ * and its log; its metrics are Prometheus's, which `/metrics` serves.
+ */
+export interface ProcessDeps {
+  readonly deps: Deps;
+  readonly metrics: ReturnType<typeof prometheusMetrics>;
+}
+
+export function processDeps(config: Config): ProcessDeps {
+  const metrics = prometheusMetrics();
+  return { deps: createDeps(config, metrics), metrics };
+}
 
 export interface NodeServerOptions {
   /** The address to bind; undefined: every address (shared/http/node-adapter.ts). */
@@ -37,11 +52,13 @@ export interface NodeServerOptions {
   readonly auth?: AuthenticatorOptions;
   /** Proxies whose X-Forwarded-For names the client (shared/http/client-address.ts); none: the peer is the client. */
   readonly trustedProxies?: BlockList;
+  /** The process's dependencies, when its local engine runs on them too; built from the Config otherwise. */
+  readonly shared?: ProcessDeps;
 }
 
-export function startNodeServer(config: Config, { host, port, allowedHosts, allowedOrigins, workflows, auth, trustedProxies }: NodeServerOptions): Promise<RunningServer> {
-  const metrics = prometheusMetrics();
-  const deps = { ...createDeps(config, metrics), ...(workflows ? { workflows } : {}) };
+export function startNodeServer(config: Config, { host, port, allowedHosts, allowedOrigins, workflows, auth, trustedProxies, shared = processDeps(config) }: NodeServerOptions): Promise<RunningServer> {
+  const { metrics } = shared;
+  const deps = { ...shared.deps, ...(workflows ? { workflows } : {}) };
   const keys = openKeyStore(requireKeyStore(config));
   const handler = createWebHandler(deps, {
     allowedHosts,
@@ -58,9 +75,10 @@ export function startNodeServer(config: Config, { host, port, allowedHosts, allo
 /**
  * The local workflow engine over the executions kept in `dir`, running `workflow` (the state machine CDK
  * synthesizes: infra/lib/definition.ts) against the same step code the step Lambda runs; executions that
- * were running when the last process stopped are resumed (their names returned).
+ * were running when the last process stopped are resumed (their names returned). Its steps run on
+ * `steps`: a serving process passes its ProcessDeps' deps, so the server and the steps share one set of
+ * clients; without them, the engine's own are built from the Config.
  */
-export function openLocalWorkflows(config: Config, dir: string, workflow: Pick<LocalWorkflow, 'definition' | 'stepFunctionArn'>, timeScale = 1) {
-  const deps = createDeps(config);
-  return LocalWorkflowEngine.open(dir, { definition: workflow.definition, stepFunctionArn: workflow.stepFunctionArn, timeScale, step: (event) => runStep(event, deps) });
+export function openLocalWorkflows(config: Config, dir: string, workflow: Pick<LocalWorkflow, 'definition' | 'stepFunctionArn'>, timeScale = 1, steps: StepDeps = createDeps(config)) {
+  return LocalWorkflowEngine.open(dir, { definition: workflow.definition, stepFunctionArn: workflow.stepFunctionArn, timeScale, step: (event) => runStep(event, steps) });
 }
