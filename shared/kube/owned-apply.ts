@@ -40,7 +40,7 @@ export function liveOrRefused(current: KubeObject | undefined, kind: string, nam
 }
 
 /** Attempts before a write that keeps racing this one is reported instead of retried. */
-const attempts = 3;
+export const applyAttempts = 3;
 
 export async function applyOwned(kube: KubeClient, obj: KubeObject, options: OwnedApplyOptions): Promise<KubeObject> {
   const [group, version] = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion];
@@ -67,7 +67,7 @@ export async function applyOwned(kube: KubeClient, obj: KubeObject, options: Own
         return await kube.apply(body, { fieldManager, dryRun, force: true });
       }
     } catch (error) {
-      if (attempt < attempts && isStale(error)) continue;
+      if (attempt < applyAttempts && isStale(error)) continue;
       throw error;
     }
   }
@@ -118,6 +118,6 @@ function statusOf(error: unknown): Status | undefined {
 }
 
 /** A 409 that is not a field conflict: the resourceVersion precondition failed (someone wrote the object first). */
-function isStale(error: unknown): boolean {
+export function isStale(error: unknown): boolean {
   return statusOf(error)?.code === 409 && fieldConflictsOf(error).length === 0;
 }

@@ -12,7 +12,7 @@ import { listClusterMachines } from '../kube/discovery.ts';
 import { Kinds } from '../kube/kinds.ts';
 import { remediationPlan } from '../capi/remediation.ts';
 import type { ManagementClusters } from '../kube/management-clusters.ts';
-import { applyOwned, liveOrRefused } from '../kube/owned-apply.ts';
+import { applyAttempts, applyOwned, isStale, liveOrRefused } from '../kube/owned-apply.ts';
 import type { Log } from '../observability/log.ts';
 import { capiMcpFieldManagers, fieldManagerOf, needsMachines, planProblems, verdict, type Operation, type Verdict } from './operation.ts';
 
@@ -49,7 +49,16 @@ export async function runStep(event: StepEvent, deps: StepDeps): Promise<{ appli
       if (objects.length === 0) throw new CapiMcpError(ErrorCode.InvalidInput, `the ${event.operation.action} operation of ${namespace}/${name} has nothing to apply`);
       // Never forced over another field manager: a field someone else owns fails the step as a Conflict.
       const existing = event.operation.action !== 'create';
-      for (const obj of objects) await applyOwned(kube, obj, { fieldManager: fieldManagerOf(event.operation.action), mayTakeFrom: capiMcpFieldManagers, existing });
+      for (const obj of objects) {
+        try {
+          await applyOwned(kube, obj, { fieldManager: fieldManagerOf(event.operation.action), mayTakeFrom: capiMcpFieldManagers, existing });
+        } catch (error) {
+          // Another writer won every race (a provisioning Cluster's status is written several times a
+          // second): not a refusal, so the state machine retries the step later, from a fresh read.
+          if (!isStale(error)) throw error;
+          throw new CapiMcpError(ErrorCode.Upstream, `${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} changed under each of ${applyAttempts} applies; retrying later`, { cause: error });
+        }
+      }
       return { applied: `${event.operation.action} of ${namespace}/${name} applied` };
     }
     const [cluster, machines] = await Promise.all([

@@ -167,6 +167,32 @@ describe('the apply step changes only an object that is there', () => {
     await runStep(apply('create', { cluster: cluster() }), deps);
     assert.deepEqual(calls.filter((c) => /^(apply|create|delete|patch)\b/.test(c)), ['apply Cluster']);
   });
+
+  // A provisioning Cluster's status is written several times a second; each write fails an apply made
+  // at the resourceVersion read before it (seen in CI: a scale during the create failed for good).
+  it('fails an apply that loses every race to another writer as a failure the state machine retries', async () => {
+    const applies: string[] = [];
+    const stale = new CapiMcpError(ErrorCode.Conflict, 'failed to apply Cluster team-a/web: Operation cannot be fulfilled on clusters.cluster.x-k8s.io "web": the object has been modified', {
+      cause: { code: 409, body: { kind: 'Status', reason: 'Conflict', code: 409 } },
+    });
+    let version = 0;
+    const kube = {
+      resolve: async () => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural: 'clusters', kind: 'Cluster' }),
+      get: async () => cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }, { name: 'web', namespace: ns, resourceVersion: String(++version) }),
+      apply: async (obj: KubeObject) => {
+        applies.push(String((obj.metadata as { resourceVersion?: string }).resourceVersion));
+        throw stale;
+      },
+    } as unknown as KubeClient;
+    const deps = { clusters: { client: () => kube }, now: () => new Date(), log: { warn() {} } } as unknown as StepDeps;
+    await assert.rejects(runStep(apply('scale', { cluster: scalePatch() }), deps), (error: Error) => {
+      assert.equal(error.name, transientErrorName, `${error.name}: ${error.message}`);
+      assert.match(error.message, /Cluster team-a\/web changed under each of 3 applies; retrying later/);
+      return true;
+    });
+    assert.equal(applies.length, 3);
+    assert.ok(applies.every((rv, i) => i === 0 || Number(rv) > Number(applies[i - 1])), `each apply at the resourceVersion read just before it: ${applies}`);
+  });
 });
 
 describe('the delete step judges again the very Cluster it deletes', () => {
