@@ -155,10 +155,9 @@ export class ListScanner<T> {
             this.guessing = true;
             const guess = this.guessEnd();
             if (guess === 'open') {
-              this.depth = depth;
-              this.inString = false;
-              this.escaped = false;
-              return;
+              // The rest of the text is the open item's: nothing more to scan until the next piece.
+              i = n;
+              break;
             }
             if (guess === 'read') {
               i = this.pos - 1;
