@@ -22,7 +22,7 @@ function recordingDeps(objects: 'present' | 'deleting' | 'gone' = 'present') {
     calls.push(`${method} ${first?.kind ?? ''}`.trim());
     if (method === 'get' && objects === 'gone') throw new CapiMcpError(ErrorCode.NotFound, 'not found');
     const deletion = objects === 'deleting' ? { deletionTimestamp: '2026-12-04T12:00:00Z' } : {};
-    if (method === 'get') return { ...cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }), metadata: { name: 'web', namespace: ns, uid: 'c0ffee', resourceVersion: '1', ...deletion } };
+    if (method === 'get') return pooledCluster({ uid: 'c0ffee', resourceVersion: '1', ...deletion });
     return method === 'list' ? { items: [] } : {};
   };
   const kube = new Proxy({}, { get: (_target, method: string) => record(method) }) as unknown as KubeClient;
@@ -43,6 +43,9 @@ const cluster = (fields: Partial<KubeObject> = {}, metadata: Partial<KubeObject[
   spec: { topology: { version: 'v1.35.0' } },
   ...fields,
 });
+/** The Cluster as the API server holds it: its worker pool md-0 of 2, as a scale patch expects to find. */
+const pooledCluster = (metadata: Partial<KubeObject['metadata']> = {}): KubeObject =>
+  cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }, metadata);
 const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
 const replicas = (apiVersion: string, kind: string, name: string, namespace = ns, clusterName = 'web'): KubeObject => ({
   apiVersion,
@@ -178,7 +181,7 @@ describe('the apply step changes only an object that is there', () => {
     let version = 0;
     const kube = {
       resolve: async () => ({ group: 'cluster.x-k8s.io', version: 'v1beta2', plural: 'clusters', kind: 'Cluster' }),
-      get: async () => cluster({ spec: { topology: { version: 'v1.35.0', workers: { machineDeployments: [{ name: 'md-0', class: 'default-worker', replicas: 2 }] } } } }, { name: 'web', namespace: ns, resourceVersion: String(++version) }),
+      get: async () => pooledCluster({ resourceVersion: String(++version) }),
       apply: async (obj: KubeObject) => {
         applies.push(String((obj.metadata as { resourceVersion?: string }).resourceVersion));
         throw stale;
