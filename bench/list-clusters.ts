@@ -85,9 +85,13 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
   const kubectlGet = () =>
     execFileAsync('kubectl', ['--kubeconfig', setup.kubeconfig, 'get', 'clusters.cluster.x-k8s.io', '-n', namespace, '-o', 'json'], { maxBuffer: 256 * 1024 * 1024 });
   const rawPageUncompressed = rawPageOf(uncompressed);
-  const readerPage = () => setup.kube.list(Kinds.Cluster, { namespace, limit: 200, keep: summaryFields });
-  const { listPage, rawListPage, rawListPageUncompressed, readerPage: readerPageStats } = await measureTogether(
-    { listPage: () => call({ limit: 200 }), rawListPage: () => rawPage(), rawListPageUncompressed: () => rawPageUncompressed(), readerPage },
+  const { listPage, rawListPage, rawListPageUncompressed, readerPage } = await measureTogether(
+    {
+      listPage: () => call({ limit: 200 }),
+      rawListPage: () => rawPage(),
+      rawListPageUncompressed: () => rawPageUncompressed(),
+      readerPage: () => setup.kube.list(Kinds.Cluster, { namespace, limit: 200, keep: summaryFields }),
+    },
     { runs: setup.runs },
   );
   const { listWalk, rawWalk, rawWalkUncompressed, kubectl } = await measureTogether(
@@ -101,7 +105,7 @@ export async function benchListClusters(setup: ListClustersSetup): Promise<ListC
   return {
     listPage,
     rawListPage,
-    readerPage: readerPageStats,
+    readerPage,
     rawListPageUncompressed,
     listWalk,
     rawWalk,
