@@ -23,6 +23,8 @@ export class LocalWorkflowEngine implements WorkflowEngine {
   private readonly dir: string;
   private readonly workflow: LocalWorkflow;
   private writes = 0;
+  /** Each record's last save, which its next save waits for (see save). */
+  private readonly saving = new Map<string, Promise<void>>();
 
   private constructor(dir: string, workflow: LocalWorkflow) {
     this.dir = dir;
@@ -139,7 +141,21 @@ export class LocalWorkflowEngine implements WorkflowEngine {
     return record;
   }
 
-  private async save(record: ExecutionRecord): Promise<void> {
+  /**
+   * Saves `record` after the saves of it before, so the file ends as the last update left the record:
+   * two saves at once can finish in either order (each syncs a file of its own before its rename), and
+   * an earlier RUNNING landing after ABORTED would have the next start resume a stopped execution.
+   */
+  private save(record: ExecutionRecord): Promise<void> {
+    const saved = (this.saving.get(record.name) ?? Promise.resolve()).then(
+      () => this.write(record),
+      () => this.write(record),
+    );
+    this.saving.set(record.name, saved);
+    return saved;
+  }
+
+  private async write(record: ExecutionRecord): Promise<void> {
     // Write-then-rename: a crash never leaves a half-written record behind.
     const file = join(this.dir, `${record.name}.json`);
     const partial = `${file}.${process.pid}.${++this.writes}.partial`;

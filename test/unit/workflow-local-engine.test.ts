@@ -184,6 +184,22 @@ describe('LocalWorkflowEngine', () => {
     assert.equal(stopped.cause, 'cancelled by the test');
     h.release();
   });
+
+  // Seen in CI: a record saved while an earlier save of it was still syncing could land first, and the
+  // earlier one then overwrote it: the store said RUNNING of an execution the engine had stopped, and
+  // the next start resumed it (a cancelled create would have applied again).
+  it('keeps on disk the record it holds, however many of its updates race', async () => {
+    const h = harness();
+    const dir = mkdtempSync(join(tmpdir(), 'wf-'));
+    const { engine } = await LocalWorkflowEngine.open(dir, h.workflow);
+    await engine.start('x', input('a'));
+    await engine.stop('x', 'first');
+    await Promise.all(Array.from({ length: 40 }, (_, i) => engine.stop('x', `cancelled, try ${i}`)));
+    const held = await engine.describe('x');
+    assert.equal(held?.cause, 'cancelled, try 39');
+    assert.deepEqual(await (await LocalWorkflowEngine.open(dir, h.workflow)).engine.describe('x'), held, 'a new engine on the store reads what this one holds');
+    h.release();
+  });
 });
 
 describe('executionBaseName', () => {
