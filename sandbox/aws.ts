@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import type { ProfileBuild } from './build.ts';
 import type { SandboxPaths, SandboxPorts } from './layout.ts';
-import { motoAccountId, motoRegion } from './moto.ts';
+import { motoAccountId, motoRegion, motoServerProgram } from './moto.ts';
 import type { ProcessSpec } from './processes.ts';
 import { providers, type BinarySpec, type ProviderSpec } from './recipe.ts';
 
@@ -117,7 +117,7 @@ export function motoServerSpec(python: string, exe: string, port: number, inheri
     name: 'moto',
     binary: python,
     exe,
-    args: ['-c', 'import sys; from moto.server import main; main(sys.argv[1:])', '-H', '127.0.0.1', '-p', String(port)],
+    args: ['-c', motoServerProgram(), '-H', '127.0.0.1', '-p', String(port)],
     // Note: nothing inherited may change what moto does (MOTO_DOCKER_NETWORK_MODE, MOTO_AMIS_PATH, …) or
     // where it connects; it answers any local caller, so it also sends no cross-origin grant (a page in a
     // browser could read the emulated account's secrets: CAPA's bootstrap data) and runs no Docker.

@@ -24,6 +24,35 @@ export const motoVersion = '5.2.5';
 export const motoAccountId = '123456789012';
 export const motoRegion = 'us-east-1';
 
+/**
+ * The Python program that runs moto's server (its options in argv), `before` run first.
+ *
+ * Each Secrets Manager request runs alone. Note: AWS applies each call atomically, moto does not: its
+ * handlers change a secret in steps, so a GetSecretValue racing an UpdateSecretVersionStage can find no
+ * version labelled AWSCURRENT ("can't find the specified secret") and one racing a PutSecretValue can
+ * fail on a dictionary that changed under it. The key stores' compare-and-swap (shared/auth/key-store.ts)
+ * relies on that atomicity, and a test of 45 concurrent key changes failed on it once in CI. Other
+ * services are left concurrent: moto calls itself back while serving some (Step Functions running a
+ * Lambda), and a lock held across such a call would never be released.
+ */
+export function motoServerProgram(before: readonly string[] = []): string {
+  return [
+    'import sys, threading',
+    'from moto.moto_server.werkzeug_app import DomainDispatcherApplication',
+    'secrets_manager_alone = threading.Lock()',
+    'dispatch = DomainDispatcherApplication.__call__',
+    'def dispatch_secrets_manager_alone(self, environ, start_response):',
+    "    if environ.get('HTTP_X_AMZ_TARGET', '').startswith('secretsmanager.'):",
+    '        with secrets_manager_alone:',
+    '            return dispatch(self, environ, start_response)',
+    '    return dispatch(self, environ, start_response)',
+    'DomainDispatcherApplication.__call__ = dispatch_secrets_manager_alone',
+    ...before,
+    'from moto.server import main',
+    'main(sys.argv[1:])',
+  ].join('\n');
+}
+
 /** `<XDG cache or ~/.cache>/capi-mcp/moto-<version>`, beside the sandbox's binary cache. */
 export function motoDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'capi-mcp', `moto-${motoVersion}`);

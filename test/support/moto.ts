@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureMoto, motoAccountId, motoRegion, motoVersion } from '../../sandbox/moto.ts';
+import { ensureMoto, motoAccountId, motoRegion, motoServerProgram, motoVersion } from '../../sandbox/moto.ts';
 
 export { motoAccountId, motoDir, motoRegion, motoVersion } from '../../sandbox/moto.ts';
 
@@ -27,6 +27,8 @@ export interface Moto {
 export interface StartMotoOptions {
   /** Extra environment for the server (moto reads some settings from it, e.g. SF_EXECUTION_HISTORY_TYPE). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Python run before the server starts (tests of moto's server itself change a handler with it). */
+  readonly python?: readonly string[];
 }
 
 /** Starts a moto server (installing moto first if needed) and resolves once it answers. */
@@ -38,7 +40,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   // port as MOTO_PORT and calls itself back on it (Step Functions invoking Lambda), so it must be real.
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await launch(python, await freePort(), options.env ?? {});
+      return await launch(python, await freePort(), options);
     } catch (error) {
       lastError = error;
     }
@@ -97,21 +99,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs moto.server.main under a thread that ends the process when stdin reaches EOF. */
+/** moto's server program, with a thread that ends the process when stdin reaches EOF. */
 const watchdog = [
   'import os, sys, threading',
   'def watch():',
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',
   'threading.Thread(target=watch, daemon=True).start()',
-  'from moto.server import main',
-  'main(sys.argv[1:])',
-].join('\n');
+];
 
-async function launch(python: string, port: number, env: Readonly<Record<string, string>>): Promise<Moto> {
+async function launch(python: string, port: number, options: StartMotoOptions): Promise<Moto> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(python, ['-c', watchdog, '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, ...env, MOTO_PORT: String(port) },
+  const child = spawn(python, ['-c', motoServerProgram([...watchdog, ...(options.python ?? [])]), '-H', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, ...options.env, MOTO_PORT: String(port) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

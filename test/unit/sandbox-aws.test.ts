@@ -19,7 +19,7 @@ import { pinHash, pinnedFiles } from '../../sandbox/build.ts';
 import { binaries, inMemoryClusterClass, providers } from '../../sandbox/recipe.ts';
 import { sandboxSourceDir, sandboxPaths, sandboxPorts } from '../../sandbox/layout.ts';
 import { managerNames } from '../../sandbox/flags.ts';
-import { motoAccountId } from '../../sandbox/moto.ts';
+import { motoAccountId, motoServerProgram } from '../../sandbox/moto.ts';
 import { withoutVariables } from '../../sandbox/processes.ts';
 
 const paths = sandboxPaths({ dataDir: '/data', portBase: 23000 });
@@ -93,6 +93,11 @@ describe('motoServerSpec', () => {
     assert.equal(spec.args[host + 1], '127.0.0.1');
     assert.equal(spec.args[spec.args.indexOf('-p') + 1], '23090');
     assert.equal(spec.env?.MOTO_PORT, '23090');
+  });
+
+  it("runs moto's server program, in which each Secrets Manager request runs alone (test/integration/moto-server.test.ts)", () => {
+    const spec = motoServerSpec('/cache/moto/bin/python', '/usr/bin/python3.11', ports.moto);
+    assert.deepEqual(spec.args.slice(0, 2), ['-c', motoServerProgram()]);
   });
 });
 
