@@ -1,11 +1,13 @@
 /**
  * moto's server as the sandbox and the tests run it (sandbox/moto.ts motoServerProgram): each Secrets
- * Manager request runs alone, as each AWS call is atomic, and nothing else waits on it.
+ * Manager request runs alone, as each AWS call is atomic, and other services' requests do not wait on it.
  *
  * moto itself applies a call in steps, so a read racing a label move could find no AWSCURRENT; the key
  * stores' compare-and-swap tests (key-admin.test.ts) failed on that once in CI. The race is too rare to
- * meet on demand, so the server here reads slowly (200 ms inside GetSecretValue) and each read reports
- * how many reads were inside with it when it entered: concurrent calls on moto's own server overlap at once.
+ * meet on demand, so the server here is changed to show what runs at once, by events rather than by
+ * time: each GetSecretValue reports how many others were inside with it (the plain ones stay 200 ms);
+ * the read of the secret named "gated" stays inside until a ListStateMachines has run while it was
+ * inside (or 20 s pass), and reports whether one did.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,41 +19,54 @@ const moto = await startMoto({
   python: [
     'import json, time',
     'from moto.secretsmanager.models import SecretsManagerBackend',
+    'from moto.stepfunctions.responses import StepFunctionResponse',
     'inside = [0]',
+    'gated_inside, released = threading.Event(), threading.Event()',
     'read = SecretsManagerBackend.get_secret_value',
-    'def slow_read(self, *args, **kwargs):',
+    'def observed_read(self, secret_id, *args, **kwargs):',
     '    alongside = inside[0]',
     '    inside[0] += 1',
     '    try:',
-    '        time.sleep(0.2)',
-    '        return {**read(self, *args, **kwargs), "SecretString": json.dumps({"alongside": alongside})}',
+    "        if secret_id == 'gated':",
+    '            gated_inside.set()',
+    '            released.wait(20)',
+    '        else:',
+    '            time.sleep(0.2)',
+    '        seen = {"alongside": alongside, "released": released.is_set()}',
+    '        return {**read(self, secret_id, *args, **kwargs), "SecretString": json.dumps(seen)}',
     '    finally:',
     '        inside[0] -= 1',
-    'SecretsManagerBackend.get_secret_value = slow_read',
+    'SecretsManagerBackend.get_secret_value = observed_read',
+    'list_state_machines = StepFunctionResponse.list_state_machines',
+    'def releasing_list(self):',
+    '    if gated_inside.wait(20):',
+    '        released.set()',
+    '    return list_state_machines(self)',
+    'StepFunctionResponse.list_state_machines = releasing_list',
   ],
 });
 after(() => moto.stop());
 const secretsManager = motoClient(SecretsManagerClient, moto);
 const stepFunctions = motoClient(SFNClient, moto);
-const { ARN } = await secretsManager.send(new CreateSecretCommand({ Name: 'moto-server-test', SecretString: '{}' }));
+const { ARN } = await secretsManager.send(new CreateSecretCommand({ Name: 'plain', SecretString: '{}' }));
+await secretsManager.send(new CreateSecretCommand({ Name: 'gated', SecretString: '{}' }));
 
-const read = async () => {
-  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: ARN }));
-  return (JSON.parse(SecretString!) as { alongside: number }).alongside;
+const read = async (secretId: string) => {
+  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+  return JSON.parse(SecretString!) as { alongside: number; released: boolean };
 };
 
 describe("moto's server", () => {
   it('runs each Secrets Manager request alone, however many arrive at once', async () => {
-    const alongside = await Promise.all(Array.from({ length: 6 }, read));
-    assert.deepEqual(alongside, [0, 0, 0, 0, 0, 0]);
+    const seen = await Promise.all(Array.from({ length: 6 }, () => read(ARN!)));
+    assert.deepEqual(
+      seen.map((s) => s.alongside),
+      [0, 0, 0, 0, 0, 0],
+    );
   });
 
   it('answers other services while a Secrets Manager request is running', async () => {
-    const order: string[] = [];
-    const slow = read().then(() => order.push('Secrets Manager'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await stepFunctions.send(new ListStateMachinesCommand({})).then(() => order.push('Step Functions'));
-    await slow;
-    assert.deepEqual(order, ['Step Functions', 'Secrets Manager']);
+    const [gated] = await Promise.all([read('gated'), stepFunctions.send(new ListStateMachinesCommand({}))]);
+    assert.equal(gated.released, true, 'a ListStateMachines ran while the read of "gated" was inside');
   });
 });
