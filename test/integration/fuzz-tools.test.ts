@@ -8,7 +8,7 @@
  * The oracle, for every call while the sandbox answers: an HTTP 200 with a result, a schema refusal
  * (-32602 / input validation) or a refusal with one of the codes a caller can cause (InvalidInput,
  * NotFound, Forbidden, Conflict). An Upstream, Timeout or Internal outcome (a foreign exception: a bug),
- * any other protocol error, a stack trace, or an audit record with reason Internal is a failure, printed
+ * where a read's Timeout counts once the same call timed out three times, any other protocol error, a stack trace, or an audit record with reason Internal is a failure, printed
  * with the input and fast-check's seed and path. CAPI_MCP_FUZZ_SEED (and CAPI_MCP_FUZZ_PATH) replay a run.
  *
  * Afterwards: the operations the accepted calls started are cancelled and the Clusters they created are
@@ -37,6 +37,21 @@ const url = await startTestServer();
 const className = 'in-memory';
 
 const callTool = (name: string, args: unknown) => modernRpc(url, authHeaders().authorization, 'tools/call', { name, arguments: args }, name);
+
+/**
+ * `callTool`, made again (up to 3 times, 5 s apart) while the answer is a read's Timeout that says the call
+ * changed nothing. Note: generated calls list the whole sandbox (no namespace, up to 300 a page), which on a
+ * loaded machine can outlast the client's 10-s deadline while a GET still answers (mcp-pagination.test.ts);
+ * that is the API server's moment, not a bug of the tool. A Timeout on every attempt is still a failure.
+ */
+async function callToolPatiently(name: string, args: unknown): ReturnType<typeof callTool> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await callTool(name, args);
+    const text: string = answer.body.result?.isError ? (answer.body.result.content?.[0]?.text ?? '') : '';
+    if (attempt === 3 || !/^Timeout: [^]*changed nothing, so retry/.test(text)) return answer;
+    await sleep(5000);
+  }
+}
 
 /** Objects this file must leave exactly as they were: the fixture and the class with its templates. */
 const watchedKinds = [
@@ -246,6 +261,17 @@ before(async () => {
   // takes a field from another manager), so the fixture this file must leave untouched is never paused.
   target.spec.paused = false;
   await ns.objects.create(target);
+  // Note: two reads 3 s apart agree as well before the controllers' first write as after their last: on a
+  // loaded machine that first write can come later than 3 s (seen for the same fixture in
+  // mcp-day2-attacks.test.ts), so the snapshot is taken once capi-manager has taken the fixture on and
+  // the ClusterClass controller has reconciled the class (which writes its templates' owner references).
+  await eventually('the controllers to take the fixture and the class on', async () => {
+    const cluster = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'fuzz-target', namespace: ns.name } });
+    const managers = (cluster.metadata?.managedFields ?? []).filter((f) => f.subresource !== 'status').map((f) => f.manager);
+    const clusterClass = (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'ClusterClass', metadata: { name: className, namespace: ns.name } })) as { metadata?: { generation?: number }; status?: { observedGeneration?: number } };
+    const classDone = clusterClass.status?.observedGeneration !== undefined && clusterClass.status.observedGeneration === clusterClass.metadata?.generation;
+    return { done: managers.includes('capi-manager') && classDone, value: undefined, seen: JSON.stringify({ managers, class: clusterClass.status?.observedGeneration }) };
+  }, { timeoutMs: 120_000, intervalMs: 500 });
   before_ = await settledSnapshot();
 });
 
@@ -262,7 +288,7 @@ describe('every tool under hostile input', () => {
           calls++;
           const named = args as { namespace?: unknown; name?: unknown } | null;
           if (tool.name === 'create_cluster' && typeof named?.namespace === 'string' && typeof named.name === 'string') createAttempts.add(`${named.namespace}/${named.name}`);
-          const { status, body } = await callTool(tool.name, args);
+          const { status, body } = await callToolPatiently(tool.name, args);
           assert.equal(status, 200, JSON.stringify(body).slice(0, 500));
           let stage: Stage;
           if (body.error) {
