@@ -134,7 +134,8 @@ describe('run-files.ts, run', () => {
       writeFileSync(join(dir, name), `import { test } from 'node:test';\n${body}\n`);
       return relative(repoRoot, join(dir, name));
     };
-    const slow = write('slow.test.mjs', "test('one', async () => { await new Promise((r) => setTimeout(r, 900)); });\ntest('two', async () => { await new Promise((r) => setTimeout(r, 900)); });");
+    // Note: two tests of 0.8 s record 2 (Math.round of ≈1.6 s), with 0.9 s to spare for late timers under load.
+    const slow = write('slow.test.mjs', "test('one', async () => { await new Promise((r) => setTimeout(r, 800)); });\ntest('two', async () => { await new Promise((r) => setTimeout(r, 800)); });");
     const quick = write('quick.test.mjs', "test('quick', () => {});");
     const durationsFile = join(dir, 'durations.json');
     const other = relative(repoRoot, join(import.meta.dirname, 'support-run-files.test.ts'));

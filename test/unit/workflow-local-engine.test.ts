@@ -53,8 +53,9 @@ const input = (name: string, timeoutSeconds = 60): WorkflowInput => ({
   pollSeconds: 1,
 });
 
+/** Waits (10 s at most) for execution `name` to reach `status`. Note: each step's record is written and synced to disk, which a disk shared with a sandbox's etcd can make slow. */
 async function until(engine: LocalWorkflowEngine, name: string, status: string) {
-  for (let i = 0; i < 200 && (await engine.describe(name))?.status !== status; i++) await sleep(10);
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await engine.describe(name))?.status !== status; ) await sleep(10);
   assert.equal((await engine.describe(name))?.status, status);
 }
 
