@@ -143,8 +143,14 @@ describe("the container as the chart's pod runs it, as the chart's ServiceAccoun
   it('answers /healthz and /readyz without a key, with nothing but a status, and /mcp not without one', async () => {
     const health = await fetch(new URL('/healthz', pod.base));
     assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
-    const ready = await fetch(new URL('/readyz', pod.base));
-    assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready' }]);
+    // Note: polled, as a kubelet polls it: the first answer connects to the API server and discovers its
+    // groups within a 3-s bound, which a loaded machine can overrun (503 then, and ready the next time).
+    const ready = await eventually('/readyz to answer 200', async () => {
+      const answer = await fetch(new URL('/readyz', pod.base));
+      const value = [answer.status, await answer.json()];
+      return { done: answer.status === 200, value, seen: JSON.stringify(value) };
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    assert.deepEqual(ready, [200, { status: 'ready' }]);
     const mcp = await fetch(pod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(mcp.status, 401);
   });
@@ -183,23 +189,26 @@ describe("the container as the chart's pod runs it, as the chart's ServiceAccoun
     }, { timeoutMs: 60_000, intervalMs: 500 });
     await client.close();
     // A request in flight when the SIGTERM comes: half its body sent before, the rest after the drain began.
+    // Note: ordered by events, not timers: the server's 100 Continue says it holds the request, and the
+    // "draining" log line that the drain began.
     const { headers, body } = modernRequest(`Bearer ${testApiKey()}`, 'tools/call', { name: 'list_clusters', arguments: { namespace: ns.name } }, 'list_clusters');
     let restSentAt = 0;
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest(pod.url, { method: 'POST', headers }, (res) => {
+      const req = httpRequest(pod.url, { method: 'POST', headers: { ...headers, expect: '100-continue' } }, (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
         res.on('end', () => resolve({ status: res.statusCode!, text }));
       });
       req.on('error', reject);
-      req.write(body.slice(0, 40));
-      setTimeout(() => {
+      req.on('continue', () => {
+        req.write(body.slice(0, 40));
         pod.process.kill('SIGTERM');
-        setTimeout(() => {
+        eventually('the pod to log "draining"', async () => ({ done: pod.logs.some((l) => l.message === 'draining'), value: undefined, seen: JSON.stringify(pod.logs.slice(-2)) }), { timeoutMs: 30_000, intervalMs: 20 }).then(() => {
           restSentAt = Date.now();
           req.end(body.slice(40));
-        }, 500);
-      }, 200);
+        }, reject);
+      });
+      req.flushHeaders();
     });
     const finished = await answer;
     assert.equal(finished.status, 200, finished.text);

@@ -27,7 +27,8 @@ export async function startBundle(entry: string, env: NodeJS.ProcessEnv, { cwd, 
   const child = spawn(process.execPath, ['--enable-source-maps', entry], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   started?.(child);
   const logs: Record<string, any>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Note: 'close', not 'exit': it comes once stdout has ended too, so `logs` then holds the last line written.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
