@@ -24,7 +24,7 @@ import fc from 'fast-check';
 import { PatchStrategy } from '@kubernetes/client-node';
 import { tools } from '../../shared/mcp/registry.ts';
 import { authHeaders, testAuthPaths } from '../support/auth.ts';
-import { inMemoryCreateArgs, stuckCluster } from '../support/clusters.ts';
+import { inMemoryCreateArgs, reportedCluster, stuckCluster } from '../support/clusters.ts';
 import { modernRpc, startTestServer } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
@@ -261,16 +261,15 @@ before(async () => {
   // takes a field from another manager), so the fixture this file must leave untouched is never paused.
   target.spec.paused = false;
   await ns.objects.create(target);
-  // Note: two reads 3 s apart agree as well before the controllers' first write as after their last: on a
-  // loaded machine that first write can come later than 3 s (seen for the same fixture in
-  // mcp-day2-attacks.test.ts), so the snapshot is taken once capi-manager has taken the fixture on and
-  // the ClusterClass controller has reconciled the class (which writes its templates' owner references).
-  await eventually('the controllers to take the fixture and the class on', async () => {
-    const cluster = await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'fuzz-target', namespace: ns.name } });
-    const managers = (cluster.metadata?.managedFields ?? []).filter((f) => f.subresource !== 'status').map((f) => f.manager);
+  // Note: two reads 3 s apart agree as well before the controllers' first writes as after their last: on a
+  // loaded machine those can come later than 3 s (seen for the same fixture in mcp-day2-attacks.test.ts), so
+  // the snapshot is taken once capi-manager has taken the fixture on and reported it, and the ClusterClass
+  // controller has reconciled the class (which writes its templates' owner references).
+  await reportedCluster(ns, 'fuzz-target', 120_000);
+  await eventually('the ClusterClass controller to reconcile the class', async () => {
     const clusterClass = (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'ClusterClass', metadata: { name: className, namespace: ns.name } })) as { metadata?: { generation?: number }; status?: { observedGeneration?: number } };
-    const classDone = clusterClass.status?.observedGeneration !== undefined && clusterClass.status.observedGeneration === clusterClass.metadata?.generation;
-    return { done: managers.includes('capi-manager') && classDone, value: undefined, seen: JSON.stringify({ managers, class: clusterClass.status?.observedGeneration }) };
+    const observed = clusterClass.status?.observedGeneration;
+    return { done: observed !== undefined && observed === clusterClass.metadata?.generation, value: undefined, seen: `observedGeneration ${observed}` };
   }, { timeoutMs: 120_000, intervalMs: 500 });
   before_ = await settledSnapshot();
 });

@@ -5,11 +5,11 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { stuckCluster } from '../support/clusters.ts';
+import { reportedCluster, stuckCluster } from '../support/clusters.ts';
 import { authHeaders } from '../support/auth.ts';
 import { lambdaHandler, postRpc, startTestServer } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
-import { eventually, settled } from '../support/wait.ts';
+import { settled } from '../support/wait.ts';
 
 const handler = await lambdaHandler();
 
@@ -99,15 +99,10 @@ const withoutAge = (value: any) =>
 before(async () => {
   await ns.objects.create(stuckCluster(ns.name, 'lambda-1'));
   // Note: the two answers compared are read a moment apart, so the Cluster must not change between them:
-  // its first status (phase, Available) comes from capi-manager when it gets to it, which on a loaded
-  // machine fell between the two reads (seen in CI). Compared once that status is written and holds still.
-  const status = async () => ((await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'lambda-1', namespace: ns.name } })) as { status?: any }).status;
-  await eventually('capi-manager to report Cluster lambda-1', async () => {
-    const s = await status();
-    const available = (s?.conditions ?? []).find((c: { type: string }) => c.type === 'Available');
-    return { done: s?.phase !== undefined && available?.reason !== undefined, value: undefined, seen: JSON.stringify(s ?? null) };
-  }, { timeoutMs: 60_000, intervalMs: 500 });
-  await settled('Cluster lambda-1', status);
+  // its first status comes from capi-manager when it gets to it, which on a loaded machine fell between
+  // the two reads (seen in CI). Compared once that status is written and holds still.
+  await reportedCluster(ns, 'lambda-1');
+  await settled('Cluster lambda-1', async () => ((await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name: 'lambda-1', namespace: ns.name } })) as { status?: unknown }).status);
 });
 
 const requests = [

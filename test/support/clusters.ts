@@ -56,6 +56,22 @@ export async function availableCluster(ns: TestNamespace, name: string, timeoutM
   }, { timeoutMs, intervalMs: 1000 });
 }
 
+/**
+ * Cluster `name` once capi-manager has taken it on and reported it: its finalizer (a non-status entry of
+ * capi-manager) and its first status (a phase, an Available condition with a reason). Each comes from a
+ * reconcile of its own when the controller gets to it — seconds after the create on a loaded machine — so a
+ * test that compares reads of a new fixture made moments apart, or snapshots one it must leave untouched,
+ * starts from here (then `settled`, for the controllers' later writes).
+ */
+export async function reportedCluster(ns: TestNamespace, name: string, timeoutMs = 60_000): Promise<Obj> {
+  return eventually(`capi-manager to take Cluster ${name} on and report it`, async () => {
+    const c = (await ns.objects.read({ apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns.name } })) as Obj;
+    const managers = (c.metadata?.managedFields ?? []).filter((f) => f.subresource !== 'status').map((f) => f.manager);
+    const reported = c.status?.phase !== undefined && availableCondition(c)?.reason !== undefined;
+    return { done: managers.includes('capi-manager') && reported, value: c, seen: JSON.stringify({ managers, phase: c.status?.phase, available: availableCondition(c) }) };
+  }, { timeoutMs, intervalMs: 500 });
+}
+
 /** Objects of `kind` in the namespace that belong to cluster `name` (read with the admin client). */
 export async function clusterObjects(ns: TestNamespace, kind: string, name: string): Promise<Obj[]> {
   const list = await ns.objects.list('cluster.x-k8s.io/v1beta2', kind, ns.name, undefined, undefined, undefined, undefined, `cluster.x-k8s.io/cluster-name=${name}`);
