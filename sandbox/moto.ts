@@ -25,7 +25,8 @@ export const motoAccountId = '123456789012';
 export const motoRegion = 'us-east-1';
 
 /**
- * The Python program that runs moto's server (its options in argv), `before` run first.
+ * The Python program that runs moto's server (its options in argv); `before` runs once the lock below is in
+ * place, just before the server starts.
  *
  * Each Secrets Manager request runs alone. Note: AWS applies each call atomically, moto does not: its
  * handlers change a secret in steps, so a GetSecretValue racing an UpdateSecretVersionStage can find no
@@ -33,7 +34,10 @@ export const motoRegion = 'us-east-1';
  * fail on a dictionary that changed under it. The key stores' compare-and-swap (shared/auth/key-store.ts)
  * relies on that atomicity, and a test of 45 concurrent key changes failed on it once in CI. Other
  * services are left concurrent: moto calls itself back while serving some (Step Functions running a
- * Lambda), and a lock held across such a call would never be released.
+ * Lambda), and a lock held across such a call would never be released. Limits, none met here: a request's
+ * body is read inside the lock (a client that stalls mid-body holds it), and RotateSecret with a rotation
+ * Lambda invokes it inside the lock (a Docker Lambda calling Secrets Manager back would wait forever; the
+ * sandbox and the tests run no Docker and no rotation).
  */
 export function motoServerProgram(before: readonly string[] = []): string {
   return [

@@ -5,7 +5,8 @@
  * moto itself applies a call in steps, so a read racing a label move could find no AWSCURRENT; the key
  * stores' compare-and-swap tests (key-admin.test.ts) failed on that once in CI. The race is too rare to
  * meet on demand, so the server here is changed to show what runs at once, by events rather than by
- * time: each GetSecretValue reports how many others were inside with it (the plain ones stay 200 ms);
+ * time: each GetSecretValue reports how many others were inside with it (the plain ones stay 500 ms, for
+ * six sent at once to overlap without the lock even on a loaded machine);
  * the read of the secret named "gated" stays inside until a ListStateMachines has run while it was
  * inside (or 20 s pass), and reports whether one did.
  */
@@ -31,7 +32,7 @@ const moto = await startMoto({
     '            gated_inside.set()',
     '            released.wait(20)',
     '        else:',
-    '            time.sleep(0.2)',
+    '            time.sleep(0.5)',
     '        seen = {"alongside": alongside, "released": released.is_set()}',
     '        return {**read(self, secret_id, *args, **kwargs), "SecretString": json.dumps(seen)}',
     '    finally:',
