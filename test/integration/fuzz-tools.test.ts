@@ -25,7 +25,7 @@ import { PatchStrategy } from '@kubernetes/client-node';
 import { tools } from '../../shared/mcp/registry.ts';
 import { authHeaders, testAuthPaths } from '../support/auth.ts';
 import { inMemoryCreateArgs, reportedCluster, stuckCluster } from '../support/clusters.ts';
-import { modernRpc, startTestServer } from '../support/mcp.ts';
+import { askingAgainOnReadTimeout, modernRpc, startTestServer, textOf } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -39,19 +39,12 @@ const className = 'in-memory';
 const callTool = (name: string, args: unknown) => modernRpc(url, authHeaders().authorization, 'tools/call', { name, arguments: args }, name);
 
 /**
- * `callTool`, made again (up to 3 times, 5 s apart) while the answer is a read's Timeout that says the call
- * changed nothing. Note: generated calls list the whole sandbox (no namespace, up to 300 a page), which on a
- * loaded machine can outlast the client's 10-s deadline while a GET still answers (mcp-pagination.test.ts);
- * that is the API server's moment, not a bug of the tool. A Timeout on every attempt is still a failure.
+ * `callTool`, asked again (3 attempts) while the answer is a read's Timeout: generated calls list the whole
+ * sandbox (no namespace, up to 300 a page), which on a loaded machine can outlast the client's deadline while
+ * a GET still answers; the API server's moment, not a bug of the tool. Three Timeouts still fail.
  */
-async function callToolPatiently(name: string, args: unknown): ReturnType<typeof callTool> {
-  for (let attempt = 1; ; attempt++) {
-    const answer = await callTool(name, args);
-    const text: string = answer.body.result?.isError ? (answer.body.result.content?.[0]?.text ?? '') : '';
-    if (attempt === 3 || !/^Timeout: [^]*changed nothing, so retry/.test(text)) return answer;
-    await sleep(5000);
-  }
-}
+const callToolPatiently = (name: string, args: unknown): ReturnType<typeof callTool> =>
+  askingAgainOnReadTimeout(name, () => callTool(name, args), (answer) => (answer.body.result?.isError ? textOf(answer.body.result) : ''), 3);
 
 /** Objects this file must leave exactly as they were: the fixture and the class with its templates. */
 const watchedKinds = [

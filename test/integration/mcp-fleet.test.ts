@@ -66,19 +66,22 @@ async function triage(token: string, args: Record<string, unknown>) {
   return { fleet: body.result.structuredContent.fleet, text, raw: JSON.stringify(body), seconds };
 }
 
-/** The fleet at a moment when `healthy` read Available and only mc-down was unreachable. */
-const steady = (fleet: any) => fleet.available === 1 && JSON.stringify(fleet.unreachable.map((u: any) => u.management_cluster)) === '["mc-down"]';
+/** The fleet of an answer in which mc-up answered: only mc-down is unreachable. */
+const mcUpAnswered = (fleet: any) => JSON.stringify(fleet.unreachable.map((u: any) => u.management_cluster)) === '["mc-down"]';
+
+/** The fleet at a moment when `healthy` read Available and mc-up answered. */
+const steady = (fleet: any) => fleet.available === 1 && mcUpAnswered(fleet);
 
 /**
- * `calls` answered at one moment when every fleet was steady. Note: on a loaded machine a converged Cluster
- * reads not Available for a moment (test/support/clusters.ts availableCluster), and a whole-sandbox LIST
- * can outlast the client's deadline, which makes mc-up a row of `unreachable` (mcp-pagination.test.ts):
+ * `calls` answered at one moment when every fleet was `isSteady`. Note: on a loaded machine a converged
+ * Cluster reads not Available for a moment (test/support/clusters.ts availableCluster), and a whole-sandbox
+ * LIST can outlast the client's deadline, which makes mc-up a row of `unreachable` (mcp-pagination.test.ts):
  * both are the sandbox's moment, not the triage, so the calls are made again, within a minute.
  */
-function triageSteady<T extends { fleet: any }[]>(what: string, calls: () => Promise<T>): Promise<T> {
+function triageSteady<T extends { fleet: any }[]>(what: string, calls: () => Promise<T>, isSteady: (fleet: any) => boolean = steady): Promise<T> {
   return eventually(what, async () => {
     const answers = await calls();
-    return { done: answers.every((a) => steady(a.fleet)), value: answers, seen: answers.map((a) => JSON.stringify({ available: a.fleet.available, unreachable: a.fleet.unreachable })).join(' ') };
+    return { done: answers.every((a) => isSteady(a.fleet)), value: answers, seen: answers.map((a) => JSON.stringify({ available: a.fleet.available, unreachable: a.fleet.unreachable })).join(' ') };
   }, { timeoutMs: 60_000, intervalMs: 1000 });
 }
 
@@ -125,11 +128,7 @@ describe('diagnose_cluster across the fleet, one management cluster down', () =>
 
   it('answers for every namespace of the shared sandbox, whatever other test files left there, in a few hundred tokens', async (t) => {
     // Note: steady only as far as mc-up answered; other files' Clusters come and go, Available or not.
-    const [{ fleet, text, seconds }] = await eventually('mc-up to answer the whole-sandbox triage', async () => {
-      const answer = await triage(keys.admin, {});
-      const unreachable = JSON.stringify(answer.fleet.unreachable.map((u: any) => u.management_cluster));
-      return { done: unreachable === '["mc-down"]', value: [answer], seen: unreachable };
-    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    const [{ fleet, text, seconds }] = await triageSteady('mc-up to answer the whole-sandbox triage', async () => [await triage(keys.admin, {})], mcUpAnswered);
     const tokens = getEncoding('o200k_base').encode(text).length;
     t.diagnostic(`whole sandbox: ${fleet.clusters} clusters (${fleet.available} Available) and one management cluster down: ${tokens} o200k tokens of text (${text.length} characters), ${seconds.toFixed(2)} s`);
     assert.ok(fleet.clusters >= 3, text);

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { stuckCluster } from '../support/clusters.ts';
-import { connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
+import { askingAgainOnReadTimeout, connectV2, startTestServer, textOf, type TestClient } from '../support/mcp.ts';
 import { useNamespace } from '../support/sandbox.ts';
 
 const total = 260;
@@ -31,14 +31,8 @@ after(() => client.close());
  * version", the etcd Range cancelled at the deadline). What this file tests is the paging, not the API
  * server's speed (bench/ measures that), and a cursor that can be asked again is part of the paging.
  */
-async function page(args: Record<string, unknown>, attempts = 4) {
-  for (let attempt = 1; ; attempt++) {
-    const result = await client.callTool({ name: 'list_clusters', arguments: args });
-    const retryable = result.isError === true && /^Timeout: [^]*Next: .*changed nothing, so retry/.test(textOf(result));
-    if (!retryable || attempt >= attempts) return result;
-    console.log(`list_clusters timed out (attempt ${attempt}); asking for the same page again in 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-  }
+function page(args: Record<string, unknown>, attempts = 4) {
+  return askingAgainOnReadTimeout('list_clusters', () => client.callTool({ name: 'list_clusters', arguments: args }), (r) => (r.isError === true ? textOf(r) : ''), attempts);
 }
 
 async function walk(args: Record<string, unknown>) {

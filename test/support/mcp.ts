@@ -206,7 +206,6 @@ function recordingTransport<T extends MessageTransport>(transport: T): T {
   return transport;
 }
 
-/** The text of a tool result's first content block. */
 /** Calls tool `name` with `args` and asserts it answered without an error (the error's text in the failure). */
 export async function callOk(client: TestClient, name: string, args: Record<string, unknown>) {
   const result = await client.callTool({ name, arguments: args });
@@ -214,8 +213,26 @@ export async function callOk(client: TestClient, name: string, args: Record<stri
   return result;
 }
 
+/** The text of a tool result's first text content block. */
 export function textOf(result: { content?: { type: string; text?: string }[] }): string {
   return result.content?.find((c) => c.type === 'text')?.text ?? '';
+}
+
+/**
+ * `call`, made again 5 s later, up to `attempts` times in all, while its answer is a read's Timeout: the
+ * error says the call changed nothing and may be retried, which is what an agent is told to do. `errorText`
+ * is the answer's error text ('' when it is no error). Note: on a loaded 2-core machine a LIST of the whole
+ * shared sandbox, or a consistent LIST behind a lagging watch cache, can outlast the client's 10-s deadline
+ * while the API server still answers; a file testing tools, not the API server's speed, asks again. The
+ * last answer is returned whatever it is, so a Timeout on every attempt still reaches the test's oracle.
+ */
+export async function askingAgainOnReadTimeout<T>(what: string, call: () => Promise<T>, errorText: (answer: T) => string, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await call();
+    if (attempt >= attempts || !/^Timeout: [^]*Next: .*changed nothing, so retry/.test(errorText(answer))) return answer;
+    console.log(`${what} timed out (attempt ${attempt}); asking again in 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
 }
 
 /**
