@@ -9,5 +9,5 @@ import type { StepDeps } from '../shared/workflows/steps.ts';
 
 /** `steps`: the serving process's deps, so its server and its steps share clients (see ProcessDeps). */
 export function openLocalWorkflows(config: Config, dir: string, timeScale: number, steps?: StepDeps) {
-  return openWith(config, dir, synthesizeWorkflow(), timeScale, ...(steps ? [steps] : []));
+  return openWith(config, dir, synthesizeWorkflow(), timeScale, steps);
 }
